@@ -1,0 +1,66 @@
+// ioredis set up to fail fast: with no offline queue a command issued while Redis is down
+// fails at once (the API answers 503 instead of hanging) and the client keeps reconnecting
+// in the background, so everything resumes by itself when Redis returns.
+import { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+
+export interface RedisOptions {
+  url: string;
+  /** Longest a single command may take before it fails (ms). */
+  commandTimeoutMs?: number;
+  name?: string;
+  log?: Logger;
+}
+
+export function createRedis(opts: RedisOptions): Redis {
+  const redis = new Redis(opts.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    connectionName: opts.name ?? 'paycue',
+  });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) opts.log?.warn({ err: err.message, connection: opts.name }, 'redis unavailable; retrying');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) opts.log?.info({ connection: opts.name }, 'redis reachable again');
+    down = false;
+  });
+  return redis;
+}
+
+/** Starts connecting; resolves when connected or after `waitMs` (the client keeps retrying). */
+export async function connectRedis(redis: Redis, waitMs = 1000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  const ready = new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), waitMs);
+    redis.once('ready', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+  if (redis.status === 'wait') redis.connect().catch(() => undefined);
+  return ready;
+}
+
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const m = err.message;
+  return (
+    m.includes("Stream isn't writeable") ||
+    m.includes('Command timed out') ||
+    m.includes('Connection is closed') ||
+    m.includes('ECONNREFUSED') ||
+    m.includes('ECONNRESET') ||
+    m.includes('MaxRetriesPerRequestError') ||
+    m.includes('Reached the max retries') ||
+    m.includes('LOADING') ||
+    m.includes('connect ETIMEDOUT') ||
+    err.name === 'MaxRetriesPerRequestError'
+  );
+}

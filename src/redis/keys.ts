@@ -1,0 +1,29 @@
+// Every key shares one hash tag, `{prefix}`, so all of a daemon's keys live in one Redis
+// Cluster slot and each Lua script may touch any of them (all passed in KEYS, never built in Lua).
+export const IMPLICIT_CARD = '_';
+
+export function redisKeys(prefix: string) {
+  const t = `{${prefix}}`;
+  return {
+    tx: (id: string) => `${t}:tx:${id}`,
+    attempts: (id: string) => `${t}:tx:${id}:attempts`,
+    amounts: (card: string) => `${t}:card:${card}:amounts`,
+    owners: (card: string) => `${t}:card:${card}:owners`,
+    cardLoad: `${t}:cardload`,
+    deadlines: `${t}:deadlines`,
+    quarantine: `${t}:quarantine`,
+    idempotency: (key: string) => `${t}:idem:${key}`,
+    message: (key: string) => `${t}:msg:${key}`,
+    events: `${t}:events`,
+    retries: `${t}:retries`,
+    failed: `${t}:webhooks:failed`,
+    unmatched: `${t}:credits:unmatched`,
+    cursor: `${t}:telegram:cursor`,
+    sessionLock: `${t}:telegram:lock`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Consumer group of the webhook workers on the events stream. */
+export const WEBHOOK_GROUP = 'webhooks';

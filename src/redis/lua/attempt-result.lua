@@ -1,0 +1,34 @@
+--[[ Record one webhook attempt and decide what follows: delivered, a retry at `due`, or failed.
+The stream entry is acknowledged in the same step, so a crash before this script leaves the
+entry pending (it is reclaimed and retried) and a crash after it loses nothing.
+KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
+ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
+      retry due (ms), keep ms, attempts kept
+Returns {'delivered'|'retry'|'failed'|'stale', attempts} ]]
+local txid, action, entry, group, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local now, allowed, due, keep, kept = ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10], tonumber(ARGV[11])
+
+local acked = redis.call('XACK', KEYS[3], group, entry)
+redis.call('XDEL', KEYS[3], entry)
+local attempts = redis.call('HINCRBY', KEYS[1], 'wh_attempts', 1)
+redis.call('RPUSH', KEYS[2], ARGV[6])
+redis.call('LTRIM', KEYS[2], -kept, -1)
+redis.call('PEXPIRE', KEYS[2], keep)
+-- Another worker reclaimed and finished this entry already: keep the record, decide nothing.
+if acked == 0 then return {'stale', attempts} end
+
+if outcome == 'ok' then
+  redis.call('HSET', KEYS[1], 'wh_state', 'delivered', 'wh_delivered_at', now)
+  redis.call('ZREM', KEYS[5], txid)
+  return {'delivered', attempts}
+end
+local round = attempts - tonumber(redis.call('HGET', KEYS[1], 'wh_round') or '0')
+if round < allowed then
+  redis.call('ZADD', KEYS[4], due, txid .. '|' .. action)
+  redis.call('HSET', KEYS[1], 'wh_next_at', due)
+  return {'retry', attempts}
+end
+redis.call('HSET', KEYS[1], 'wh_state', 'failed', 'wh_failed_at', now)
+redis.call('HDEL', KEYS[1], 'wh_next_at')
+redis.call('ZADD', KEYS[5], now, txid)
+return {'failed', attempts}

@@ -1,0 +1,51 @@
+--[[ Apply one bank credit: confirm the pending transaction holding exactly this amount, once.
+KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none)  KEYS[3] deadlines
+KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
+KEYS[9] unmatched list
+ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
+      stream maxlen, credit as a non-empty JSON object (for the unmatched list), unmatched cap
+Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
+'stale': the amount's owner changed since the caller looked it up; look again. ]]
+local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local quarantine, keep, msg_ttl, maxlen = tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local function fmt(x) return string.format('%d', x) end
+
+local seen = redis.call('GET', KEYS[1])
+if seen then return {'already_processed', seen} end
+
+local result = 'no_match'
+if txid ~= '' then
+  if redis.call('HGET', KEYS[8], amount) ~= txid then return {'stale', ''} end
+  local tx = redis.call('HMGET', KEYS[2], 'state', 'card')
+  local state, card = tx[1], tx[2]
+  if state == 'pending' then
+    redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now))
+    redis.call('PEXPIRE', KEYS[2], keep)
+    redis.call('ZREM', KEYS[3], txid)
+    redis.call('HINCRBY', KEYS[4], card, -1)
+    -- A second payment of the same amount (a customer paying twice) must not confirm the
+    -- next customer's transaction either, so confirmed amounts are held like cancelled ones.
+    if quarantine > 0 then
+      redis.call('ZADD', KEYS[5], fmt(now + quarantine), card .. '|' .. amount .. '|' .. txid)
+    else
+      redis.call('HDEL', KEYS[8], amount)
+      redis.call('ZREM', KEYS[7], amount)
+    end
+    redis.call('XADD', KEYS[6], 'MAXLEN', '~', maxlen, '*', 'tx', txid, 'action', 'confirm')
+    result = 'matched'
+  elseif state == 'cancelled' then
+    result = 'late'
+  elseif state == 'confirmed' then
+    result = 'already_confirmed'
+  end
+end
+
+if result ~= 'matched' then
+  -- Spliced as text: cjson would print large amounts as 1e+14.
+  local entry = '{"reason":"' .. result .. '","transaction_id":' .. (txid ~= '' and ('"' .. txid .. '"') or 'null')
+    .. ',' .. string.sub(ARGV[8], 2)
+  redis.call('LPUSH', KEYS[9], entry)
+  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[9]) - 1)
+end
+redis.call('SET', KEYS[1], result .. '|' .. txid, 'EX', msg_ttl)
+return {result, txid}

@@ -1,0 +1,86 @@
+--[[ Reserve a unique amount for a new pending transaction.
+KEYS[1] tx hash   KEYS[2] idempotency key   KEYS[3] deadlines zset   KEYS[4] card load hash
+KEYS[5..] for each candidate card: amounts zset, owners hash (in the order of ARGV cards)
+ARGV: txid, requested, step, direction (1|-1), limit, now, ttl, keep, metadata, idem ('' = none),
+      auto ('1' = pick the least-loaded card), card names...
+Returns {'created', amount, card} | {'existing', txid} | {'full'}
+Taken amounts sit in a zset scored by amount, so ZCOUNT over a range says how many of its
+slots are held: a binary search finds the first free slot in O(log LIMIT) calls however
+many offsets of one price are taken. ]]
+local txid, requested, step, dir = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local limit, now, ttl, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local metadata, idem, auto = ARGV[9], ARGV[10], ARGV[11]
+local n = #ARGV - 11
+
+if idem ~= '' then
+  local existing = redis.call('GET', KEYS[2])
+  if existing then return {'existing', existing} end
+end
+
+local function fmt(x) return string.format('%d', x) end
+
+-- Highest offset allowed: LIMIT, and never an amount below one step when counting down.
+local maxk = limit
+if dir < 0 then
+  local room = math.floor((requested - 1) / step)
+  if room < maxk then maxk = room end
+end
+
+local function slot(k) return requested + dir * k * step end
+local function held(zset, k)
+  local lo, hi = requested, slot(k)
+  if dir < 0 then lo, hi = slot(k), requested end
+  return redis.call('ZCOUNT', zset, fmt(lo), fmt(hi))
+end
+
+local function first_free(zset)
+  if maxk < 0 then return nil end
+  local total = held(zset, maxk)
+  if total < maxk + 1 then
+    local lo, hi = 0, maxk
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if held(zset, mid) < mid + 1 then hi = mid else lo = mid + 1 end
+    end
+    if not redis.call('ZSCORE', zset, fmt(slot(lo))) then return slot(lo) end
+  elseif total == maxk + 1 then
+    return nil
+  end
+  -- Amounts off this step's grid (left by a change of AMOUNT_STEP) skew the counts: scan.
+  for k = 0, maxk do
+    if not redis.call('ZSCORE', zset, fmt(slot(k))) then return slot(k) end
+  end
+  return nil
+end
+
+-- Candidate order: as given, or by fewest pending transactions (stable for ties).
+local order = {}
+for i = 1, n do order[i] = i end
+if auto == '1' and n > 1 then
+  local load = {}
+  for i = 1, n do load[i] = tonumber(redis.call('HGET', KEYS[4], ARGV[11 + i]) or '0') end
+  table.sort(order, function(a, b)
+    if load[a] == load[b] then return a < b end
+    return load[a] < load[b]
+  end)
+end
+
+for _, i in ipairs(order) do
+  local card = ARGV[11 + i]
+  local zset, owners = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+  local amount = first_free(zset)
+  if amount then
+    local a = fmt(amount)
+    redis.call('ZADD', zset, a, a)
+    redis.call('HSET', owners, a, txid)
+    redis.call('HINCRBY', KEYS[4], card, 1)
+    redis.call('HSET', KEYS[1], 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
+      'metadata', metadata, 'state', 'pending', 'created_at', fmt(now), 'expires_at', fmt(now + ttl),
+      'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0')
+    redis.call('PEXPIRE', KEYS[1], fmt(ttl + keep))
+    redis.call('ZADD', KEYS[3], fmt(now + ttl), txid)
+    if idem ~= '' then redis.call('SET', KEYS[2], txid, 'PX', fmt(ttl)) end
+    return {'created', a, card}
+  end
+end
+return {'full'}

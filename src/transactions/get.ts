@@ -1,0 +1,23 @@
+import type { TxContext } from './context.js';
+import { fromHash, type AttemptRecord, type Transaction } from './record.js';
+
+export async function getTransaction(ctx: TxContext, id: string): Promise<Transaction | null> {
+  return fromHash(await ctx.redis.hgetall(ctx.keys.tx(id)));
+}
+
+/** The transaction with its webhook attempt log, in one round trip. */
+export async function getTransactionWithAttempts(
+  ctx: TxContext,
+  id: string,
+): Promise<{ tx: Transaction; attempts: AttemptRecord[] } | null> {
+  const res = await ctx.redis
+    .multi()
+    .hgetall(ctx.keys.tx(id))
+    .lrange(ctx.keys.attempts(id), 0, -1)
+    .exec();
+  const hash = (res?.[0]?.[1] ?? {}) as Record<string, string>;
+  const tx = fromHash(hash);
+  if (!tx) return null;
+  const list = (res?.[1]?.[1] ?? []) as string[];
+  return { tx, attempts: list.map((s) => JSON.parse(s) as AttemptRecord) };
+}

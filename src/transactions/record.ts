@@ -1,0 +1,75 @@
+// The stored transaction hash and its public JSON shape (CONTRACT §3).
+import { IMPLICIT_CARD } from '../redis/keys.js';
+import { publicAmount, type AmountStep } from '../money/amount.js';
+
+export type TxState = 'pending' | 'confirmed' | 'cancelled';
+export type WebhookState = 'pending' | 'delivered' | 'failed';
+
+export interface Transaction {
+  id: string;
+  amountTiyin: number;
+  requestedTiyin: number;
+  /** Internal card name: a last-4, or IMPLICIT_CARD. */
+  card: string;
+  metadata?: unknown;
+  state: TxState;
+  createdAt: number;
+  expiresAt: number;
+  confirmedAt?: number;
+  cancelledAt?: number;
+  cancelReason?: string;
+  webhookState: WebhookState;
+  webhookAttempts: number;
+  webhookRound: number;
+}
+
+export function fromHash(h: Record<string, string>): Transaction | null {
+  if (!h.id || !h.state) return null;
+  const t: Transaction = {
+    id: h.id,
+    amountTiyin: Number(h.amount),
+    requestedTiyin: Number(h.requested),
+    card: h.card ?? IMPLICIT_CARD,
+    state: h.state as TxState,
+    createdAt: Number(h.created_at),
+    expiresAt: Number(h.expires_at),
+    webhookState: (h.wh_state ?? 'pending') as WebhookState,
+    webhookAttempts: Number(h.wh_attempts ?? 0),
+    webhookRound: Number(h.wh_round ?? 0),
+  };
+  if (h.metadata) t.metadata = JSON.parse(h.metadata);
+  if (h.confirmed_at) t.confirmedAt = Number(h.confirmed_at);
+  if (h.cancelled_at) t.cancelledAt = Number(h.cancelled_at);
+  if (h.cancel_reason) t.cancelReason = h.cancel_reason;
+  return t;
+}
+
+export function publicCard(card: string): string | null {
+  return card === IMPLICIT_CARD ? null : card;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface AttemptRecord {
+  at: string;
+  status: number | null;
+  error?: string;
+  duration_ms: number;
+}
+
+export function toPublic(t: Transaction, step: AmountStep, attempts: AttemptRecord[] = []) {
+  return {
+    transaction_id: t.id,
+    amount: publicAmount(t.amountTiyin, step),
+    amount_tiyin: t.amountTiyin,
+    requested_amount: publicAmount(t.requestedTiyin, step),
+    card: publicCard(t.card),
+    state: t.state,
+    created_at: iso(t.createdAt),
+    expires_at: iso(t.expiresAt),
+    ...(t.confirmedAt !== undefined ? { confirmed_at: iso(t.confirmedAt) } : {}),
+    ...(t.cancelledAt !== undefined ? { cancelled_at: iso(t.cancelledAt), cancel_reason: t.cancelReason } : {}),
+    ...(t.metadata !== undefined ? { metadata: t.metadata } : {}),
+    webhook: { state: t.webhookState, attempts: t.webhookAttempts, attempt_log: attempts },
+  };
+}

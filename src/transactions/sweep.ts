@@ -1,0 +1,39 @@
+// One pass over what is due: expire pending transactions past their deadline, and end
+// quarantines. Each item is claimed by its own script, so several daemons sharing a Redis
+// may sweep at once and every transaction is still cancelled exactly once.
+import { runScript } from '../redis/scripts.js';
+import { cancelTransaction } from './cancel.js';
+import type { TxContext } from './context.js';
+
+const BATCH = 200;
+
+export interface SweepResult {
+  /** Transactions this pass cancelled (another daemon's wins are not listed). */
+  expired: string[];
+  released: number;
+}
+
+export async function sweepOnce(ctx: TxContext): Promise<SweepResult> {
+  const { redis, keys } = ctx;
+  const now = ctx.now();
+  const expired: string[] = [];
+  const due = await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
+  if (due.length > 0) {
+    const pipe = redis.pipeline();
+    for (const id of due) pipe.hget(keys.tx(id), 'card');
+    const cards = (await pipe.exec()) ?? [];
+    for (const [i, id] of due.entries()) {
+      const card = (cards[i]?.[1] as string | null) ?? '_';
+      if ((await cancelTransaction(ctx, id, card, 'expired', true)) === 'cancelled') expired.push(id);
+    }
+  }
+  let released = 0;
+  const ended = await redis.zrangebyscore(keys.quarantine, '-inf', now, 'LIMIT', 0, BATCH);
+  for (const member of ended) {
+    const [card, amount, txid] = member.split('|') as [string, string, string];
+    released += Number(
+      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card)], [member, amount, txid]),
+    );
+  }
+  return { expired, released };
+}

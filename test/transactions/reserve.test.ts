@@ -1,0 +1,116 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTransaction } from '../../src/transactions/create.js';
+import { closeAllRedis, testContext } from '../helpers/redis.js';
+
+afterAll(closeAllRedis);
+
+const amountOf = (r: Awaited<ReturnType<typeof createTransaction>>) => {
+  if (r.kind === 'full') throw new Error('unexpectedly full');
+  return r.tx.amountTiyin;
+};
+
+describe('reserving amounts', () => {
+  it('hands out the requested amount first, then the next so\'m up', async () => {
+    const ctx = await testContext();
+    const a = await createTransaction(ctx, { amountSom: 20000 });
+    const b = await createTransaction(ctx, { amountSom: 20000 });
+    expect([amountOf(a), amountOf(b)]).toEqual([2_000_000, 2_000_100]);
+  });
+
+  it('200 concurrent creates at one price get 200 distinct amounts within LIMIT', async () => {
+    const ctx = await testContext({ limit: 250 });
+    const results = await Promise.all(Array.from({ length: 200 }, () => createTransaction(ctx, { amountSom: 5000 })));
+    const amounts = results.map(amountOf);
+    expect(new Set(amounts).size).toBe(200);
+    for (const a of amounts) {
+      expect(a).toBeGreaterThanOrEqual(500_000);
+      expect(a).toBeLessThanOrEqual(500_000 + 250 * 100);
+    }
+    // First free slot each time: exactly the first 200 offsets.
+    expect([...amounts].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => 500_000 + i * 100));
+  });
+
+  it('two daemons (separate connections) on one Redis never share an amount', async () => {
+    const prefix = `shared${Date.now()}`;
+    const one = await testContext({ limit: 100 }, prefix);
+    const two = await testContext({ limit: 100 }, prefix);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => createTransaction(i % 2 ? one : two, { amountSom: 700 })),
+    );
+    expect(new Set(results.map(amountOf)).size).toBe(100);
+  });
+
+  it('answers full once LIMIT is exhausted', async () => {
+    const ctx = await testContext({ limit: 3 });
+    for (let i = 0; i < 4; i++) expect((await createTransaction(ctx, { amountSom: 100 })).kind).toBe('created');
+    expect((await createTransaction(ctx, { amountSom: 100 })).kind).toBe('full');
+  });
+
+  it('counts down and never below one step', async () => {
+    const ctx = await testContext({ direction: 'down', limit: 10 });
+    expect(amountOf(await createTransaction(ctx, { amountSom: 2 }))).toBe(200);
+    expect(amountOf(await createTransaction(ctx, { amountSom: 2 }))).toBe(100);
+    expect((await createTransaction(ctx, { amountSom: 2 })).kind).toBe('full');
+  });
+
+  it('steps by one tiyin in tiyin mode', async () => {
+    const ctx = await testContext({ step: 'tiyin' });
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(amountOf(await createTransaction(ctx, { amountSom: 20000 })));
+    expect(got).toEqual([2_000_000, 2_000_001, 2_000_002]);
+  });
+
+  it('fills a gap left in the middle of a taken range', async () => {
+    const ctx = await testContext({ limit: 50, quarantineMs: 0 });
+    const txs = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await createTransaction(ctx, { amountSom: 300 });
+      if (r.kind !== 'created') throw new Error('not created');
+      txs.push(r.tx);
+    }
+    const { cancelTransaction } = await import('../../src/transactions/cancel.js');
+    expect(await cancelTransaction(ctx, txs[6]!.id, txs[6]!.card, 'cancelled', false)).toBe('cancelled');
+    expect(amountOf(await createTransaction(ctx, { amountSom: 300 }))).toBe(30_600);
+    expect(amountOf(await createTransaction(ctx, { amountSom: 300 }))).toBe(31_000);
+  });
+
+  it('picks the least-loaded card and keeps amounts unique per card', async () => {
+    const ctx = await testContext({ cards: ['7159', '0042'] });
+    const cards = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await createTransaction(ctx, { amountSom: 1000 });
+      if (r.kind !== 'created') throw new Error('not created');
+      cards.push([r.tx.card, r.tx.amountTiyin]);
+    }
+    expect(cards).toEqual([
+      ['7159', 100_000],
+      ['0042', 100_000],
+      ['7159', 100_100],
+      ['0042', 100_100],
+    ]);
+    const fixed = await createTransaction(ctx, { amountSom: 1000, card: '0042' });
+    expect(fixed.kind === 'created' && [fixed.tx.card, fixed.tx.amountTiyin]).toEqual(['0042', 100_200]);
+  });
+
+  it('returns the same transaction for the same Idempotency-Key', async () => {
+    const ctx = await testContext();
+    const a = await createTransaction(ctx, { amountSom: 900, idempotencyKey: 'order-1' });
+    const b = await createTransaction(ctx, { amountSom: 900, idempotencyKey: 'order-1' });
+    const c = await createTransaction(ctx, { amountSom: 901, idempotencyKey: 'order-1' });
+    expect(a.kind).toBe('created');
+    expect(b.kind).toBe('existing');
+    expect(b.kind !== 'full' && a.kind !== 'full' && b.tx.id).toBe(a.kind !== 'full' && a.tx.id);
+    expect(c.kind).toBe('idempotency_conflict');
+    const concurrent = await Promise.all(
+      Array.from({ length: 20 }, () => createTransaction(ctx, { amountSom: 50, idempotencyKey: 'order-2' })),
+    );
+    expect(new Set(concurrent.map((r) => (r.kind === 'full' ? 'full' : r.tx.id))).size).toBe(1);
+  });
+
+  it('keeps exact amounts at the top of the range (10^12 so\'m)', async () => {
+    const ctx = await testContext();
+    const a = await createTransaction(ctx, { amountSom: 1_000_000_000_000 });
+    const b = await createTransaction(ctx, { amountSom: 1_000_000_000_000 });
+    expect([amountOf(a), amountOf(b)]).toEqual([100_000_000_000_000, 100_000_000_000_100]);
+  });
+});
