@@ -14,6 +14,6 @@ export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = pr
   return { ...fromFile, ...env };
 }
 
-export function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(readEnvironment(cwd, env));
+export function loadConfig(opts: { daemon?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  return parseConfig(readEnvironment(opts.cwd, opts.env), { daemon: opts.daemon ?? true });
 }

@@ -1,0 +1,141 @@
+// Wires the parts together and owns their lifecycle: Redis, expiry sweeper, webhook workers,
+// the Telegram watcher (outside sandbox) and the HTTP API. stop() undoes it in reverse.
+import type { Config } from '../config/env.js';
+import type { Logger } from '../log/logger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { MessageProcessor } from '../matching/process-message.js';
+import { connectRedis, createRedis } from '../redis/client.js';
+import { createTxContext, rulesFromConfig, type TxContext } from '../transactions/context.js';
+import { startSweeper } from '../transactions/sweeper.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { createApp } from '../http/app.js';
+import { startHttpServer } from '../http/server.js';
+import type { ComponentState } from '../http/deps.js';
+import { USER_AGENT } from '../version.js';
+import { BOTS } from '../bot-messages/bots.js';
+
+/** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
+export interface Watcher {
+  stop(): Promise<void>;
+  status(): { connected: boolean; lastBotMessageAt: number | null };
+}
+
+export type StartWatcher = (args: {
+  processor: MessageProcessor;
+  ctx: TxContext;
+  onFatal: (reason: string) => void;
+}) => Promise<Watcher>;
+
+export interface Daemon {
+  port: number;
+  ctx: TxContext;
+  metrics: Metrics;
+  processor: MessageProcessor;
+  /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
+  fatal: Promise<string>;
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export function watchedSenders(config: Config): number[] {
+  return config.watchCardXabar ? [config.watchId, BOTS.cardxabar] : [config.watchId];
+}
+
+/** In sandbox without WEBHOOK_URL, webhooks go to our own /health/, as the original's default did. */
+export function webhookUrl(config: Config, port: number): string {
+  return config.webhookUrl ?? `http://127.0.0.1:${port}/health/`;
+}
+
+export async function startDaemon(config: Config, log: Logger, opts: { startWatcher?: StartWatcher } = {}): Promise<Daemon> {
+  const redis = createRedis({ url: config.redisUrl, log, name: 'paycue' });
+  const blocking = createRedis({ url: config.redisUrl, log, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
+  if (!(await connectRedis(redis, 3000))) log.warn('redis is not reachable yet; the API answers 503 until it is');
+  void connectRedis(blocking, 0);
+
+  const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
+  let watcher: Watcher | undefined;
+  const metrics = new Metrics({
+    pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
+    webhookBacklog: async () => (await redis.xlen(ctx.keys.events)) + (await redis.zcard(ctx.keys.retries)),
+    telegramConnected: () => (watcher ? watcher.status().connected : null),
+    lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
+  });
+  const processor = new MessageProcessor({ ctx, log, metrics, watchedSenders: watchedSenders(config) });
+
+  let fatalReason: (r: string) => void = () => undefined;
+  const fatal = new Promise<string>((resolve) => {
+    fatalReason = resolve;
+  });
+
+  const sweeper = startSweeper(ctx, log, {
+    onSweep: (r) => {
+      if (r.expired.length > 0) metrics.transactions.inc({ event: 'expired' }, r.expired.length);
+    },
+  });
+
+  const components = (): Record<string, ComponentState> => ({
+    telegram: config.sandbox ? 'disabled' : watcher?.status().connected ? 'up' : 'down',
+  });
+  const app = createApp({ config, ctx, log, metrics, processor, components });
+  let http;
+  try {
+    http = await startHttpServer(app.fetch, config.host, config.port);
+  } catch (err) {
+    await sweeper.stop();
+    redis.disconnect();
+    blocking.disconnect();
+    throw err;
+  }
+
+  const dispatcher = new WebhookDispatcher(
+    ctx,
+    blocking,
+    {
+      url: webhookUrl(config, http.port),
+      ...(config.webhookSecret ? { secret: config.webhookSecret } : {}),
+      workers: config.workers,
+      retries: config.webhookRetries,
+      backoffMs: config.webhookBackoffMs,
+      timeoutMs: config.webhookTimeoutMs,
+      success: config.webhookSuccess,
+      userAgent: USER_AGENT,
+    },
+    log,
+    metrics,
+  );
+  await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
+  dispatcher.start();
+
+  if (!config.sandbox && opts.startWatcher) {
+    try {
+      watcher = await opts.startWatcher({ processor, ctx, onFatal: fatalReason });
+    } catch (err) {
+      await http.close();
+      await dispatcher.stop(1000);
+      await sweeper.stop();
+      redis.disconnect();
+      throw err;
+    }
+  }
+
+  log.info(
+    { host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers },
+    'paycue is running',
+  );
+
+  return {
+    port: http.port,
+    ctx,
+    metrics,
+    processor,
+    fatal,
+    async stop(deadlineMs = 8000) {
+      const started = Date.now();
+      await http.close();
+      await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
+      await sweeper.stop();
+      await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+      await redis.quit().catch(() => redis.disconnect());
+      log.info('paycue stopped');
+    },
+  };
+}

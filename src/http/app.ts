@@ -1,0 +1,58 @@
+// The Hono app: routes per feature, one error shape, auth on the merchant endpoints.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { isRedisUnavailable } from '../redis/client.js';
+import { basicAuth } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { HttpError, fail } from './respond.js';
+import { healthRoutes } from './routes/health.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+import { transactionRoutes } from './routes/transactions.js';
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Trailing slashes are optional (CONTRACT §3): route on the path without them. */
+function pathWithoutTrailingSlash(req: Request): string {
+  const url = req.url;
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  const q = url.indexOf('?', start);
+  const path = q === -1 ? url.slice(start) : url.slice(start, q);
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono({ getPath: pathWithoutTrailingSlash });
+  const auth = basicAuth(deps.config.apiUsername, deps.config.apiPassword);
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new HttpError(413, `request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`);
+      },
+    }),
+  );
+  app.use('/create/*', auth);
+  app.use('/transaction/*', auth);
+  app.use('/sandbox/*', async (c, next) => {
+    if (!deps.config.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
+    await next();
+  });
+  app.use('/sandbox/*', auth);
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', transactionRoutes(deps));
+  app.route('/', sandboxRoutes(deps));
+
+  app.notFound((c) => fail(c, 404, 'not found'));
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return fail(c, err.status, err.detail, err.headers);
+    if (isRedisUnavailable(err) || deps.ctx.redis.status !== 'ready') {
+      return fail(c, 503, 'Redis is unreachable; try again shortly', { 'Retry-After': '1' });
+    }
+    deps.log.error({ err, path: c.req.path }, 'request failed');
+    return fail(c, 500, 'internal error');
+  });
+  return app;
+}

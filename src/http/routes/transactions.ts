@@ -1,0 +1,126 @@
+// POST /create/transaction/, GET /transaction/:id, POST /transaction/:id/cancel (CONTRACT §3).
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { MAX_SOM, publicAmount } from '../../money/amount.js';
+import { createTransaction } from '../../transactions/create.js';
+import { cancelTransaction } from '../../transactions/cancel.js';
+import { getTransaction, getTransactionWithAttempts } from '../../transactions/get.js';
+import { publicCard, toPublic } from '../../transactions/record.js';
+import type { AppDeps } from '../deps.js';
+import { readJson, validate } from '../json-body.js';
+import { HttpError, ok } from '../respond.js';
+
+const METADATA_MAX_BYTES = 2048;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const amountSchema = z.unknown().transform((v, ctx) => {
+  const bad = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (v === undefined || v === null) return bad('is required');
+  if (typeof v !== 'number') return bad(`must be a number of so'm, not ${Array.isArray(v) ? 'an array' : typeof v}`);
+  if (!Number.isFinite(v)) return bad('must be a finite number');
+  if (!Number.isInteger(v)) return bad("must be a whole number of so'm");
+  if (v <= 0) return bad('must be positive');
+  if (v > MAX_SOM) return bad(`must be at most ${MAX_SOM} so'm`);
+  return v;
+});
+
+function createSchema(cards: string[]) {
+  return z.object(
+    {
+      amount: amountSchema,
+      card: z
+        .unknown()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined || v === null) return undefined;
+          const s = typeof v === 'number' ? String(v).padStart(4, '0') : v;
+          if (typeof s !== 'string' || !cards.includes(s)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: cards.length === 0 ? 'unknown card: this daemon has no CARDS configured' : `unknown card; configured: ${cards.join(', ')}`,
+            });
+            return z.NEVER;
+          }
+          return s;
+        }),
+      metadata: z
+        .unknown()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return undefined;
+          if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+            ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+            return z.NEVER;
+          }
+          if (Buffer.byteLength(JSON.stringify(v)) > METADATA_MAX_BYTES) {
+            ctx.addIssue({ code: 'custom', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` });
+            return z.NEVER;
+          }
+          return v as Record<string, unknown>;
+        }),
+    },
+    { error: 'body must be a JSON object' },
+  );
+}
+
+export function transactionRoutes(deps: AppDeps) {
+  const { ctx, metrics } = deps;
+  const step = ctx.rules.step;
+  const schema = createSchema(ctx.rules.cards);
+  const app = new Hono();
+
+  app.post('/create/transaction', async (c) => {
+    const body = validate(schema, await readJson(c));
+    const idem = c.req.header('idempotency-key');
+    if (idem !== undefined && (idem.length === 0 || idem.length > 255)) {
+      throw new HttpError(400, 'Idempotency-Key must be 1 to 255 characters');
+    }
+    const r = await createTransaction(ctx, {
+      amountSom: body.amount,
+      ...(body.card !== undefined ? { card: body.card } : {}),
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      ...(idem !== undefined ? { idempotencyKey: idem } : {}),
+    });
+    if (r.kind === 'full') {
+      throw new HttpError(409, `no free amount within ${ctx.rules.limit} steps of ${body.amount} so'm; try again later`);
+    }
+    if (r.kind === 'idempotency_conflict') {
+      throw new HttpError(409, 'Idempotency-Key was already used for a different request');
+    }
+    if (r.kind === 'created') {
+      metrics.transactions.inc({ event: 'created' });
+      deps.log.info({ transaction_id: r.tx.id, amount_tiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) }, 'transaction created');
+    }
+    return ok(c, {
+      amount: publicAmount(r.tx.amountTiyin, step),
+      amount_tiyin: r.tx.amountTiyin,
+      transaction_id: r.tx.id,
+      card: publicCard(r.tx.card),
+      expires_at: new Date(r.tx.expiresAt).toISOString(),
+    });
+  });
+
+  app.get('/transaction/:id', async (c) => {
+    const id = c.req.param('id');
+    const found = UUID.test(id) ? await getTransactionWithAttempts(ctx, id) : null;
+    if (!found) throw new HttpError(404, 'transaction not found');
+    return ok(c, toPublic(found.tx, step, found.attempts));
+  });
+
+  app.post('/transaction/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    const tx = UUID.test(id) ? await getTransaction(ctx, id) : null;
+    if (!tx) throw new HttpError(404, 'transaction not found');
+    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
+    if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
+    metrics.transactions.inc({ event: 'cancelled' });
+    deps.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
+    const after = await getTransactionWithAttempts(ctx, id);
+    return ok(c, toPublic(after?.tx ?? tx, step, after?.attempts ?? []));
+  });
+
+  return app;
+}

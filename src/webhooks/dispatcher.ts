@@ -1,0 +1,267 @@
+// Webhook workers: consume the durable events stream (consumer group), deliver with up to
+// WORKERS requests in flight, schedule retries in a sorted set, and reclaim entries that a
+// crashed daemon left half-done. Nothing here sleeps inside a delivery.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { WEBHOOK_GROUP } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import type { TxContext } from '../transactions/context.js';
+import { getTransaction } from '../transactions/get.js';
+import { decidedAt, webhookBody, webhookId, type WebhookAction } from './payload.js';
+import { retryDelayMs } from './retry-delay.js';
+import { sendWebhook, type AttemptOutcome } from './send.js';
+import { secretKey } from './sign.js';
+
+export interface WebhookSettings {
+  url: string;
+  secret?: string;
+  workers: number;
+  retries: number;
+  backoffMs: number[];
+  timeoutMs: number;
+  success: 'ok' | '2xx';
+  userAgent: string;
+}
+
+export interface DispatcherTimings {
+  /** An entry idle this long in another consumer's hands is taken over (its daemon died). */
+  reclaimIdleMs: number;
+  reclaimEveryMs: number;
+  heartbeatEveryMs: number;
+  retryPollMs: number;
+  blockMs: number;
+}
+
+export const DEFAULT_TIMINGS: DispatcherTimings = {
+  reclaimIdleMs: 10_000,
+  reclaimEveryMs: 2_000,
+  heartbeatEveryMs: 3_000,
+  retryPollMs: 500,
+  blockMs: 1_000,
+};
+
+interface Entry {
+  id: string;
+  tx: string;
+  action: WebhookAction;
+}
+
+function toEntries(raw: [string, string[]][] | null | undefined): Entry[] {
+  const out: Entry[] = [];
+  for (const [id, fields] of raw ?? []) {
+    if (!fields) continue; // trimmed entry still in the pending list
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
+    if (f.tx && (f.action === 'confirm' || f.action === 'cancel')) out.push({ id, tx: f.tx, action: f.action });
+  }
+  return out;
+}
+
+export class WebhookDispatcher {
+  private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly key: Buffer | null;
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: TxContext,
+    /** A connection of its own: XREADGROUP BLOCK holds it. */
+    private readonly blocking: Redis,
+    private readonly settings: WebhookSettings,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+    private readonly timings: DispatcherTimings = DEFAULT_TIMINGS,
+  ) {
+    this.key = settings.secret ? secretKey(settings.secret) : null;
+  }
+
+  start(): void {
+    this.loops = [
+      this.loop('read', 0, () => this.readNew()),
+      this.loop('reclaim', this.timings.reclaimEveryMs, () => this.reclaim()),
+      this.loop('heartbeat', this.timings.heartbeatEveryMs, () => this.heartbeat()),
+      this.loop('retries', this.timings.retryPollMs, () => this.requeueDue()),
+    ];
+  }
+
+  /** Stops taking work, lets deliveries in flight finish until the deadline, then aborts the rest
+   * (their entries stay pending in Redis and are delivered after the restart). */
+  async stop(deadlineMs = 5000): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), deadlineMs).unref());
+    if ((await Promise.race([all, timer])) === 'late') {
+      this.log.warn({ in_flight: this.inFlight.size }, 'deliveries still running at shutdown; they resume after restart');
+      this.abort.abort();
+      await all;
+    }
+    this.blocking.disconnect();
+    await Promise.allSettled(this.loops);
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async loop(name: string, everyMs: number, step: () => Promise<void>): Promise<void> {
+    let failing = false;
+    while (!this.stopping) {
+      try {
+        await step();
+        if (failing) this.log.info({ loop: name }, 'webhook loop resumed');
+        failing = false;
+        if (everyMs > 0) await this.pause(everyMs);
+      } catch (err) {
+        if (this.stopping) return;
+        const msg = (err as Error).message;
+        if (msg.includes('NOGROUP')) {
+          await this.ensureGroup().catch(() => undefined);
+          continue;
+        }
+        if (!failing) this.log.warn({ loop: name, err: msg }, 'webhook loop failed; retrying');
+        failing = true;
+        await this.pause(Math.max(everyMs, 500));
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      if (this.stopping) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  }
+
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.ctx.redis.xgroup('CREATE', this.ctx.keys.events, WEBHOOK_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err as Error).message.includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  private freeSlots(): number {
+    return this.settings.workers - this.inFlight.size;
+  }
+
+  private async waitForSlot(): Promise<void> {
+    while (this.freeSlots() <= 0 && !this.stopping) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private async readNew(): Promise<void> {
+    await this.waitForSlot();
+    if (this.stopping) return;
+    if (this.blocking.status === 'wait') await this.blocking.connect();
+    const res = (await this.blocking.xreadgroup(
+      'GROUP', WEBHOOK_GROUP, this.consumer,
+      'COUNT', this.freeSlots(),
+      'BLOCK', this.timings.blockMs,
+      'STREAMS', this.ctx.keys.events, '>',
+    )) as [string, [string, string[]][]][] | null;
+    for (const e of toEntries(res?.[0]?.[1])) this.dispatch(e);
+  }
+
+  /** Entries another (dead) consumer held for too long. */
+  private async reclaim(): Promise<void> {
+    if (this.freeSlots() <= 0) return;
+    const res = (await this.ctx.redis.xautoclaim(
+      this.ctx.keys.events, WEBHOOK_GROUP, this.consumer, this.timings.reclaimIdleMs, '0-0', 'COUNT', this.freeSlots(),
+    )) as [string, [string, string[]][], string[]?];
+    const entries = toEntries(res[1]);
+    for (const e of entries) {
+      if (this.inFlight.has(e.id)) continue;
+      this.log.info({ transaction_id: e.tx, action: e.action }, 'resuming a delivery left unfinished');
+      this.dispatch(e);
+    }
+    // Entries whose message was trimmed away: acknowledge so they stop being reclaimed.
+    const deleted = res[2] ?? [];
+    if (deleted.length > 0) await this.ctx.redis.xack(this.ctx.keys.events, WEBHOOK_GROUP, ...deleted);
+  }
+
+  /** Resets the idle time of our own in-flight entries so no one takes them over. */
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    await this.ctx.redis.xclaim(this.ctx.keys.events, WEBHOOK_GROUP, this.consumer, 0, ...ids, 'JUSTID');
+  }
+
+  private async requeueDue(): Promise<void> {
+    await runScript(this.ctx.redis, 'requeue-due', [this.ctx.keys.retries, this.ctx.keys.events], [this.ctx.now(), 100, this.ctx.rules.streamMaxLen]);
+  }
+
+  private dispatch(e: Entry): void {
+    const p = this.deliver(e)
+      .catch((err) => this.log.error({ err: (err as Error).message, transaction_id: e.tx }, 'delivery bookkeeping failed; it will be retried'))
+      .finally(() => {
+        this.inFlight.delete(e.id);
+        this.wake?.();
+      });
+    this.inFlight.set(e.id, p);
+  }
+
+  private async deliver(e: Entry): Promise<void> {
+    const { redis, keys } = this.ctx;
+    const tx = await getTransaction(this.ctx, e.tx);
+    if (!tx) {
+      this.log.error({ transaction_id: e.tx }, 'webhook event for a transaction that no longer exists; dropped');
+      await redis.multi().xack(keys.events, WEBHOOK_GROUP, e.id).xdel(keys.events, e.id).exec();
+      return;
+    }
+    const body = webhookBody(tx, e.action, this.ctx.rules.step);
+    const out = await sendWebhook({
+      url: this.settings.url,
+      id: webhookId(tx.id),
+      body,
+      key: this.key,
+      timeoutMs: this.settings.timeoutMs,
+      success: this.settings.success,
+      userAgent: this.settings.userAgent,
+      signal: this.abort.signal,
+    });
+    if (this.abort.signal.aborted && !out.success) return; // shutting down: leave it pending
+    await this.record(e, tx.id, tx.webhookAttempts - tx.webhookRound + 1, out, decidedAt(tx, e.action));
+  }
+
+  private async record(e: Entry, txId: string, attemptInRound: number, out: AttemptOutcome, decided: number): Promise<void> {
+    const { keys } = this.ctx;
+    const now = this.ctx.now();
+    const due = now + retryDelayMs(attemptInRound, this.settings.backoffMs, out.retryAfterMs);
+    const attempt = JSON.stringify({
+      at: new Date(now - out.durationMs).toISOString(),
+      status: out.status,
+      ...(out.error ? { error: out.error } : {}),
+      duration_ms: out.durationMs,
+    });
+    const reply = (await runScript(
+      this.ctx.redis,
+      'attempt-result',
+      [keys.tx(txId), keys.attempts(txId), keys.events, keys.retries, keys.failed],
+      [txId, e.action, e.id, WEBHOOK_GROUP, out.success ? 'ok' : 'fail', attempt, now, 1 + this.settings.retries, due, this.ctx.rules.keepMs, 50],
+    )) as [string, number];
+    const [decision, attempts] = reply;
+    this.metrics?.webhookAttempts.inc({ outcome: decision === 'stale' ? (out.success ? 'delivered' : 'retry') : decision });
+    const fields = { transaction_id: txId, action: e.action, attempts, status: out.status, error: out.error, duration_ms: out.durationMs };
+    if (decision === 'delivered') {
+      this.metrics?.webhookLatency.observe((now - decided) / 1000);
+      this.log.info(fields, 'webhook delivered');
+    } else if (decision === 'retry') {
+      this.log.warn({ ...fields, retry_at: new Date(due).toISOString() }, 'webhook attempt failed; retry scheduled');
+    } else if (decision === 'failed') {
+      this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
+    }
+  }
+}

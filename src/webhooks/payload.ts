@@ -1,0 +1,26 @@
+// The webhook body (CONTRACT §4), built from the stored transaction.
+import { publicAmount, type AmountStep } from '../money/amount.js';
+import { publicCard, type Transaction } from '../transactions/record.js';
+
+export type WebhookAction = 'confirm' | 'cancel';
+
+/** Stable across every attempt and redelivery of a transaction's one event. */
+export function webhookId(txId: string): string {
+  return `msg_${txId}`;
+}
+
+export function decidedAt(tx: Transaction, action: WebhookAction): number {
+  return (action === 'confirm' ? tx.confirmedAt : tx.cancelledAt) ?? tx.createdAt;
+}
+
+export function webhookBody(tx: Transaction, action: WebhookAction, step: AmountStep): string {
+  return JSON.stringify({
+    action,
+    amount: publicAmount(tx.amountTiyin, step),
+    amount_tiyin: tx.amountTiyin,
+    transaction_id: tx.id,
+    card: publicCard(tx.card),
+    ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
+    occurred_at: new Date(decidedAt(tx, action)).toISOString(),
+  });
+}
