@@ -1,0 +1,52 @@
+// `paycue webhooks failed|redeliver` and `paycue credits unmatched`.
+import type { Config } from '../config/env.js';
+import { formatSom } from '../money/amount.js';
+import { listUnmatched } from '../transactions/credit.js';
+import { listFailed, redeliver } from '../webhooks/admin.js';
+import { withContext } from './admin-connection.js';
+import type { CliIO } from './io.js';
+
+export async function runWebhooksFailed(config: Config, io: CliIO, opts: { limit: number; json: boolean }): Promise<number> {
+  const rows = await withContext(config, (ctx) => listFailed(ctx, opts.limit));
+  if (opts.json) rows.forEach((r) => io.out(JSON.stringify(r)));
+  else if (rows.length === 0) io.out('no failed webhook deliveries');
+  else {
+    for (const r of rows) {
+      const amount = r.amount_tiyin === null ? '?' : formatSom(r.amount_tiyin);
+      io.out(`${r.failed_at}  ${r.transaction_id}  ${r.action ?? '?'}  ${amount}  attempts=${r.attempts}  last: ${r.last_error ?? '-'}`);
+    }
+  }
+  return 0;
+}
+
+export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string): Promise<number> {
+  const result = await withContext(config, (ctx) => redeliver(ctx, txId));
+  switch (result) {
+    case 'queued':
+      io.out(`queued a new delivery of ${txId}'s webhook (same webhook-id); a running daemon sends it now`);
+      return 0;
+    case 'unknown':
+      io.err(`no transaction ${txId} (records are kept 7 days)`);
+      return 1;
+    case 'not_decided':
+      io.err(`transaction ${txId} is still pending: there is no webhook to send yet`);
+      return 1;
+    case 'in_progress':
+      io.err(`transaction ${txId}'s webhook is still being delivered; wait until it is delivered or failed`);
+      return 1;
+  }
+}
+
+export async function runCreditsUnmatched(config: Config, io: CliIO, opts: { limit: number; json: boolean }): Promise<number> {
+  const rows = await withContext(config, (ctx) => listUnmatched(ctx, opts.limit));
+  if (opts.json) rows.forEach((r) => io.out(JSON.stringify(r)));
+  else if (rows.length === 0) io.out('no unmatched credits');
+  else {
+    for (const r of rows) {
+      const card = r.last4 ? `*${r.last4}` : '(no card)';
+      const tx = r.transaction_id ? ` transaction ${r.transaction_id}` : '';
+      io.out(`${r.received_at}  ${formatSom(r.amount_tiyin)}  ${card}  ${r.reason}${tx}${r.detail ? `  (${r.detail})` : ''}  [${r.message_key}]`);
+    }
+  }
+  return 0;
+}

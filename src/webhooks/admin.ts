@@ -1,0 +1,48 @@
+// Operator view of deliveries: what failed, and queueing one again (same webhook-id).
+import { runScript } from '../redis/scripts.js';
+import type { TxContext } from '../transactions/context.js';
+import { getTransactionWithAttempts } from '../transactions/get.js';
+import { publicCard } from '../transactions/record.js';
+
+export interface FailedDelivery {
+  transaction_id: string;
+  action: 'confirm' | 'cancel' | null;
+  failed_at: string;
+  attempts: number;
+  last_error: string | null;
+  amount_tiyin: number | null;
+  card: string | null;
+}
+
+export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDelivery[]> {
+  const rows = await ctx.redis.zrevrange(ctx.keys.failed, 0, limit - 1, 'WITHSCORES');
+  const out: FailedDelivery[] = [];
+  for (let i = 0; i + 1 < rows.length; i += 2) {
+    const id = rows[i] as string;
+    const found = await getTransactionWithAttempts(ctx, id);
+    const last = found?.attempts.at(-1);
+    out.push({
+      transaction_id: id,
+      action: found ? (found.tx.state === 'confirmed' ? 'confirm' : 'cancel') : null,
+      failed_at: new Date(Number(rows[i + 1])).toISOString(),
+      attempts: found?.tx.webhookAttempts ?? 0,
+      last_error: last ? (last.error ?? `HTTP ${last.status}`) : null,
+      amount_tiyin: found?.tx.amountTiyin ?? null,
+      card: found ? publicCard(found.tx.card) : null,
+    });
+  }
+  return out;
+}
+
+export type RedeliverResult = 'queued' | 'unknown' | 'not_decided' | 'in_progress';
+
+export async function redeliver(ctx: TxContext, txId: string): Promise<RedeliverResult> {
+  const { keys } = ctx;
+  const reply = (await runScript(
+    ctx.redis,
+    'redeliver',
+    [keys.tx(txId), keys.events, keys.failed, keys.retries],
+    [txId, ctx.rules.streamMaxLen],
+  )) as string[];
+  return reply[0] as RedeliverResult;
+}
