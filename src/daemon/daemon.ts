@@ -48,8 +48,8 @@ export function webhookUrl(config: Config, port: number): string {
 export async function startDaemon(config: Config, log: Logger, opts: { startWatcher?: StartWatcher } = {}): Promise<Daemon> {
   const redis = createRedis({ url: config.redisUrl, log, name: 'paycue' });
   const blocking = createRedis({ url: config.redisUrl, log, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
-  if (!(await connectRedis(redis, 3000))) log.warn('redis is not reachable yet; the API answers 503 until it is');
-  void connectRedis(blocking, 0);
+  const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
+  if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
   const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
   let watcher: Watcher | undefined;

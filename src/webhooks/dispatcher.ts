@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { WEBHOOK_GROUP } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
+import { connectRedis } from '../redis/client.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransaction } from '../transactions/get.js';
 import { decidedAt, webhookBody, webhookId, type WebhookAction } from './payload.js';
@@ -95,6 +96,7 @@ export class WebhookDispatcher {
   async stop(deadlineMs = 5000): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    for (const wake of [...this.sleepers]) wake();
     const all = Promise.allSettled([...this.inFlight.values()]);
     const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), deadlineMs).unref());
     if ((await Promise.race([all, timer])) === 'late') {
@@ -132,13 +134,19 @@ export class WebhookDispatcher {
     }
   }
 
+  private readonly sleepers = new Set<() => void>();
+
+  /** A wait that stop() cuts short. */
   private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      if (this.stopping) {
+      const done = () => {
         clearTimeout(t);
+        this.sleepers.delete(done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
@@ -165,7 +173,9 @@ export class WebhookDispatcher {
   private async readNew(): Promise<void> {
     await this.waitForSlot();
     if (this.stopping) return;
-    if (this.blocking.status === 'wait') await this.blocking.connect();
+    if (this.blocking.status !== 'ready' && !(await connectRedis(this.blocking, this.timings.blockMs))) {
+      throw new Error('redis is not reachable (webhook reader)');
+    }
     const res = (await this.blocking.xreadgroup(
       'GROUP', WEBHOOK_GROUP, this.consumer,
       'COUNT', this.freeSlots(),
