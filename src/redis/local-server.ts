@@ -74,7 +74,9 @@ export interface LocalRedis {
   kill(): Promise<void>;
 }
 
-export async function startLocalRedis(opts: { port?: number; say?: (line: string) => void } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(
+  opts: { port?: number; say?: (line: string) => void; /** keep data across kill/restart (AOF, fsync always) */ persist?: boolean } = {},
+): Promise<LocalRedis> {
   const bin = findRedisServer(opts.say);
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'paycue-redis-'));
@@ -82,7 +84,8 @@ export async function startLocalRedis(opts: { port?: number; say?: (line: string
 
   const launch = async (): Promise<void> => {
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      ...(opts.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', '--maxmemory-policy', 'noeviction',
     ];
     const proc = spawn(bin, args, { stdio: 'ignore' });

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfig } from '../../src/config/env.js';
+import { parseDuration, parseDurationList } from '../../src/config/duration.js';
+import { loadConfig } from '../../src/config/load.js';
+
+const base = { API_USERNAME: 'shop', API_PASSWORD: 'pw', SANDBOX: 'true' };
+
+function problems(env: Record<string, string>): Record<string, string> {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return Object.fromEntries(e.problems.map((p) => [p.variable, p.message]));
+    throw e;
+  }
+  return {};
+}
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500], ['90s', 90_000], ['30m', 1_800_000], ['1h', 3_600_000], ['30', 1_800_000], [' 5s ', 5000],
+  ])('%s → %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it.each(['', 'abc', '1.5s', '-1s', '10d', '5 s'])('rejects %j', (text) => expect(parseDuration(text)).toBeNull());
+  it('parses backoff lists', () => {
+    expect(parseDurationList('5s,30s,2m')).toEqual([5000, 30_000, 120_000]);
+    expect(parseDurationList('5s,x')).toBeNull();
+  });
+});
+
+describe('configuration', () => {
+  it('applies the contract defaults', () => {
+    const c = parseConfig(base);
+    expect(c).toMatchObject({
+      port: 10800, host: '0.0.0.0', workers: 10, limit: 100, watchId: 856254490, watchCardXabar: false,
+      redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'paycue', sessionDir: 'sessions',
+      transactionTtlMs: 1_800_000, amountStep: 'som', amountDirection: 'up', cards: [],
+      webhookRetries: 3, webhookBackoffMs: [5000, 30_000, 120_000], webhookTimeoutMs: 10_000,
+      webhookSuccess: 'ok', quarantineMs: 600_000, debug: false, sandbox: true,
+    });
+  });
+
+  it('REDIS_URL wins over REDIS_ADDR', () => {
+    expect(parseConfig({ ...base, REDIS_ADDR: '10.0.0.5:6380' }).redisUrl).toBe('redis://10.0.0.5:6380');
+    expect(parseConfig({ ...base, REDIS_ADDR: '10.0.0.5:6380', REDIS_URL: 'rediss://h:1' }).redisUrl).toBe('rediss://h:1');
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    const p = problems({
+      PORT: 'eighty', LIMIT: '0', WEBHOOK_URL: 'not a url', WEBHOOK_SECRET: 'secret', TRANSACTION_TTL: '10d',
+      AMOUNT_STEP: 'kopek', CARDS: '7159,12', WORKERS: '-1', DEBUG: 'maybe', SANDBOX: 'true',
+    });
+    expect(Object.keys(p).sort()).toEqual(
+      ['AMOUNT_STEP', 'API_PASSWORD', 'API_USERNAME', 'CARDS', 'DEBUG', 'LIMIT', 'PORT', 'TRANSACTION_TTL', 'WEBHOOK_SECRET', 'WEBHOOK_URL', 'WORKERS'].sort(),
+    );
+    expect(p.PORT).toMatch(/whole number/);
+    expect(p.CARDS).toMatch(/12/);
+  });
+
+  it('needs Telegram and webhook settings outside the sandbox', () => {
+    const p = problems({ API_USERNAME: 'a', API_PASSWORD: 'b' });
+    expect(Object.keys(p).sort()).toEqual(['APP_HASH', 'APP_ID', 'WEBHOOK_URL']);
+    expect(p.WEBHOOK_URL).toMatch(/required unless SANDBOX=true/);
+  });
+
+  it('accepts only http(s) webhook URLs and whsec_ secrets', () => {
+    expect(problems({ ...base, WEBHOOK_URL: 'ftp://x/y' }).WEBHOOK_URL).toMatch(/http/);
+    expect(problems({ ...base, WEBHOOK_SECRET: 'whsec_short' }).WEBHOOK_SECRET).toBeDefined();
+    expect(parseConfig({ ...base, WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(32, 7).toString('base64') }).webhookSecret).toMatch(/^whsec_/);
+  });
+
+  it('the error message never echoes a secret value', () => {
+    try {
+      parseConfig({ ...base, WEBHOOK_SECRET: 'topsecretvalue' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toContain('WEBHOOK_SECRET');
+      expect((e as Error).message).not.toContain('topsecretvalue');
+    }
+  });
+
+  it('reads .env from the working directory; real variables override it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paycue-env-'));
+    writeFileSync(join(dir, '.env'), 'API_USERNAME=fromfile\nAPI_PASSWORD=pw\nSANDBOX=true\nPORT=1234\n');
+    const c = loadConfig({ cwd: dir, env: { PORT: '4321' } });
+    expect(c.apiUsername).toBe('fromfile');
+    expect(c.port).toBe(4321);
+  });
+});
