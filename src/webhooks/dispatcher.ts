@@ -242,7 +242,12 @@ export class WebhookDispatcher {
       userAgent: this.settings.userAgent,
       signal: this.abort.signal,
     });
-    if (this.abort.signal.aborted && !out.success) return; // shutting down: leave it pending
+    if (this.abort.signal.aborted && !out.success) {
+      // Shutting down mid-attempt: not the receiver's fault, so no attempt is counted. Queue it
+      // afresh for whichever daemon runs next; if Redis is away, the reclaim picks it up later.
+      await runScript(redis, 'requeue', [keys.events], [e.id, WEBHOOK_GROUP, e.tx, e.action, this.ctx.rules.streamMaxLen]).catch(() => undefined);
+      return;
+    }
     await this.record(e, tx.id, tx.webhookAttempts - tx.webhookRound + 1, out, decidedAt(tx, e.action));
   }
 
