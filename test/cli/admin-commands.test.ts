@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver } from '../../src/cli/admin-commands.js';
+import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
+import { closeAllRedis } from '../helpers/redis.js';
+import { startReceiver } from '../helpers/receiver.js';
+
+afterAll(async () => {
+  await stopTestDaemons();
+  await closeAllRedis();
+});
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+describe('operator commands', () => {
+  it('credits unmatched lists money that confirmed nothing, newest first', async () => {
+    const d = await startTestDaemon();
+    const empty = io();
+    expect(await runCreditsUnmatched(d.config, empty.io, { limit: 10, json: false })).toBe(0);
+    expect(empty.out).toEqual(['no unmatched credits']);
+    await d.call('/sandbox/credit', { body: { amount: 777, card: '1234' } });
+    await d.call('/sandbox/credit', { body: { amount: 778.5 } });
+    const listed = io();
+    expect(await runCreditsUnmatched(d.config, listed.io, { limit: 10, json: true })).toBe(0);
+    expect(listed.out.map((l) => JSON.parse(l))).toMatchObject([
+      { reason: 'no_match', amount_tiyin: 77850, last4: null },
+      { reason: 'no_match', amount_tiyin: 77700, last4: '1234' },
+    ]);
+    const human = io();
+    await runCreditsUnmatched(d.config, human.io, { limit: 1, json: false });
+    expect(human.out).toHaveLength(1);
+    expect(human.out[0]).toMatch(/778\.50 UZS .*no_match/);
+  });
+
+  it('webhooks failed / redeliver', async () => {
+    let up = false;
+    const receiver = await startReceiver(() => (up ? { status: 200, body: '{"ok":true}' } : { status: 503 }));
+    try {
+      const d = await startTestDaemon({ WEBHOOK_URL: receiver.url, WEBHOOK_RETRIES: '0' });
+      const tx = (await d.call('/create/transaction/', { body: { amount: 900 } })).body.data;
+      await d.call('/sandbox/credit', { body: { amount: tx.amount } });
+      for (let i = 0; i < 100; i++) {
+        if ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'failed') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const failed = io();
+      expect(await runWebhooksFailed(d.config, failed.io, { limit: 10, json: true })).toBe(0);
+      expect(failed.out.map((l) => JSON.parse(l))).toMatchObject([
+        { transaction_id: tx.transaction_id, action: 'confirm', attempts: 1, last_error: 'unexpected response 503' },
+      ]);
+
+      up = true;
+      const again = io();
+      expect(await runWebhooksRedeliver(d.config, again.io, tx.transaction_id)).toBe(0);
+      await receiver.waitFor(2);
+      expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id']);
+      const pending = io();
+      expect(await runWebhooksRedeliver(d.config, pending.io, '00000000-0000-4000-8000-000000000000')).toBe(1);
+      expect(pending.err[0]).toMatch(/no transaction/);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
