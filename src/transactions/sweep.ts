@@ -35,5 +35,7 @@ export async function sweepOnce(ctx: TxContext): Promise<SweepResult> {
       await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card)], [member, amount, txid]),
     );
   }
+  // Failed deliveries are listed as long as their records live (7 days).
+  await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);
   return { expired, released };
 }
