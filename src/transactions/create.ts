@@ -56,10 +56,20 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
   ])) as string[];
 
   if (reply[0] === 'full') return { kind: 'full' };
-  const txId = reply[0] === 'existing' ? (reply[1] as string) : id;
+  if (reply[0] === 'created') {
+    // Built from the script's reply: creating costs one round trip.
+    const now = Number(reply[3]) - rules.ttlMs;
+    const tx: Transaction = {
+      id, amountTiyin: Number(reply[1]), requestedTiyin: requested, card: reply[2] as string,
+      state: 'pending', createdAt: now, expiresAt: Number(reply[3]),
+      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0,
+      ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
+    };
+    return { kind: 'created', tx };
+  }
+  const txId = reply[1] as string;
   const tx = await getTransaction(ctx, txId);
-  if (!tx) throw new Error(`transaction ${txId} vanished right after it was reserved`);
-  if (reply[0] === 'created') return { kind: 'created', tx };
+  if (!tx) throw new Error(`transaction ${txId} vanished while its idempotency key lived`);
   // The same key with a different request is a client bug, not a retry.
   const same = tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card);
   return same ? { kind: 'existing', tx } : { kind: 'idempotency_conflict', tx };

@@ -3,7 +3,7 @@ KEYS[1] tx hash   KEYS[2] idempotency key   KEYS[3] deadlines zset   KEYS[4] car
 KEYS[5..] for each candidate card: amounts zset, owners hash (in the order of ARGV cards)
 ARGV: txid, requested, step, direction (1|-1), limit, now, ttl, keep, metadata, idem ('' = none),
       auto ('1' = pick the least-loaded card), card names...
-Returns {'created', amount, card} | {'existing', txid} | {'full'}
+Returns {'created', amount, card, expires_at} | {'existing', txid} | {'full'}
 Taken amounts sit in a zset scored by amount, so ZCOUNT over a range says how many of its
 slots are held: a binary search finds the first free slot in O(log LIMIT) calls however
 many offsets of one price are taken. ]]
@@ -36,6 +36,7 @@ end
 local function first_free(zset)
   if maxk < 0 then return nil end
   local total = held(zset, maxk)
+  if total == 0 then return requested end
   if total < maxk + 1 then
     local lo, hi = 0, maxk
     while lo < hi do
@@ -80,7 +81,7 @@ for _, i in ipairs(order) do
     redis.call('PEXPIRE', KEYS[1], fmt(ttl + keep))
     redis.call('ZADD', KEYS[3], fmt(now + ttl), txid)
     if idem ~= '' then redis.call('SET', KEYS[2], txid, 'PX', fmt(ttl)) end
-    return {'created', a, card}
+    return {'created', a, card, fmt(now + ttl)}
   end
 end
 return {'full'}
