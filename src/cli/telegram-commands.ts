@@ -1,0 +1,364 @@
+// `paycue --telegram`, `paycue telegram send-code|verify|status|logout`. Each returns the
+// process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
+import { Api } from 'telegram';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/env.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { connectRedis, createRedis } from '../redis/client.js';
+import { redisKeys } from '../redis/keys.js';
+import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from '../telegram/client-factory.js';
+import { describeError, isAuthKeyDuplicated, isSessionRevoked, TimeoutError, withTimeout } from '../telegram/errors.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  displayUser,
+  interactiveLogin,
+  normaliseCode,
+  normalisePhone,
+  reportLoginError,
+  sendLoginCode,
+  sessionString,
+  signInWithCode,
+  signInWithPassword,
+  type ComputeCheck,
+  type LoginClient,
+  type LoginContext,
+} from '../telegram/login.js';
+import type { PromptIO } from '../telegram/prompt.js';
+import {
+  loadPendingLogin,
+  loadSession,
+  removePendingLogin,
+  removeSession,
+  savePendingLogin,
+  saveSession,
+  sessionPath,
+} from '../telegram/session-store.js';
+import { describeLockHolder } from '../telegram/session-lock.js';
+
+/** Test seams; production callers pass nothing. */
+export interface TelegramCommandDeps {
+  /** Builds the client for a session string ('' = fresh). Default: a real GramJS client. */
+  createClient?: (session: string) => LoginClient;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  computeCheck?: ComputeCheck;
+  /** Where GramJS's own log lines go (default: stderr, errors only unless DEBUG=true). */
+  log?: Logger;
+  /** Redis used to see whether a daemon holds the session lock; null skips the check. */
+  redis?: Redis | null;
+}
+
+function credentials(config: Config, io: PromptIO): { appId: number; appHash: string } | null {
+  const missing = [config.appId ? null : 'APP_ID', config.appHash ? null : 'APP_HASH'].filter(Boolean);
+  if (missing.length > 0 || !config.appId || !config.appHash) {
+    io.error(
+      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Telegram commands need APP_ID and APP_HASH ` +
+        '(create them at https://my.telegram.org → API development tools) in the environment or .env.',
+    );
+    return null;
+  }
+  return { appId: config.appId, appHash: config.appHash };
+}
+
+function cliLogger(config: Config, deps: TelegramCommandDeps): Logger {
+  return deps.log ?? createLogger({ debug: false, level: config.debug ? 'debug' : 'error', destination: process.stderr });
+}
+
+function clientMaker(config: Config, creds: { appId: number; appHash: string }, deps: TelegramCommandDeps): (s: string) => LoginClient {
+  if (deps.createClient) return deps.createClient;
+  const log = cliLogger(config, deps);
+  return (session) =>
+    createTelegramClient({ appId: creds.appId, appHash: creds.appHash, session: parseStringSession(session), log, purpose: 'cli' });
+}
+
+async function connectOrReport(client: LoginClient, io: PromptIO, deps: TelegramCommandDeps): Promise<boolean> {
+  const ms = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  try {
+    await connectWithTimeout(client, ms);
+    return true;
+  } catch (err) {
+    const why = err instanceof TimeoutError ? `no connection within ${Math.round(ms / 100) / 10} s` : describeError(err);
+    io.error(`Cannot reach Telegram (${why}). Check this machine's network connection (DNS, firewall, proxy) and try again.`);
+    return false;
+  }
+}
+
+async function closeClient(client: LoginClient | undefined): Promise<void> {
+  if (!client) return;
+  await withTimeout(client.destroy(), 5000, 'closing the Telegram connection').catch(() => undefined);
+}
+
+function loginContext(client: LoginClient, io: PromptIO, creds: { appId: number; appHash: string }, deps: TelegramCommandDeps): LoginContext {
+  return {
+    client,
+    io,
+    apiId: creds.appId,
+    apiHash: creds.appHash,
+    requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    computeCheck: deps.computeCheck,
+  };
+}
+
+async function finishLogin(config: Config, io: PromptIO, client: LoginClient, user: Api.User): Promise<number> {
+  const session = sessionString(client);
+  if (!session) {
+    io.error('Logged in, but GramJS returned an empty session; nothing was saved.');
+    return 1;
+  }
+  const file = await saveSession(config.sessionDir, session);
+  await removePendingLogin(config.sessionDir);
+  io.print(`Logged in as ${displayUser(user)}.`);
+  io.print(`Session saved to ${file} (mode 0600). Keep it secret: it gives full access to this Telegram account.`);
+  return 0;
+}
+
+/** `paycue --telegram`: the interactive login. */
+export async function runTelegramLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  const creds = credentials(config, io);
+  if (!creds) return 2;
+  if (await loadSession(config.sessionDir)) {
+    let answer: string;
+    try {
+      answer = await io.ask(`A Telegram session is already saved in ${sessionPath(config.sessionDir)}. Log in again and replace it? [y/N] `);
+    } catch (err) {
+      return reportLoginError(io, err);
+    }
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.print('Keeping the saved session. (`paycue telegram status` checks it; `paycue telegram logout` removes it.)');
+      return 0;
+    }
+  }
+  let client: LoginClient | undefined;
+  try {
+    client = clientMaker(config, creds, deps)('');
+    if (!(await connectOrReport(client, io, deps))) return 1;
+    const result = await interactiveLogin(loginContext(client, io, creds, deps), { defaultPhone: config.phone });
+    if (typeof result === 'number') return result;
+    return await finishLogin(config, io, client, result);
+  } catch (err) {
+    return reportLoginError(io, err);
+  } finally {
+    await closeClient(client);
+  }
+}
+
+/** `paycue telegram send-code [--phone P]`: step one of the non-interactive login. */
+export async function runSendCode(config: Config, io: PromptIO, opts: { phone?: string }, deps: TelegramCommandDeps = {}): Promise<number> {
+  const creds = credentials(config, io);
+  if (!creds) return 2;
+  const raw = opts.phone ?? config.phone;
+  if (!raw) {
+    io.error('No phone number: pass --phone +998901234567 or set TG_PHONE.');
+    return 2;
+  }
+  const phone = normalisePhone(raw);
+  if (!phone) {
+    io.error(`"${raw}" is not a phone number. Use the international format, e.g. +998901234567.`);
+    return 2;
+  }
+  let client: LoginClient | undefined;
+  try {
+    client = clientMaker(config, creds, deps)('');
+    if (!(await connectOrReport(client, io, deps))) return 1;
+    const ctx = loginContext(client, io, creds, deps);
+    const sent = await sendLoginCode(ctx, phone);
+    if (sent.user) return await finishLogin(config, io, client, sent.user);
+    const session = sessionString(client);
+    if (!session) {
+      io.error('GramJS returned an empty session after sending the code; verify could not continue it. Run send-code again.');
+      return 1;
+    }
+    await savePendingLogin(config.sessionDir, { session, phone, phoneCodeHash: sent.phoneCodeHash, sentAt: Date.now() });
+    io.print(`Telegram sent a login code ${sent.via}.`);
+    io.print('Next: paycue telegram verify --code <code>   (add --password <password> if the account has two-step verification)');
+    return 0;
+  } catch (err) {
+    return reportLoginError(io, err);
+  } finally {
+    await closeClient(client);
+  }
+}
+
+/** `paycue telegram verify --code C [--password P]`: step two, on the same session as send-code. */
+export async function runVerify(
+  config: Config,
+  io: PromptIO,
+  opts: { code: string; password?: string },
+  deps: TelegramCommandDeps = {},
+): Promise<number> {
+  const creds = credentials(config, io);
+  if (!creds) return 2;
+  const pending = await loadPendingLogin(config.sessionDir);
+  if (!pending) {
+    io.error('No login in progress: run `paycue telegram send-code` first.');
+    return 2;
+  }
+  const code = normaliseCode(opts.code ?? '');
+  if (!pending.passwordNeeded && !code) {
+    io.error('The login code is empty: pass --code <code>.');
+    return 2;
+  }
+  if (pending.passwordNeeded && !opts.password) {
+    io.error('The code was accepted; this account has two-step verification: run `paycue telegram verify --code <code> --password <password>`.');
+    return 2;
+  }
+  let client: LoginClient | undefined;
+  try {
+    client = clientMaker(config, creds, deps)(pending.session);
+    if (!(await connectOrReport(client, io, deps))) return 1;
+    const ctx = loginContext(client, io, creds, deps);
+    if (!pending.passwordNeeded) {
+      try {
+        const user = await signInWithCode(ctx, pending.phone, pending.phoneCodeHash, code);
+        if (user === 'signup') {
+          io.error(`${pending.phone} has no Telegram account. Sign up with an official Telegram app first.`);
+          await removePendingLogin(config.sessionDir);
+          return 1;
+        }
+        return await finishLogin(config, io, client, user);
+      } catch (err) {
+        const rpc = describeError(err);
+        if (rpc === 'PHONE_CODE_INVALID' || rpc === 'PHONE_CODE_EMPTY') {
+          io.error('That code is wrong. Run `paycue telegram verify --code <code>` again with the right code.');
+          return 1;
+        }
+        if (rpc === 'PHONE_CODE_EXPIRED') {
+          const sent = await sendLoginCode(ctx, pending.phone);
+          if (sent.user) return await finishLogin(config, io, client, sent.user);
+          await savePendingLogin(config.sessionDir, { ...pending, session: sessionString(client) || pending.session, phoneCodeHash: sent.phoneCodeHash, sentAt: Date.now() });
+          io.error(`The code had expired; Telegram sent a new one ${sent.via}. Run \`paycue telegram verify --code <new code>\`.`);
+          return 1;
+        }
+        if (rpc !== 'SESSION_PASSWORD_NEEDED') throw err;
+        await savePendingLogin(config.sessionDir, { ...pending, session: sessionString(client) || pending.session, passwordNeeded: true });
+      }
+    }
+    if (!opts.password) {
+      io.error('This account has two-step verification: run `paycue telegram verify --code <code> --password <password>`.');
+      return 1;
+    }
+    try {
+      const user = await signInWithPassword(ctx, opts.password);
+      return await finishLogin(config, io, client, user);
+    } catch (err) {
+      if (describeError(err) === 'PASSWORD_HASH_INVALID') {
+        io.error('Wrong two-step verification password. Run verify again with the right --password.');
+        return 1;
+      }
+      throw err;
+    }
+  } catch (err) {
+    return reportLoginError(io, err);
+  } finally {
+    await closeClient(client);
+  }
+}
+
+/** Whether a running daemon holds the session lock: its description, or null. Unknown (Redis down) is null with a note. */
+async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDeps): Promise<string | null> {
+  if (deps.redis === null) return null;
+  let redis = deps.redis;
+  let own = false;
+  if (!redis) {
+    redis = createRedis({ url: config.redisUrl, name: 'paycue-cli', commandTimeoutMs: 2000 });
+    own = true;
+  }
+  try {
+    if (!(await connectRedis(redis, 2000))) {
+      io.error('(Redis is unreachable, so it is unknown whether a paycue daemon is using the session right now.)');
+      return null;
+    }
+    const v = await redis.get(redisKeys(config.redisPrefix).sessionLock);
+    return v === null ? null : describeLockHolder(v);
+  } catch {
+    return null;
+  } finally {
+    if (own) redis.disconnect();
+  }
+}
+
+/** `paycue telegram status`: does the saved session work, and which account is it. */
+export async function runTelegramStatus(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  const creds = credentials(config, io);
+  if (!creds) return 2;
+  const session = await loadSession(config.sessionDir);
+  if (!session) {
+    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}. Run \`paycue --telegram\` to log in.`);
+    return 1;
+  }
+  const holder = await lockHolder(config, io, deps);
+  if (holder) {
+    // Connecting a second process with the same session risks AUTH_KEY_DUPLICATED.
+    io.print(`The saved session is in use by a running paycue daemon (${holder}); not connecting a second time.`);
+    io.print('Its state is on the daemon\'s GET /ready endpoint.');
+    return 0;
+  }
+  let client: LoginClient | undefined;
+  try {
+    client = clientMaker(config, creds, deps)(session);
+    if (!(await connectOrReport(client, io, deps))) return 1;
+    const users = await withTimeout(
+      client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })),
+      deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      'Telegram request users.GetUsers',
+    );
+    const me = users[0];
+    if (!(me instanceof Api.User)) throw new Error('Telegram did not return the account');
+    io.print(`The saved session works: logged in as ${displayUser(me)}.`);
+    io.print(`Session file: ${sessionPath(config.sessionDir)}`);
+    return 0;
+  } catch (err) {
+    if (isSessionRevoked(err) || isAuthKeyDuplicated(err)) {
+      io.error(`The saved session no longer works (${describeError(err)}): it was logged out or terminated. Run \`paycue --telegram\` to log in again.`);
+      return 1;
+    }
+    return reportLoginError(io, err);
+  } finally {
+    await closeClient(client);
+  }
+}
+
+/** `paycue telegram logout`: ends the session at Telegram and removes it from SESSION_DIR. */
+export async function runTelegramLogout(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  const creds = credentials(config, io);
+  if (!creds) return 2;
+  const session = await loadSession(config.sessionDir);
+  if (!session) {
+    await removeSession(config.sessionDir);
+    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}; nothing to log out.`);
+    return 0;
+  }
+  const holder = await lockHolder(config, io, deps);
+  if (holder) {
+    io.error(`A running paycue daemon is using this session (${holder}). Stop it first, then log out.`);
+    return 1;
+  }
+  let client: LoginClient | undefined;
+  let alreadyInvalid = false;
+  try {
+    client = clientMaker(config, creds, deps)(session);
+    if (!(await connectOrReport(client, io, deps))) {
+      io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+      return 1;
+    }
+    try {
+      await withTimeout(client.invoke(new Api.auth.LogOut()), deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'Telegram request auth.LogOut');
+    } catch (err) {
+      if (!(isSessionRevoked(err) || isAuthKeyDuplicated(err))) throw err;
+      alreadyInvalid = true;
+    }
+  } catch (err) {
+    const code = reportLoginError(io, err);
+    io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+    return code;
+  } finally {
+    await closeClient(client);
+  }
+  await removeSession(config.sessionDir);
+  io.print(
+    alreadyInvalid
+      ? `The session was already invalid at Telegram; removed ${sessionPath(config.sessionDir)}.`
+      : `Logged out of Telegram and removed ${sessionPath(config.sessionDir)}.`,
+  );
+  return 0;
+}

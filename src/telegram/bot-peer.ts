@@ -1,0 +1,104 @@
+// Which chats are watched, and how to address them. A bot is resolved once
+// (contacts.ResolveUsername: repeated username lookups earn day-long flood waits), checked
+// (it must be a bot, with exactly the expected numeric id) and its id + access hash are cached
+// in SESSION_DIR/telegram.peers.json, so restarts never resolve it again.
+import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers.js';
+import { BOTS, type BotName } from '../bot-messages/bots.js';
+import type { Logger } from '../log/logger.js';
+import { TelegramStartError, describeError, floodWaitMessage, floodWaitSeconds, rpcErrorCode, withTimeout } from './errors.js';
+import { loadCachedPeers, saveCachedPeers, type CachedPeer } from './session-store.js';
+
+export const BOT_USERNAMES: Record<BotName, string> = { humo: 'HUMOcardbot', cardxabar: 'CardXabarBot' };
+
+export interface WatchedBot {
+  name: BotName;
+  id: number;
+  peer: Api.InputPeerUser;
+}
+
+/** The bots this daemon listens to: WATCH_ID always, CardXabar when WATCH_CARDXABAR=true. */
+export function watchedBotIds(config: { watchId: number; watchCardXabar: boolean }): { name: BotName; id: number }[] {
+  const list: { name: BotName; id: number }[] = [{ name: 'humo', id: config.watchId }];
+  if (config.watchCardXabar && config.watchId !== BOTS.cardxabar) list.push({ name: 'cardxabar', id: BOTS.cardxabar });
+  return list;
+}
+
+export function inputPeerFromCache(c: CachedPeer): Api.InputPeerUser {
+  return new Api.InputPeerUser({ userId: returnBigInt(c.id), accessHash: returnBigInt(c.accessHash) });
+}
+
+type Invoker = { invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> };
+
+function checkBotUser(user: Api.TypeUser | undefined, expectedId: number, label: string): Api.User {
+  if (!(user instanceof Api.User)) throw new TelegramStartError(`${label} could not be found on Telegram`, 'bot');
+  if (user.id.toString() !== String(expectedId)) {
+    throw new TelegramStartError(`${label} is Telegram user ${user.id.toString()}, but the watched id is ${expectedId}: check WATCH_ID`, 'bot');
+  }
+  if (user.bot !== true) throw new TelegramStartError(`${label} (id ${expectedId}) is not a bot: check WATCH_ID`, 'bot');
+  if (!user.accessHash) throw new TelegramStartError(`Telegram returned ${label} without an access hash`, 'bot');
+  return user;
+}
+
+async function resolveOne(client: Invoker, bot: { name: BotName; id: number }, timeoutMs: number): Promise<Api.User> {
+  const known = BOTS[bot.name] === bot.id;
+  try {
+    if (known) {
+      const username = BOT_USERNAMES[bot.name];
+      const res = await withTimeout(client.invoke(new Api.contacts.ResolveUsername({ username })), timeoutMs, `resolving @${username}`);
+      const user = res.users.find((u) => u instanceof Api.User && u.id.toString() === String(bot.id)) ?? res.users[0];
+      return checkBotUser(user, bot.id, `@${username}`);
+    }
+    // A WATCH_ID that is not one of the known bots: look for it among this account's chats.
+    const res = await withTimeout(
+      client.invoke(new Api.messages.GetDialogs({ offsetDate: 0, offsetId: 0, offsetPeer: new Api.InputPeerEmpty(), limit: 100, hash: returnBigInt(0) })),
+      timeoutMs,
+      'listing chats',
+    );
+    const users = 'users' in res ? res.users : [];
+    const user = users.find((u) => u instanceof Api.User && u.id.toString() === String(bot.id));
+    if (!user) {
+      throw new TelegramStartError(
+        `WATCH_ID ${bot.id} is not among this account's 100 most recent chats; open a chat with that bot in Telegram first`,
+        'bot',
+      );
+    }
+    return checkBotUser(user, bot.id, `WATCH_ID ${bot.id}`);
+  } catch (err) {
+    if (err instanceof TelegramStartError) throw err;
+    const wait = floodWaitSeconds(err);
+    if (wait !== null) throw new TelegramStartError(`cannot resolve the ${bot.name} bot: ${floodWaitMessage(wait)}`, 'bot');
+    const code = rpcErrorCode(err);
+    throw new TelegramStartError(`cannot resolve the ${bot.name} bot (id ${bot.id}): ${code ?? describeError(err)}`, 'bot');
+  }
+}
+
+/** Input peers for every watched bot, from the cache when possible. */
+export async function resolveWatchedBots(opts: {
+  client: Invoker;
+  config: { watchId: number; watchCardXabar: boolean; sessionDir: string };
+  account: string;
+  log: Logger;
+  timeoutMs: number;
+}): Promise<WatchedBot[]> {
+  const cache = await loadCachedPeers(opts.config.sessionDir, opts.account);
+  const out: WatchedBot[] = [];
+  let changed = false;
+  for (const bot of watchedBotIds(opts.config)) {
+    let cached = cache[String(bot.id)];
+    if (!cached) {
+      const user = await resolveOne(opts.client, bot, opts.timeoutMs);
+      cached = { id: user.id.toString(), accessHash: user.accessHash!.toString(), username: user.username };
+      cache[String(bot.id)] = cached;
+      changed = true;
+      opts.log.info({ bot: bot.name, botId: bot.id, username: user.username }, 'resolved the bank bot');
+    }
+    out.push({ name: bot.name, id: bot.id, peer: inputPeerFromCache(cached) });
+  }
+  if (changed) {
+    await saveCachedPeers(opts.config.sessionDir, opts.account, cache).catch((err: unknown) =>
+      opts.log.warn({ err: describeError(err) }, 'could not cache the resolved bot; it will be resolved again next start'),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+// No missed credit. GramJS does not recover updates missed while disconnected (its catchUp()
+// is an empty TODO) and drops update gaps silently, so paycue does not trust live updates alone:
+// for every watched bot it keeps a cursor (highest message id finished with) and reads the chat
+// history above it - on start-up, after every reconnect, every few minutes, and whenever a live
+// message arrives (a live message is processed together with anything the history shows before
+// it, so a live update can never jump the cursor over a message that was missed).
+//
+// Processing is ascending by id; ids at or below the cursor are skipped (that is the
+// deduplication between live and history copies); the cursor moves past a message only after
+// the handler resolved for it. If the handler throws (Redis down, say), processing stops at
+// that message and the next sync starts again from it: nothing is ever skipped.
+//
+// First run (no cursor for a bot): the cursor is set to the newest message in the chat and
+// nothing older is processed - notifications from before paycue was installed must not confirm
+// anything. If the chat is empty, /start is sent so the bot starts talking to this account.
+import { Api } from 'telegram';
+import { generateRandomLong } from 'telegram/Helpers.js';
+import type { Logger } from '../log/logger.js';
+import type { BotMessage, BotMessageHandler } from './types.js';
+import type { CursorStore } from './cursor.js';
+import type { WatchedBot } from './bot-peer.js';
+import { withTimeout } from './errors.js';
+
+/** Telegram returns at most 100 messages per history request. */
+export const PAGE_SIZE = 100;
+
+/** The two client calls catch-up needs. */
+export interface MessageSource {
+  getMessages(entity: Api.InputPeerUser, params: { minId?: number; maxId?: number; limit: number }): Promise<Api.Message[]>;
+  invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']>;
+}
+
+export interface CatchUpDeps {
+  client: MessageSource;
+  cursors: CursorStore;
+  handle: BotMessageHandler;
+  log: Logger;
+  requestTimeoutMs: number;
+  /** Called for every bot message handed to the handler. */
+  onBotMessage?: (msg: BotMessage) => void;
+  /** Checked before each message: once true, processing stops where it is (shutdown). */
+  isStopped?: () => boolean;
+}
+
+export function messageKey(senderId: number, messageId: number): string {
+  return `${senderId}:${messageId}`;
+}
+
+/** True for an incoming message in the private chat with `bot`, sent by the bot itself. */
+export function isFromBot(bot: { id: number }, m: Api.TypeMessage): m is Api.Message {
+  if (!(m instanceof Api.Message)) return false;
+  if (m.out) return false;
+  const peer = m.peerId;
+  if (!(peer instanceof Api.PeerUser) || peer.userId.toString() !== String(bot.id)) return false;
+  return m.senderId?.toString() === String(bot.id);
+}
+
+export function toBotMessage(bot: WatchedBot, m: Api.Message): BotMessage {
+  return { bot: bot.name, senderId: bot.id, messageId: m.id, text: m.message ?? '', date: m.date ?? 0 };
+}
+
+export class CatchUp {
+  /** Live messages not yet finished with, per bot id, by message id. */
+  private readonly live = new Map<number, Map<number, Api.Message>>();
+
+  constructor(
+    private readonly deps: CatchUpDeps,
+    private readonly bots: readonly WatchedBot[],
+  ) {}
+
+  /** Remembers a live message; the next sync processes it (with whatever history shows before it). */
+  addLive(bot: WatchedBot, m: Api.Message): void {
+    let map = this.live.get(bot.id);
+    if (!map) this.live.set(bot.id, (map = new Map()));
+    map.set(m.id, m);
+  }
+
+  /** Live messages waiting (tests, metrics). */
+  get liveBacklog(): number {
+    let n = 0;
+    for (const m of this.live.values()) n += m.size;
+    return n;
+  }
+
+  /** Syncs every bot; a failure on one does not stop the others. Resolves false if any failed. */
+  async syncAll(): Promise<boolean> {
+    let ok = true;
+    for (const bot of this.bots) {
+      try {
+        await this.syncBot(bot);
+      } catch (err) {
+        ok = false;
+        this.deps.log.warn(
+          { bot: bot.name, err: err instanceof Error ? err.message : String(err) },
+          'telegram catch-up stopped; it resumes from the cursor on the next try',
+        );
+      }
+    }
+    return ok;
+  }
+
+  /** Processes every message above the cursor for one bot. Throws when it had to stop. */
+  async syncBot(bot: WatchedBot): Promise<number> {
+    const { cursors, log } = this.deps;
+    let cursor = await cursors.get(bot.id);
+    if (cursor === null) cursor = await this.firstRun(bot);
+    const fetched = await this.fetchAbove(bot, cursor);
+    const byId = new Map<number, Api.TypeMessage>();
+    for (const m of fetched) byId.set(m.id, m);
+    const live = this.live.get(bot.id);
+    for (const [id, m] of live ?? []) if (!byId.has(id)) byId.set(id, m);
+    const ids = [...byId.keys()].filter((id) => id > cursor!).sort((a, b) => a - b);
+    let processed = 0;
+    for (const id of ids) {
+      if (this.deps.isStopped?.()) break;
+      const m = byId.get(id)!;
+      if (isFromBot(bot, m)) {
+        const msg = toBotMessage(bot, m);
+        this.deps.onBotMessage?.(msg);
+        await this.deps.handle(msg, messageKey(bot.id, id)); // throws -> stop here, cursor stays before it
+        processed++;
+      }
+      cursor = await cursors.advance(bot.id, id);
+      live?.delete(id);
+    }
+    if (live) for (const id of live.keys()) if (id <= cursor) live.delete(id);
+    if (processed > 0) log.debug({ bot: bot.name, processed, cursor }, 'telegram messages processed');
+    return processed;
+  }
+
+  private getMessages(bot: WatchedBot, params: { minId?: number; maxId?: number; limit: number }): Promise<Api.Message[]> {
+    return withTimeout(this.deps.client.getMessages(bot.peer, params), this.deps.requestTimeoutMs, `reading the ${bot.name} bot chat`);
+  }
+
+  /** Every message with id > minId, newest page first, paging down with maxId until caught up. */
+  private async fetchAbove(bot: WatchedBot, minId: number): Promise<Api.Message[]> {
+    const all: Api.Message[] = [];
+    let maxId: number | undefined;
+    for (;;) {
+      const page = await this.getMessages(bot, maxId === undefined ? { minId, limit: PAGE_SIZE } : { minId, maxId, limit: PAGE_SIZE });
+      let lowest = Infinity;
+      for (const m of page) {
+        if (m.id > minId && (maxId === undefined || m.id < maxId)) all.push(m);
+        lowest = Math.min(lowest, m.id);
+      }
+      if (page.length < PAGE_SIZE || lowest <= minId + 1) break;
+      if (maxId !== undefined && lowest >= maxId) throw new Error('Telegram history paging made no progress');
+      maxId = lowest;
+    }
+    return all;
+  }
+
+  private async firstRun(bot: WatchedBot): Promise<number> {
+    const { cursors, log } = this.deps;
+    const newest = await this.getMessages(bot, { limit: 1 });
+    const top = newest[0];
+    if (top) {
+      const cursor = await cursors.init(bot.id, top.id);
+      log.info(
+        { bot: bot.name, cursor },
+        'first start for this bot: cursor set to the newest message; older messages are not processed',
+      );
+      return cursor;
+    }
+    await withTimeout(
+      this.deps.client.invoke(new Api.messages.SendMessage({ peer: bot.peer, message: '/start', randomId: generateRandomLong() })),
+      this.deps.requestTimeoutMs,
+      `sending /start to the ${bot.name} bot`,
+    );
+    log.info({ bot: bot.name }, 'the chat with the bank bot was empty: sent /start');
+    return cursors.init(bot.id, 0);
+  }
+}

@@ -1,0 +1,36 @@
+// The watcher's public types (re-exported by watcher.ts).
+import type { BotName } from '../bot-messages/bots.js';
+
+/** One message from a watched bank bot, as handed to the daemon. */
+export interface BotMessage {
+  bot: BotName;
+  senderId: number;
+  messageId: number;
+  /** The raw `message.message` text (no markdown). */
+  text: string;
+  /** Unix seconds (Telegram's message date). */
+  date: number;
+}
+
+/**
+ * Handles one bot message; `key` is `${senderId}:${messageId}`, stable across redeliveries.
+ * Resolving means "finished with": the cursor moves past the message. Throwing (e.g. Redis is
+ * down) stops processing at this message; it is handed over again later. Delivery is therefore
+ * at least once: the handler must be idempotent by key.
+ */
+export type BotMessageHandler = (msg: BotMessage, key: string) => Promise<void>;
+
+export interface TelegramStatus {
+  connected: boolean;
+  /** Unix ms when a bot message was last received or processed; null if none since start. */
+  lastBotMessageAt: number | null;
+  me?: { id: string; username?: string };
+}
+
+export interface TelegramWatcher {
+  /** Stops timers, waits for the message in progress, destroys the client, releases the lock. */
+  stop(): Promise<void>;
+  status(): TelegramStatus;
+  /** Runs a catch-up now (queued behind anything in progress); resolves when it is done. */
+  catchUp(): Promise<void>;
+}

@@ -1,0 +1,384 @@
+// Test doubles for Telegram, built from real GramJS types. The network is replaced by recorded
+// Api.Message lists behind the few client calls paycue uses; nothing here opens a socket.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { Api, TelegramClient } from 'telegram';
+import { StringSession } from 'telegram/sessions/index.js';
+import { RPCError } from 'telegram/errors/index.js';
+import { TotalList, returnBigInt } from 'telegram/Helpers.js';
+import type { EntityLike } from 'telegram/define.js';
+import type { IterMessagesParams } from 'telegram/client/messages.js';
+import { parseConfig, type Config } from '../../src/config/env.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import { PinoGramLogger } from '../../src/telegram/gramjs-logger.js';
+import type { LoginClient } from '../../src/telegram/login.js';
+import { PromptClosedError, type PromptIO } from '../../src/telegram/prompt.js';
+
+export const HUMO = 856254490;
+export const CARDXABAR = 915326936;
+export const ME = 5000001;
+export const APP_HASH = '0123456789abcdef0123456789abcdef';
+
+interface Fixture {
+  id: string;
+  text: string;
+  sender: number;
+  expect: { credit: boolean };
+}
+const fixtures: Fixture[] = JSON.parse(readFileSync(new URL('../fixtures/bot-messages.json', import.meta.url), 'utf8'));
+
+export function fixtureText(id: string): string {
+  const f = fixtures.find((x) => x.id === id);
+  if (!f) throw new Error(`no fixture ${id}`);
+  return f.text;
+}
+
+/** Real HUMO credit: "🎉 To'ldirish ➕ 1.010,00 UZS ... HUMOCARD *7159". */
+export const HUMO_CREDIT = fixtureText('m000');
+export const CARDXABAR_CREDIT = fixtureText('m019');
+
+// ---------------------------------------------------------------- config, logs, temp dirs
+
+const tmpDirs: string[] = [];
+export async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'paycue-tg-'));
+  tmpDirs.push(d);
+  return d;
+}
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(tmpDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+export function testConfig(over: Record<string, string | undefined> = {}): Config {
+  return parseConfig({
+    APP_ID: '12345',
+    APP_HASH,
+    WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+    API_USERNAME: 'merchant',
+    API_PASSWORD: 'secret',
+    SESSION_DIR: '/nonexistent/paycue-test',
+    ...over,
+  });
+}
+
+/** A pino logger whose JSON lines are kept in `lines`. */
+export function captureLog(): { log: Logger; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const log = createLogger({ debug: false, level: 'trace', destination: { write: (s: string) => void lines.push(s) } });
+  return { log, lines, text: () => lines.join('') };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+// ---------------------------------------------------------------- GramJS objects
+
+export function botUser(id: number, opts: { bot?: boolean; username?: string } = {}): Api.User {
+  return new Api.User({
+    id: returnBigInt(id),
+    accessHash: returnBigInt(7_000_000 + (id % 1000)),
+    bot: opts.bot ?? true,
+    firstName: 'Bank bot',
+    username: opts.username,
+  });
+}
+
+export function meUser(): Api.User {
+  return new Api.User({ id: returnBigInt(ME), accessHash: returnBigInt(1), self: true, firstName: 'Kassa', username: 'kassa_uz' });
+}
+
+/** A message in the private chat with `chatUser`: from the bot (incoming) or from us (out). */
+export function privateMessage(chatUser: number, id: number, text: string, opts: { out?: boolean; date?: number } = {}): Api.Message {
+  return new Api.Message({
+    id,
+    peerId: new Api.PeerUser({ userId: returnBigInt(chatUser) }),
+    fromId: opts.out ? new Api.PeerUser({ userId: returnBigInt(ME) }) : undefined,
+    out: opts.out ?? false,
+    date: opts.date ?? 1_781_000_000 + id,
+    message: text,
+  });
+}
+
+// ---------------------------------------------------------------- a TelegramClient without network
+
+type InvokeHandler = (req: Api.AnyRequest) => Promise<unknown> | unknown;
+
+/**
+ * A real TelegramClient (empty StringSession, never connected) whose network-facing calls
+ * answer from recorded data. Event handlers, the update dispatcher, message objects and
+ * errors are GramJS's own.
+ */
+export class RecordedTelegram extends TelegramClient {
+  /** Chat history per peer user id, any order. */
+  readonly history = new Map<string, Api.Message[]>();
+  readonly getMessagesCalls: { peer: string; params: Partial<IterMessagesParams> }[] = [];
+  readonly invoked: Api.AnyRequest[] = [];
+  connectCalls = 0;
+  destroyed = false;
+  connectImpl: () => Promise<boolean> = async () => true;
+  getMeImpl: () => Promise<Api.User> = async () => meUser();
+  /** Extra invoke behaviour; return undefined to fall through to the defaults. */
+  invokeImpl?: InvokeHandler;
+  getMessagesImpl?: (peer: string, params: Partial<IterMessagesParams>) => Promise<Api.Message[] | undefined> | undefined;
+  bots = new Map<string, Api.User>([
+    ['HUMOcardbot', botUser(HUMO, { username: 'HUMOcardbot' })],
+    ['CardXabarBot', botUser(CARDXABAR, { username: 'CardXabarBot' })],
+  ]);
+
+  constructor(log: Logger) {
+    super(new StringSession(''), 12345, APP_HASH, { baseLogger: new PinoGramLogger(log), connectionRetries: 1 });
+    this._selfInputPeer = new Api.InputPeerUser({ userId: returnBigInt(ME), accessHash: returnBigInt(1) });
+  }
+
+  add(chatUser: number, ...messages: Api.Message[]): void {
+    const list = this.history.get(String(chatUser)) ?? [];
+    list.push(...messages);
+    this.history.set(String(chatUser), list);
+  }
+
+  override async connect(): Promise<boolean> {
+    this.connectCalls++;
+    return this.connectImpl();
+  }
+
+  override getMe(inputPeer: true): Promise<Api.InputPeerUser>;
+  override getMe(inputPeer?: false): Promise<Api.User>;
+  override async getMe(inputPeer?: boolean): Promise<Api.User | Api.InputPeerUser> {
+    if (inputPeer) return this._selfInputPeer!;
+    return this.getMeImpl();
+  }
+
+  override async getMessages(entity: EntityLike | undefined, params?: Partial<IterMessagesParams>): Promise<TotalList<Api.Message>> {
+    if (!(entity instanceof Api.InputPeerUser)) throw new Error('test: getMessages expects the cached InputPeerUser');
+    if (!params || params.limit === undefined) throw new Error('test: getMessages called without limit');
+    if (params.limit > 100) throw new Error('test: getMessages limit above 100');
+    const peer = entity.userId.toString();
+    this.getMessagesCalls.push({ peer, params: { ...params } });
+    const custom = await this.getMessagesImpl?.(peer, params);
+    const out = new TotalList<Api.Message>();
+    if (custom) {
+      out.push(...custom);
+      return out;
+    }
+    // Telegram semantics: newest first, minId < id < maxId, at most `limit`.
+    const list = (this.history.get(peer) ?? [])
+      .filter((m) => m.id > (params.minId ?? 0) && (!params.maxId || m.id < params.maxId))
+      .sort((a, b) => b.id - a.id)
+      .slice(0, params.limit);
+    out.push(...list);
+    return out;
+  }
+
+  override async invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> {
+    this.invoked.push(request);
+    const custom = await this.invokeImpl?.(request);
+    if (custom !== undefined) return custom as R['__response'];
+    if (request instanceof Api.contacts.ResolveUsername) {
+      const user = this.bots.get(request.username);
+      if (!user) throw new RPCError('USERNAME_NOT_OCCUPIED', request, 400);
+      return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: user.id }), users: [user], chats: [] }) as R['__response'];
+    }
+    if (request instanceof Api.updates.GetState) {
+      return new Api.updates.State({ pts: 1, qts: 0, date: 0, seq: 0, unreadCount: 0 }) as R['__response'];
+    }
+    if (request instanceof Api.messages.SendMessage) {
+      const peer = request.peer as Api.InputPeerUser;
+      // Message ids in private chats are one sequence per account.
+      const id = Math.max(0, ...[...this.history.values()].flat().map((m) => m.id)) + 1;
+      this.add(Number(peer.userId.toString()), privateMessage(Number(peer.userId.toString()), id, request.message, { out: true }));
+      return new Api.UpdateShortSentMessage({ id, pts: 1, ptsCount: 1, date: 0, out: true }) as R['__response'];
+    }
+    throw new Error(`test: unexpected request ${request.className}`);
+  }
+
+  override async destroy(): Promise<void> {
+    this.destroyed = true;
+    await super.destroy();
+  }
+
+  /** Requests of one kind that were sent. */
+  sent<T extends Api.AnyRequest>(cls: new (...args: never[]) => T): T[] {
+    return this.invoked.filter((r): r is T => r instanceof cls);
+  }
+}
+
+// ---------------------------------------------------------------- scripted prompts
+
+export interface ScriptedIO extends PromptIO {
+  questions: { text: string; hidden: boolean }[];
+  printed: string[];
+  errors: string[];
+  /** Everything shown to the user. */
+  all(): string;
+}
+
+/** Answers questions from a list, in order; an exhausted list behaves like a closed stdin. */
+export function scriptedIO(answers: string[]): ScriptedIO {
+  const queue = [...answers];
+  const io: ScriptedIO = {
+    questions: [],
+    printed: [],
+    errors: [],
+    async ask(text) {
+      io.questions.push({ text, hidden: false });
+      const a = queue.shift();
+      if (a === undefined) throw new PromptClosedError();
+      return a;
+    },
+    async askHidden(text) {
+      io.questions.push({ text, hidden: true });
+      const a = queue.shift();
+      if (a === undefined) throw new PromptClosedError();
+      return a;
+    },
+    print(line) {
+      io.printed.push(line);
+    },
+    error(line) {
+      io.errors.push(line);
+    },
+    all() {
+      return [...io.questions.map((q) => q.text), ...io.printed, ...io.errors].join('\n');
+    },
+  };
+  return io;
+}
+
+// ---------------------------------------------------------------- a scripted login client
+
+export class FakeLoginClient implements LoginClient {
+  readonly requests: Api.AnyRequest[] = [];
+  connected = false;
+  destroyed = false;
+  sessionValue: string;
+  connectImpl: () => Promise<boolean> = async () => true;
+
+  constructor(
+    private readonly answer: (req: Api.AnyRequest, client: FakeLoginClient) => unknown | Promise<unknown>,
+    session = '1fake-session-string',
+  ) {
+    this.sessionValue = session;
+  }
+
+  session = { save: () => this.sessionValue };
+
+  async connect(): Promise<boolean> {
+    const ok = await this.connectImpl();
+    this.connected = ok;
+    return ok;
+  }
+
+  async invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> {
+    this.requests.push(request);
+    return (await this.answer(request, this)) as R['__response'];
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+  }
+
+  count(cls: abstract new (...args: never[]) => unknown): number {
+    return this.requests.filter((r) => r instanceof cls).length;
+  }
+}
+
+export function sentCode(hash: string, type: Api.auth.TypeSentCodeType = new Api.auth.SentCodeTypeApp({ length: 5 })): Api.auth.SentCode {
+  return new Api.auth.SentCode({ type, phoneCodeHash: hash });
+}
+
+export function authorization(user: Api.User): Api.auth.Authorization {
+  return new Api.auth.Authorization({ user });
+}
+
+// ---------------------------------------------------------------- a real SRP check (server side)
+
+// Telegram's 2048-bit prime (the one GramJS accepts without checking), g = 3.
+const P_HEX =
+  'c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c3720fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4ac8cc49880708fa9b378e3c4f3a9060bee67cf9a4a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b';
+
+const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+const toBig = (b: Buffer) => BigInt('0x' + (b.toString('hex') || '0'));
+const toBuf = (n: bigint) => Buffer.from(n.toString(16).padStart(512, '0'), 'hex');
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let r = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return r;
+}
+
+/**
+ * The server half of Telegram's SRP 2FA check, so the client half (GramJS's computeCheck, as
+ * used by the login) is exercised for real: only the right password produces an accepted M1.
+ */
+export class SrpServer {
+  private readonly p = BigInt('0x' + P_HEX);
+  private readonly g = 3n;
+  private readonly salt1 = randomBytes(40);
+  private readonly salt2 = randomBytes(16);
+  private readonly v: bigint;
+  private current: { b: bigint; B: Buffer; srpId: string } | null = null;
+
+  constructor(
+    password: string,
+    readonly hint = 'the usual one',
+  ) {
+    const h1 = sha256(this.salt1, Buffer.from(password, 'utf8'), this.salt1);
+    const h2 = sha256(this.salt2, h1, this.salt2);
+    const h3 = pbkdf2Sync(h2, this.salt1, 100000, 64, 'sha512');
+    const x = toBig(sha256(this.salt2, h3, this.salt2));
+    this.v = modPow(this.g, x, this.p);
+  }
+
+  /** account.GetPassword: fresh SRP parameters. */
+  passwordParams(): Api.account.Password {
+    const b = toBig(randomBytes(256)) % this.p;
+    const k = toBig(sha256(toBuf(this.p), toBuf(this.g)));
+    const B = toBuf((k * this.v + modPow(this.g, b, this.p)) % this.p);
+    const srpId = toBig(randomBytes(7)).toString();
+    this.current = { b, B, srpId };
+    return new Api.account.Password({
+      hasPassword: true,
+      currentAlgo: new Api.PasswordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow({
+        salt1: this.salt1,
+        salt2: this.salt2,
+        g: 3,
+        p: Buffer.from(P_HEX, 'hex'),
+      }),
+      srp_B: B,
+      srpId: returnBigInt(srpId),
+      hint: this.hint,
+      newAlgo: new Api.PasswordKdfAlgoUnknown(),
+      newSecureAlgo: new Api.SecurePasswordKdfAlgoUnknown(),
+      secureRandom: randomBytes(32),
+    });
+  }
+
+  /** auth.CheckPassword: true only if the client proved knowledge of the password. */
+  verify(check: Api.TypeInputCheckPasswordSRP): boolean {
+    const cur = this.current;
+    this.current = null; // one use per srp_id
+    if (!cur || !(check instanceof Api.InputCheckPasswordSRP) || check.srpId.toString() !== cur.srpId) return false;
+    const A = toBig(check.A);
+    const u = toBig(sha256(toBuf(A), cur.B));
+    const S = modPow((A * modPow(this.v, u, this.p)) % this.p, cur.b, this.p);
+    const K = sha256(toBuf(S));
+    const pg = Buffer.from(sha256(toBuf(this.p)).map((byte, i) => byte ^ sha256(toBuf(this.g))[i]!));
+    const M1 = sha256(pg, sha256(this.salt1), sha256(this.salt2), toBuf(A), cur.B, K);
+    return M1.equals(Buffer.from(check.M1));
+  }
+}
