@@ -139,7 +139,7 @@ describe('retries', () => {
   });
 
   it('honours Retry-After on 429 and does not follow redirects', async () => {
-    const { d, receiver } = await setup({}, (_req, n) =>
+    const { d, receiver } = await setup({}, (_req, n): ReturnType<Receiver['respond']> =>
       n === 1
         ? { status: 429, headers: { 'retry-after': '1' } }
         : n === 2

@@ -1,0 +1,37 @@
+// `paycue`: run the daemon until SIGTERM/SIGINT (exit 0) or a fatal condition (exit 1,
+// so systemd's Restart=on-failure brings it back).
+import type { Config } from '../config/env.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { startDaemon, type StartWatcher } from '../daemon/daemon.js';
+
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+export async function runDaemon(config: Config, startWatcher?: (log: Logger) => StartWatcher): Promise<number> {
+  const log = createLogger({ debug: config.debug });
+  let daemon;
+  try {
+    daemon = await startDaemon(config, log, startWatcher ? { startWatcher: startWatcher(log) } : {});
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'paycue could not start');
+    log.flush();
+    return 1;
+  }
+  const d = daemon;
+  const reason = await new Promise<{ code: number; why: string }>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => resolve({ code: 0, why: sig });
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    void d.fatal.then((why) => resolve({ code: 1, why }));
+  });
+  log.info({ reason: reason.why }, 'shutting down');
+  // Whatever happens, the process is gone within 10 s.
+  const hard = setTimeout(() => {
+    log.error('shutdown took too long; exiting');
+    log.flush();
+    process.exit(reason.code || 1);
+  }, SHUTDOWN_DEADLINE_MS + 1500);
+  hard.unref();
+  await d.stop(SHUTDOWN_DEADLINE_MS);
+  await new Promise<void>((r) => log.flush(() => r()));
+  return reason.code;
+}

@@ -1,0 +1,171 @@
+// The `paycue` command line (CONTRACT §1).
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, type Config } from './config/env.js';
+import { loadConfig, readEnvironment } from './config/load.js';
+import { VERSION } from './version.js';
+import { processIO } from './cli/io.js';
+import { runDaemon } from './cli/daemon-command.js';
+import { runParse } from './cli/parse-command.js';
+import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver } from './cli/admin-commands.js';
+import { BOTS } from './bot-messages/bots.js';
+
+let exitCode = 0;
+/** GramJS can leave sockets and timers behind; commands that used it end the process explicitly. */
+let forceExit = false;
+
+function config(daemon: boolean): Config {
+  return loadConfig({ daemon });
+}
+
+/** Runs a Telegram command with a terminal prompt, closed afterwards so the process can exit. */
+async function withPrompt(fn: (io: import('./telegram/prompt.js').PromptIO) => Promise<number>): Promise<number> {
+  forceExit = true;
+  const { createTerminalPrompt } = await import('./telegram/prompt.js');
+  const io = createTerminalPrompt();
+  try {
+    return await fn(io);
+  } finally {
+    io.close();
+  }
+}
+
+const positiveInt = (v: string) => {
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new CommanderError(2, 'paycue.invalidArgument', `error: expected a positive whole number, got "${v}"`);
+  return Number(v);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('paycue')
+    .description('Payment matching for HUMO cards: unique amounts, the bank bot\'s messages, signed webhooks.')
+    .version(VERSION, '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    .option('-t, --telegram', 'log in to Telegram interactively and save the session')
+    .showHelpAfterError('(run paycue --help for usage)')
+    .action(async (opts: { telegram?: boolean }) => {
+      if (opts.telegram) {
+        const { runTelegramLogin } = await import('./cli/telegram-commands.js');
+        exitCode = await withPrompt((io) => runTelegramLogin(config(false), io));
+        return;
+      }
+      const cfg = config(true);
+      forceExit = true;
+      const { telegramWatcherStarter } = await import('./telegram/daemon-watcher.js');
+      exitCode = await runDaemon(cfg, cfg.sandbox ? undefined : (log) => telegramWatcherStarter(cfg, log));
+    });
+
+  program
+    .command('parse')
+    .description('parse one bot message from stdin and print the verdict as JSON')
+    .addOption(new Option('--sender <id>', 'sender Telegram id (default WATCH_ID)').argParser(positiveInt))
+    .option('--jsonl', 'read JSON lines {"text", "sender"} and print one result per line')
+    .action(async (opts: { sender?: number; jsonl?: boolean }) => {
+      const env = readEnvironment();
+      const watch = env.WATCH_ID && /^\d+$/.test(env.WATCH_ID) ? Number(env.WATCH_ID) : BOTS.humo;
+      exitCode = await runParse(
+        { ...(opts.sender !== undefined ? { sender: opts.sender } : {}), jsonl: opts.jsonl ?? false, defaultSender: watch },
+        process.stdin,
+        process.stdout,
+        process.stderr,
+      );
+    });
+
+  program
+    .command('demo')
+    .description('walk through create → credit → confirm webhook and create → expiry → cancel webhook, locally')
+    .action(async () => {
+      const { runDemo } = await import('./cli/demo-command.js');
+      exitCode = await runDemo(processIO);
+    });
+
+  const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
+  webhooks
+    .command('failed')
+    .description('list deliveries that failed after their last retry')
+    .addOption(new Option('--limit <n>', 'how many').default(100).argParser(positiveInt))
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      exitCode = await runWebhooksFailed(config(false), processIO, { limit: opts.limit, json: opts.json ?? false });
+    });
+  webhooks
+    .command('redeliver')
+    .description('queue a fresh delivery of a transaction\'s webhook (same webhook-id)')
+    .argument('<transaction-id>')
+    .action(async (id: string) => {
+      exitCode = await runWebhooksRedeliver(config(false), processIO, id);
+    });
+
+  program
+    .command('credits')
+    .description('credits that confirmed nothing')
+    .command('unmatched')
+    .description('list credits that matched no pending transaction, newest first')
+    .addOption(new Option('--limit <n>', 'how many').default(100).argParser(positiveInt))
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      exitCode = await runCreditsUnmatched(config(false), processIO, { limit: opts.limit, json: opts.json ?? false });
+    });
+
+  const telegram = program.command('telegram').description('Telegram session management, for scripts');
+  telegram
+    .command('send-code')
+    .description('step 1 of a non-interactive login: send the login code')
+    .option('--phone <phone>', 'phone number (default TG_PHONE)')
+    .action(async (opts: { phone?: string }) => {
+      const { runSendCode } = await import('./cli/telegram-commands.js');
+      exitCode = await withPrompt((io) => runSendCode(config(false), io, opts));
+    });
+  telegram
+    .command('verify')
+    .description('step 2: sign in with the code (and the 2FA password if the account has one)')
+    .requiredOption('--code <code>', 'the login code Telegram sent')
+    .option('--password <password>', '2FA password')
+    .action(async (opts: { code: string; password?: string }) => {
+      const { runVerify } = await import('./cli/telegram-commands.js');
+      exitCode = await withPrompt((io) => runVerify(config(false), io, opts));
+    });
+  telegram
+    .command('status')
+    .description('say whether the saved session works and which account it is')
+    .action(async () => {
+      const { runTelegramStatus } = await import('./cli/telegram-commands.js');
+      exitCode = await withPrompt((io) => runTelegramStatus(config(false), io));
+    });
+  telegram
+    .command('logout')
+    .description('log the session out and delete it')
+    .action(async () => {
+      const { runTelegramLogout } = await import('./cli/telegram-commands.js');
+      exitCode = await withPrompt((io) => runTelegramLogout(config(false), io));
+    });
+
+  // Usage errors exit 2; --help and --version exit 0.
+  const exitOverride = (cmd: Command) => {
+    cmd.exitOverride((err) => {
+      throw err;
+    });
+    cmd.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+export function mustExit(): boolean {
+  return forceExit;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`paycue: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`paycue: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,90 @@
+// The daemon process killed mid-delivery (SIGKILL) or stopped (SIGTERM): the decided event is
+// still delivered after a restart, with the same webhook-id.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/redis/local-server.js';
+import { AUTH, PASS, USER } from '../helpers/daemon.js';
+import { closeAllRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { runChild, waitUntil, type Child } from '../helpers/child.js';
+
+const children: Child[] = [];
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+afterAll(closeAllRedis);
+
+async function daemon(env: Record<string, string>, port: number): Promise<Child> {
+  const c = runChild([], env);
+  children.push(c);
+  await waitUntil('the daemon to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok);
+  return c;
+}
+
+async function call(port: number, path: string, body?: unknown) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as { status: boolean; data: any };
+}
+
+describe('crash and shutdown during a delivery', () => {
+  it('SIGKILL mid-delivery → after restart the event is delivered, same webhook-id, within 15 s', async () => {
+    let slow = true;
+    const receiver = await startReceiver(() => (slow ? { status: 200, body: '{"ok":true}', delayMs: 60_000 } : { status: 200, body: '{"ok":true}' }));
+    receivers.push(receiver);
+    const port = await freePort();
+    const env = {
+      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
+      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: receiver.url, WEBHOOK_TIMEOUT: '2m',
+    };
+    const first = await daemon(env, port);
+    const tx = (await call(port, '/create/transaction/', { amount: 15000 })).data;
+    expect((await call(port, '/sandbox/credit', { amount: tx.amount })).data.matched).toBe(true);
+    await receiver.waitFor(1);
+    first.proc.kill('SIGKILL');
+    expect(await first.exited).toBe(null);
+
+    slow = false;
+    const restartedAt = Date.now();
+    await daemon(env, port);
+    await waitUntil('the webhook to be delivered after the restart', async () =>
+      (await call(port, `/transaction/${tx.transaction_id}`)).data.webhook.state === 'delivered', 20_000);
+    const deliveredAfterMs = receiver.received.at(-1)!.at - restartedAt;
+    expect(deliveredAfterMs).toBeLessThan(15_000);
+    expect(receiver.received.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}`]));
+  }, 60_000);
+
+  it('SIGTERM mid-delivery → exit 0 promptly; the delivery completes after restart', async () => {
+    let slow = true;
+    const receiver = await startReceiver(() => (slow ? { status: 200, body: '{"ok":true}', delayMs: 60_000 } : { status: 200, body: '{"ok":true}' }));
+    receivers.push(receiver);
+    const port = await freePort();
+    const env = {
+      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
+      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: receiver.url, WEBHOOK_TIMEOUT: '2m',
+    };
+    const first = await daemon(env, port);
+    const tx = (await call(port, '/create/transaction/', { amount: 15000 })).data;
+    await call(port, '/sandbox/credit', { amount: tx.amount });
+    await receiver.waitFor(1);
+    const stoppingAt = Date.now();
+    first.proc.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - stoppingAt).toBeLessThan(10_500);
+    expect(first.output()).toMatch(/shutting down/);
+
+    slow = false;
+    await daemon(env, port);
+    await waitUntil('the webhook to be delivered after the restart', async () =>
+      (await call(port, `/transaction/${tx.transaction_id}`)).data.webhook.state === 'delivered', 20_000);
+    const t = (await call(port, `/transaction/${tx.transaction_id}`)).data;
+    // The interrupted attempt is not counted against the merchant's retries.
+    expect(t.webhook.attempts).toBe(1);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  }, 60_000);
+});
