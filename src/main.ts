@@ -50,7 +50,7 @@ export function buildProgram(): Command {
       const cfg = config(true);
       forceExit = true;
       const { telegramWatcherStarter } = await import('./telegram/daemon-watcher.js');
-      exitCode = await runDaemon(cfg, cfg.sandbox ? undefined : (log) => telegramWatcherStarter(cfg, log));
+      exitCode = await runDaemon(cfg, cfg.sandbox ? undefined : telegramWatcherStarter());
     });
 
   program

@@ -1,16 +1,16 @@
 // `paycue`: run the daemon until SIGTERM/SIGINT (exit 0) or a fatal condition (exit 1,
 // so systemd's Restart=on-failure brings it back).
 import type { Config } from '../config/env.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger } from '../log/logger.js';
 import { startDaemon, type StartWatcher } from '../daemon/daemon.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
-export async function runDaemon(config: Config, startWatcher?: (log: Logger) => StartWatcher): Promise<number> {
+export async function runDaemon(config: Config, startWatcher?: StartWatcher): Promise<number> {
   const log = createLogger({ debug: config.debug });
   let daemon;
   try {
-    daemon = await startDaemon(config, log, startWatcher ? { startWatcher: startWatcher(log) } : {});
+    daemon = await startDaemon(config, log, startWatcher ? { startWatcher } : {});
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'paycue could not start');
     log.flush();

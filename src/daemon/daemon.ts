@@ -21,6 +21,8 @@ export interface Watcher {
 }
 
 export type StartWatcher = (args: {
+  config: Config;
+  log: Logger;
   processor: MessageProcessor;
   ctx: TxContext;
   onFatal: (reason: string) => void;
@@ -107,7 +109,7 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
 
   if (!config.sandbox && opts.startWatcher) {
     try {
-      watcher = await opts.startWatcher({ processor, ctx, onFatal: fatalReason });
+      watcher = await opts.startWatcher({ config, log, processor, ctx, onFatal: fatalReason });
     } catch (err) {
       await http.close();
       await dispatcher.stop(1000);

@@ -1,13 +1,15 @@
 // Connects the Telegram watcher to the daemon: every bot message goes through the same
 // MessageProcessor as the sandbox, keyed by (bot id, message id) so a repeat is a no-op.
-import type { Config } from '../config/env.js';
-import type { Logger } from '../log/logger.js';
 import type { StartWatcher } from '../daemon/daemon.js';
 import { startTelegramWatcher } from './watcher.js';
 
-export function telegramWatcherStarter(config: Config, log: Logger): StartWatcher {
-  return async ({ processor, ctx, onFatal }) =>
+export function telegramWatcherStarter(
+  /** Tests pass a TelegramClient whose network calls answer from recorded data. */
+  extra: Pick<Parameters<typeof startTelegramWatcher>[0], 'client'> = {},
+): StartWatcher {
+  return async ({ config, log, processor, ctx, onFatal }) =>
     startTelegramWatcher({
+      ...extra,
       config,
       redis: ctx.redis,
       log,
