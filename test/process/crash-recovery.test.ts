@@ -31,24 +31,30 @@ async function call(port: number, path: string, body?: unknown) {
   return (await res.json()) as { status: boolean; data: any };
 }
 
+/** A daemon child whose first confirm webhook is in flight: the receiver holds it for a minute. */
+async function confirmWithSlowReceiver() {
+  let slow = true;
+  const receiver = await startReceiver(() => (slow ? { status: 200, body: '{"ok":true}', delayMs: 60_000 } : { status: 200, body: '{"ok":true}' }));
+  receivers.push(receiver);
+  const port = await freePort();
+  const env = {
+    API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
+    REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: receiver.url, WEBHOOK_TIMEOUT: '2m',
+  };
+  const first = await daemon(env, port);
+  const tx = (await call(port, '/create/transaction/', { amount: 15000 })).data;
+  expect((await call(port, '/sandbox/credit', { amount: tx.amount })).data.matched).toBe(true);
+  await receiver.waitFor(1);
+  return { receiver, port, env, first, tx, answerFast: () => (slow = false) };
+}
+
 describe('crash and shutdown during a delivery', () => {
   it('SIGKILL mid-delivery → after restart the event is delivered, same webhook-id, within 15 s', async () => {
-    let slow = true;
-    const receiver = await startReceiver(() => (slow ? { status: 200, body: '{"ok":true}', delayMs: 60_000 } : { status: 200, body: '{"ok":true}' }));
-    receivers.push(receiver);
-    const port = await freePort();
-    const env = {
-      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
-      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: receiver.url, WEBHOOK_TIMEOUT: '2m',
-    };
-    const first = await daemon(env, port);
-    const tx = (await call(port, '/create/transaction/', { amount: 15000 })).data;
-    expect((await call(port, '/sandbox/credit', { amount: tx.amount })).data.matched).toBe(true);
-    await receiver.waitFor(1);
+    const { receiver, port, env, first, tx, answerFast } = await confirmWithSlowReceiver();
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBe(null);
 
-    slow = false;
+    answerFast();
     const restartedAt = Date.now();
     await daemon(env, port);
     await waitUntil('the webhook to be delivered after the restart', async () =>
@@ -60,25 +66,14 @@ describe('crash and shutdown during a delivery', () => {
   }, 60_000);
 
   it('SIGTERM mid-delivery → exit 0 promptly; the delivery completes after restart', async () => {
-    let slow = true;
-    const receiver = await startReceiver(() => (slow ? { status: 200, body: '{"ok":true}', delayMs: 60_000 } : { status: 200, body: '{"ok":true}' }));
-    receivers.push(receiver);
-    const port = await freePort();
-    const env = {
-      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
-      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: receiver.url, WEBHOOK_TIMEOUT: '2m',
-    };
-    const first = await daemon(env, port);
-    const tx = (await call(port, '/create/transaction/', { amount: 15000 })).data;
-    await call(port, '/sandbox/credit', { amount: tx.amount });
-    await receiver.waitFor(1);
+    const { receiver, port, env, first, tx, answerFast } = await confirmWithSlowReceiver();
     const stoppingAt = Date.now();
     first.proc.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(Date.now() - stoppingAt).toBeLessThan(10_500);
     expect(first.output()).toMatch(/shutting down/);
 
-    slow = false;
+    answerFast();
     await daemon(env, port);
     await waitUntil('the webhook to be delivered after the restart', async () =>
       (await call(port, `/transaction/${tx.transaction_id}`)).data.webhook.state === 'delivered', 20_000);
