@@ -161,3 +161,24 @@ describe('other endpoints', () => {
     expect(r.status).toBe(404);
   });
 });
+
+describe('body limit', () => {
+  it('rejects a chunked body over 16 KB too (no Content-Length to trust)', async () => {
+    const d = await startTestDaemon();
+    const big = JSON.stringify({ amount: 5, pad: 'x'.repeat(17_000) });
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${d.url}/create/transaction/`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await d.ctx.redis.zcard(d.ctx.keys.deadlines)).toBe(0);
+  });
+});

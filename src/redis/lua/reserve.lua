@@ -37,6 +37,10 @@ local function first_free(zset)
   if maxk < 0 then return nil end
   local total = held(zset, maxk)
   if total == 0 then return requested end
+  -- Usually a price's taken offsets are exactly 0 … total-1, so `total` is the first free one.
+  if total < maxk + 1 and held(zset, total - 1) == total and not redis.call('ZSCORE', zset, fmt(slot(total))) then
+    return slot(total)
+  end
   if total < maxk + 1 then
     local lo, hi = 0, maxk
     while lo < hi do
