@@ -23,7 +23,8 @@ export async function runDaemon(config: Config, startWatcher?: StartWatcher): Pr
     process.once('SIGINT', onSignal);
     void d.fatal.then((why) => resolve({ code: 1, why }));
   });
-  log.info({ reason: reason.why }, 'shutting down');
+  if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');
+  else log.error({ reason: reason.why }, 'shutting down after a fatal error');
   // Whatever happens, the process is gone within 10 s.
   const hard = setTimeout(() => {
     log.error('shutdown took too long; exiting');

@@ -26,6 +26,8 @@ export type StartWatcher = (args: {
   processor: MessageProcessor;
   ctx: TxContext;
   onFatal: (reason: string) => void;
+  /** True once the daemon is shutting down: stop waiting and give up. */
+  isStopping: () => boolean;
 }) => Promise<Watcher>;
 
 export interface Daemon {
@@ -35,6 +37,8 @@ export interface Daemon {
   processor: MessageProcessor;
   /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
   fatal: Promise<string>;
+  /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
+  watcherReady: Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -107,17 +111,20 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
   dispatcher.start();
 
-  if (!config.sandbox && opts.startWatcher) {
-    try {
-      watcher = await opts.startWatcher({ config, log, processor, ctx, onFatal: fatalReason });
-    } catch (err) {
-      await http.close();
-      await dispatcher.stop(1000);
-      await sweeper.stop();
-      redis.disconnect();
-      throw err;
-    }
-  }
+  // The watcher starts in the background: the API and the workers are already useful (and
+  // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
+  // cannot start, that is fatal: the process exits non-zero with the reason.
+  let stopping = false;
+  const watcherReady: Promise<void> =
+    !config.sandbox && opts.startWatcher
+      ? opts
+          .startWatcher({ config, log, processor, ctx, onFatal: fatalReason, isStopping: () => stopping })
+          .then(async (w) => {
+            if (stopping) await w.stop();
+            else watcher = w;
+          })
+          .catch((err: Error) => fatalReason(`telegram: ${err.message}`))
+      : Promise.resolve();
 
   log.info(
     { host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers },
@@ -130,9 +137,12 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     metrics,
     processor,
     fatal,
+    watcherReady,
     async stop(deadlineMs = 8000) {
       const started = Date.now();
+      stopping = true;
       await http.close();
+      await watcherReady;
       await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));

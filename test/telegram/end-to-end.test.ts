@@ -22,8 +22,10 @@ afterEach(async () => {
 
 const silent = createLogger({ debug: false, level: 'silent' });
 
-function telegramDaemon(client: RecordedTelegram, env: Record<string, string>): Promise<TestDaemon> {
-  return startTestDaemon({ SANDBOX: 'false', APP_ID: '12345', APP_HASH, ...env }, { startWatcher: telegramWatcherStarter({ client }) });
+async function telegramDaemon(client: RecordedTelegram, env: Record<string, string>): Promise<TestDaemon> {
+  const d = await startTestDaemon({ SANDBOX: 'false', APP_ID: '12345', APP_HASH, ...env }, { startWatcher: telegramWatcherStarter({ client }) });
+  await d.watcherReady;
+  return d;
 }
 
 describe('Telegram → paycue → merchant', () => {
