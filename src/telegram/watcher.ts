@@ -10,7 +10,7 @@ import { Raw } from 'telegram/events/Raw.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
-import type { Logger } from '../log/logger.js';
+import { maskCardNumbers, type Logger } from '../log/logger.js';
 import { redisKeys } from '../redis/keys.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import { resolveWatchedBots, type WatchedBot } from './bot-peer.js';
@@ -200,7 +200,9 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     const m = event.message;
     const bot = botFor(m);
     if (stopped || !bot || !isFromBot(bot, m)) return;
-    log.info({ bot: bot.name, messageId: m.id, editDate: m.editDate }, 'a bank bot edited a message; edits are logged, not processed as new credits');
+    // The new text helps the operator judge it; any full card number in it is masked first.
+    const edited = maskCardNumbers((m.message ?? '').slice(0, 500));
+    log.info({ bot: bot.name, messageId: m.id, editDate: m.editDate, edited }, 'a bank bot edited a message; edits are logged, not processed as new credits');
   };
   const onConnection = async (u: UpdateConnectionState): Promise<void> => {
     if (stopped) return;

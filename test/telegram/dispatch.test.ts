@@ -137,13 +137,16 @@ describe('live bot messages through the GramJS dispatcher', () => {
     const h = await harness({ prepare: seeded });
     await dispatch(h.client, newMessage(privateMessage(HUMO, 160, HUMO_CREDIT)));
     await h.watcher.catchUp();
-    const edited = privateMessage(HUMO, 160, HUMO_CREDIT.replace('1.010,00', '9.999,00'));
+    const edited = privateMessage(HUMO, 160, HUMO_CREDIT.replace('1.010,00', '9.999,00').replace('*7159', '8600123456787159'));
     edited.editDate = 1_781_000_999;
     await dispatch(h.client, new Api.UpdateEditMessage({ message: edited, pts: 2, ptsCount: 1 }));
     await h.watcher.catchUp();
     expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:160`]);
     expect(h.logs.text()).toMatch(/edited a message/);
     expect(h.logs.text()).toMatch(/"messageId":160/);
+    expect(h.logs.text()).toContain('9.999,00');
+    expect(h.logs.text()).toContain('860012******7159');
+    expect(h.logs.text()).not.toContain('8600123456787159');
   });
 
   it('catches up after a reconnect and reports the connection state', async () => {
