@@ -1,5 +1,5 @@
 // The `paycue` command line (CONTRACT §1).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type Config } from './config/env.js';
 import { loadConfig, readEnvironment } from './config/load.js';
 import { VERSION } from './version.js';
@@ -30,7 +30,7 @@ async function withPrompt(fn: (io: import('./telegram/prompt.js').PromptIO) => P
 }
 
 const positiveInt = (v: string) => {
-  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new CommanderError(2, 'paycue.invalidArgument', `error: expected a positive whole number, got "${v}"`);
+  if (!/^\d{1,15}$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number.');
   return Number(v);
 };
 

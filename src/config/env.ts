@@ -149,16 +149,20 @@ const schema = z
       }),
     SANDBOX: bool(false),
     AMOUNT_QUARANTINE: duration('10m', 0),
-  })
-  .superRefine((c, ctx) => {
-    if (!c.SANDBOX) {
-      for (const key of ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const) {
-        if (c[key] === undefined || c[key] === 0) {
-          ctx.addIssue({ code: 'custom', path: [key], message: 'required unless SANDBOX=true' });
-        }
-      }
-    }
   });
+
+const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
+
+/** Checked on the raw values, so these are reported together with every other problem
+ * (a zod refinement would only run once everything else is valid). */
+function missingOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const sandbox = ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase());
+  if (sandbox) return [];
+  return REQUIRED_OUTSIDE_SANDBOX.filter((k) => !env[k] || env[k]?.trim() === '' || env[k]?.trim() === '0').map((variable) => ({
+    variable,
+    message: 'required unless SANDBOX=true',
+  }));
+}
 
 export type Env = z.output<typeof schema>;
 
@@ -208,14 +212,15 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
   const daemon = opts.daemon ?? true;
   const input = daemon
     ? env
-    : { SANDBOX: 'true', ...env, API_USERNAME: env.API_USERNAME || 'unused', API_PASSWORD: env.API_PASSWORD || 'unused' };
+    : { ...env, SANDBOX: 'true', API_USERNAME: env.API_USERNAME || 'unused', API_PASSWORD: env.API_PASSWORD || 'unused' };
   const r = schema.safeParse(input);
-  if (!r.success) {
-    const seen = new Map<string, string>();
-    for (const issue of r.error.issues) {
-      const variable = String(issue.path[0] ?? '?');
-      if (!seen.has(variable)) seen.set(variable, issue.message);
-    }
+  const seen = new Map<string, string>();
+  for (const issue of r.success ? [] : r.error.issues) {
+    const variable = String(issue.path[0] ?? '?');
+    if (!seen.has(variable)) seen.set(variable, issue.message);
+  }
+  for (const p of missingOutsideSandbox(input)) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
+  if (!r.success || seen.size > 0) {
     throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
   }
   const e = r.data;
@@ -245,7 +250,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     amountStep: e.AMOUNT_STEP,
     amountDirection: e.AMOUNT_DIRECTION,
     cards: e.CARDS,
-    sandbox: daemon ? e.SANDBOX : env.SANDBOX !== undefined && e.SANDBOX,
+    sandbox: daemon ? e.SANDBOX : ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase()),
     quarantineMs: e.AMOUNT_QUARANTINE,
   };
 }

@@ -62,8 +62,12 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   const metrics = new Metrics({
     pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
     webhookBacklog: async () => (await redis.xlen(ctx.keys.events)) + (await redis.zcard(ctx.keys.retries)),
-    telegramConnected: () => (watcher ? watcher.status().connected : null),
-    lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
+    ...(config.sandbox
+      ? {}
+      : {
+          telegramConnected: () => watcher?.status().connected ?? false,
+          lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
+        }),
   });
   const processor = new MessageProcessor({ ctx, log, metrics, watchedSenders: watchedSenders(config) });
 
@@ -73,6 +77,9 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   });
 
   const sweeper = startSweeper(ctx, log, {
+    // Outside sandbox, a transaction only expires while the bank's messages can be read: while
+    // Telegram is down its payment may already be waiting in the chat, to be caught up.
+    canExpire: () => config.sandbox || watcher?.status().connected === true,
     onSweep: (r) => {
       if (r.expired.length > 0) metrics.transactions.inc({ event: 'expired' }, r.expired.length);
     },

@@ -55,6 +55,19 @@ export function createApp(deps: AppDeps) {
   app.route('/', transactionRoutes(deps));
   app.route('/', sandboxRoutes(deps));
 
+  // A known path with the wrong method is a 405 naming the right one, not a puzzling 404.
+  const allowed: [string, string][] = [
+    ['/create/transaction', 'POST'],
+    ['/transaction/:id', 'GET'],
+    ['/transaction/:id/cancel', 'POST'],
+    ['/sandbox/credit', 'POST'],
+    ['/health', 'GET, POST'],
+    ['/ready', 'GET'],
+    ['/metrics', 'GET'],
+  ];
+  for (const [path, allow] of allowed) {
+    app.all(path, (c) => fail(c, 405, `method ${c.req.method} not allowed; use ${allow}`, { Allow: allow }));
+  }
   app.notFound((c) => fail(c, 404, 'not found'));
   app.onError((err, c) => {
     if (err instanceof HttpError) return fail(c, err.status, err.detail, err.headers);

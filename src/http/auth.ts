@@ -13,7 +13,7 @@ export function basicAuth(username: string, password: string): MiddlewareHandler
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) throw unauthorized('authentication required');
-    const m = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i.exec(header.trim());
+    const m = /^Basic +([A-Za-z0-9+/=]{1,1024})$/i.exec(header.trim());
     if (!m) throw unauthorized('expected HTTP Basic credentials');
     const given = digest(Buffer.from(m[1] as string, 'base64').toString('utf8'));
     if (!timingSafeEqual(given, expected)) throw unauthorized('wrong username or password');

@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface MetricsSources {
   pendingTransactions?: () => Promise<number>;
-  telegramConnected?: () => boolean | null;
+  /** Only outside sandbox mode: without them the Telegram gauges are not exported at all. */
+  telegramConnected?: () => boolean;
   lastBotMessageAt?: () => number | null;
   webhookBacklog?: () => Promise<number>;
 }
@@ -60,23 +61,28 @@ export class Metrics {
         if (sources.webhookBacklog) this.set(await sources.webhookBacklog().catch(() => NaN));
       },
     });
-    new Gauge({
-      name: 'paycue_telegram_connected',
-      help: '1 when the Telegram watcher is connected (absent in sandbox mode).',
-      registers: [registry],
-      collect() {
-        const c = sources.telegramConnected?.();
-        if (c !== null && c !== undefined) this.set(c ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'paycue_seconds_since_last_bot_message',
-      help: 'Age of the newest message from a watched bot.',
-      registers: [registry],
-      collect() {
-        const at = sources.lastBotMessageAt?.();
-        if (at) this.set((Date.now() - at) / 1000);
-      },
-    });
+    if (sources.telegramConnected) {
+      const connected = sources.telegramConnected;
+      new Gauge({
+        name: 'paycue_telegram_connected',
+        help: '1 when the Telegram watcher is connected (absent in sandbox mode).',
+        registers: [registry],
+        collect() {
+          this.set(connected() ? 1 : 0);
+        },
+      });
+    }
+    if (sources.lastBotMessageAt) {
+      const lastAt = sources.lastBotMessageAt;
+      new Gauge({
+        name: 'paycue_seconds_since_last_bot_message',
+        help: "Age of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen).",
+        registers: [registry],
+        collect() {
+          const at = lastAt();
+          this.set(at === null ? NaN : (Date.now() - at) / 1000);
+        },
+      });
+    }
   }
 }

@@ -14,6 +14,8 @@ export function redisKeys(prefix: string) {
     quarantine: `${t}:quarantine`,
     idempotency: (key: string) => `${t}:idem:${key}`,
     message: (key: string) => `${t}:msg:${key}`,
+    // Decided webhook events. Never trimmed by length (that could drop undelivered events):
+    // each entry is deleted once its delivery is recorded, so it holds only the backlog.
     events: `${t}:events`,
     retries: `${t}:retries`,
     failed: `${t}:webhooks:failed`,

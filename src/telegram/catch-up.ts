@@ -31,6 +31,8 @@ export interface MessageSource {
 }
 
 export interface CatchUpDeps {
+  /** The logged-in account's id: message ids are numbered per account. */
+  account: string;
   client: MessageSource;
   cursors: CursorStore;
   handle: BotMessageHandler;
@@ -42,8 +44,10 @@ export interface CatchUpDeps {
   isStopped?: () => boolean;
 }
 
-export function messageKey(senderId: number, messageId: number): string {
-  return `${senderId}:${messageId}`;
+/** Unique per bank message: private-chat message ids are numbered per account, so a key from
+ * another account (after a re-login as someone else) can never shadow this one's. */
+export function messageKey(account: string, senderId: number, messageId: number): string {
+  return `${account}:${senderId}:${messageId}`;
 }
 
 /** True for an incoming message in the private chat with `bot`, sent by the bot itself. */
@@ -117,7 +121,7 @@ export class CatchUp {
       if (isFromBot(bot, m)) {
         const msg = toBotMessage(bot, m);
         this.deps.onBotMessage?.(msg);
-        await this.deps.handle(msg, messageKey(bot.id, id)); // throws -> stop here, cursor stays before it
+        await this.deps.handle(msg, messageKey(this.deps.account, bot.id, id)); // throws -> stop here, cursor stays before it
         processed++;
       }
       cursor = await cursors.advance(bot.id, id);

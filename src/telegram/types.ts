@@ -13,7 +13,7 @@ export interface BotMessage {
 }
 
 /**
- * Handles one bot message; `key` is `${senderId}:${messageId}`, stable across redeliveries.
+ * Handles one bot message; `key` is `${account}:${senderId}:${messageId}`, stable across redeliveries.
  * Resolving means "finished with": the cursor moves past the message. Throwing (e.g. Redis is
  * down) stops processing at this message; it is handed over again later. Delivery is therefore
  * at least once: the handler must be idempotent by key.

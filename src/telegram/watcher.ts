@@ -144,18 +144,26 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
   log.info({ account: account.id, username: account.username, bots: bots.map((b) => ({ bot: b.name, id: b.id })) }, 'telegram connected');
 
   let connected = true;
-  let lastBotMessageAt: number | null = null;
+  // When the bank bot last wrote (its own timestamp), kept in Redis so the age reported on
+  // /metrics stays meaningful across restarts.
+  const lastAtField = 'last_message_at';
+  let lastBotMessageAt: number | null = Number(await redis.hget(keys.cursor, lastAtField).catch(() => null)) || null;
+  const sawBotMessage = (unixSeconds: number): void => {
+    const at = unixSeconds * 1000;
+    if (lastBotMessageAt !== null && at <= lastBotMessageAt) return;
+    lastBotMessageAt = at;
+    redis.hset(keys.cursor, lastAtField, String(at)).catch(() => undefined);
+  };
   const queue = new SerialQueue();
   const catchUp = new CatchUp(
     {
+      account: account.id,
       client: tg,
       cursors,
       handle: deps.handle,
       log,
       requestTimeoutMs,
-      onBotMessage: () => {
-        lastBotMessageAt = Date.now();
-      },
+      onBotMessage: (msg) => sawBotMessage(msg.date),
       isStopped: () => stopped,
     },
     bots,
@@ -192,7 +200,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     const m = event.message;
     const bot = botFor(m);
     if (stopped || !bot || !isFromBot(bot, m)) return;
-    lastBotMessageAt = Date.now();
+    sawBotMessage(m.date);
     catchUp.addLive(bot, m);
     void sync.request();
   };

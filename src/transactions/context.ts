@@ -16,7 +16,6 @@ export interface TransactionRules {
   keepMs: number;
   /** How long a processed Telegram message is remembered (s). */
   messageTtlSec: number;
-  streamMaxLen: number;
   unmatchedCap: number;
 }
 
@@ -39,7 +38,6 @@ export function rulesFromConfig(c: Config): TransactionRules {
     cards: c.cards,
     keepMs: SEVEN_DAYS_MS,
     messageTtlSec: 30 * 24 * 3600,
-    streamMaxLen: 100_000,
     unmatchedCap: 1000,
   };
 }

@@ -13,11 +13,13 @@ export interface SweepResult {
   released: number;
 }
 
-export async function sweepOnce(ctx: TxContext): Promise<SweepResult> {
+/** `expire: false` holds expiry back (the bank's messages cannot be read right now) but still
+ * ends quarantines. */
+export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {}): Promise<SweepResult> {
   const { redis, keys } = ctx;
   const now = ctx.now();
   const expired: string[] = [];
-  const due = await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
+  const due = opts.expire === false ? [] : await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
   if (due.length > 0) {
     const pipe = redis.pipeline();
     for (const id of due) pipe.hget(keys.tx(id), 'card');
@@ -32,7 +34,7 @@ export async function sweepOnce(ctx: TxContext): Promise<SweepResult> {
   for (const member of ended) {
     const [card, amount, txid] = member.split('|') as [string, string, string];
     released += Number(
-      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card)], [member, amount, txid]),
+      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card), keys.cardLoad], [member, amount, txid, card]),
     );
   }
   // Failed deliveries are listed as long as their records live (7 days).

@@ -12,20 +12,32 @@ export interface Sweeper {
 export function startSweeper(
   ctx: TxContext,
   log: Logger,
-  opts: { intervalMs?: number; onSweep?: (r: SweepResult) => void } = {},
+  opts: {
+    intervalMs?: number;
+    onSweep?: (r: SweepResult) => void;
+    /** False while expiring would be unfair: a payment may be waiting unread (Telegram down). */
+    canExpire?: () => boolean;
+  } = {},
 ): Sweeper {
   const interval = opts.intervalMs ?? 1000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let failing = false;
+  let held = false;
 
   const tick = async () => {
     try {
       let r: SweepResult;
       // Keep going while a pass was full, so a backlog clears without waiting a second per batch.
+      const expire = opts.canExpire?.() ?? true;
+      if (expire === held) {
+        held = !expire;
+        if (held) log.warn('expiry paused: bank messages cannot be read, so a payment may be waiting unread');
+        else log.info('expiry resumed');
+      }
       do {
-        r = await sweepOnce(ctx);
+        r = await sweepOnce(ctx, { expire });
         for (const id of r.expired) log.info({ transaction_id: id }, 'transaction expired');
         opts.onSweep?.(r);
       } while (!stopped && r.expired.length >= 200);

@@ -42,7 +42,7 @@ export async function redeliver(ctx: TxContext, txId: string): Promise<Redeliver
     ctx.redis,
     'redeliver',
     [keys.tx(txId), keys.events, keys.failed, keys.retries],
-    [txId, ctx.rules.streamMaxLen],
+    [txId],
   )) as string[];
   return reply[0] as RedeliverResult;
 }

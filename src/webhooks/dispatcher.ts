@@ -210,7 +210,7 @@ export class WebhookDispatcher {
   }
 
   private async requeueDue(): Promise<void> {
-    await runScript(this.ctx.redis, 'requeue-due', [this.ctx.keys.retries, this.ctx.keys.events], [this.ctx.now(), 100, this.ctx.rules.streamMaxLen]);
+    await runScript(this.ctx.redis, 'requeue-due', [this.ctx.keys.retries, this.ctx.keys.events], [this.ctx.now(), 100]);
   }
 
   private dispatch(e: Entry): void {
@@ -245,7 +245,7 @@ export class WebhookDispatcher {
     if (this.abort.signal.aborted && !out.success) {
       // Shutting down mid-attempt: not the receiver's fault, so no attempt is counted. Queue it
       // afresh for whichever daemon runs next; if Redis is away, the reclaim picks it up later.
-      await runScript(redis, 'requeue', [keys.events], [e.id, WEBHOOK_GROUP, e.tx, e.action, this.ctx.rules.streamMaxLen]).catch(() => undefined);
+      await runScript(redis, 'requeue', [keys.events], [e.id, WEBHOOK_GROUP, e.tx, e.action]).catch(() => undefined);
       return;
     }
     await this.record(e, tx.id, tx.webhookAttempts - tx.webhookRound + 1, out, decidedAt(tx, e.action));

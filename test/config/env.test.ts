@@ -58,6 +58,11 @@ describe('configuration', () => {
     expect(p.CARDS).toMatch(/12/);
   });
 
+  it('reports missing Telegram settings together with other problems', () => {
+    const p = problems({ API_PASSWORD: 'p', PORT: 'x' });
+    expect(Object.keys(p).sort()).toEqual(['API_USERNAME', 'APP_HASH', 'APP_ID', 'PORT', 'WEBHOOK_URL']);
+  });
+
   it('needs Telegram and webhook settings outside the sandbox', () => {
     const p = problems({ API_USERNAME: 'a', API_PASSWORD: 'b' });
     expect(Object.keys(p).sort()).toEqual(['APP_HASH', 'APP_ID', 'WEBHOOK_URL']);

@@ -35,7 +35,6 @@ export const DEFAULT_RULES: TransactionRules = {
   cards: [],
   keepMs: 7 * 24 * 3600_000,
   messageTtlSec: 3600,
-  streamMaxLen: 100_000,
   unmatchedCap: 1000,
 };
 

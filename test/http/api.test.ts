@@ -182,3 +182,28 @@ describe('body limit', () => {
     expect(await d.ctx.redis.zcard(d.ctx.keys.deadlines)).toBe(0);
   });
 });
+
+describe('HTTP details', () => {
+  it('answers 405 with Allow for a known path and the wrong method', async () => {
+    const d = await startTestDaemon();
+    const r = await d.call('/create/transaction/', { method: 'GET' });
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe('POST');
+    expect(r.body.data.detail).toMatch(/use POST/);
+    expect((await d.call('/metrics', { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('finds a transaction by an upper-case id, and accepts extra spaces after "Basic"', async () => {
+    const d = await startTestDaemon();
+    const tx = (await d.call('/create/transaction/', { body: { amount: 10 } })).body.data;
+    const r = await d.call(`/transaction/${tx.transaction_id.toUpperCase()}`, { headers: { authorization: AUTH.replace('Basic ', 'Basic   ') } });
+    expect(r.status).toBe(200);
+    expect(r.body.data.transaction_id).toBe(tx.transaction_id);
+  });
+
+  it('wants the card as a string of four digits', async () => {
+    const d = await startTestDaemon({ CARDS: '0042' });
+    expect((await d.call('/create/transaction/', { body: { amount: 10, card: 42 } })).status).toBe(400);
+    expect((await d.call('/create/transaction/', { body: { amount: 10, card: '0042' } })).status).toBe(200);
+  });
+});

@@ -38,5 +38,8 @@ describe('/metrics', () => {
     expect(m.get('paycue_credits_total{result="no_match"}')).toBe(1);
     expect(m.get('paycue_pending_transactions')).toBe(1);
     expect(m.has('process_resident_memory_bytes')).toBe(true);
+    // Sandbox: no Telegram, so no Telegram gauges (rather than a misleading 0).
+    expect(m.has('paycue_telegram_connected')).toBe(false);
+    expect(m.has('paycue_seconds_since_last_bot_message')).toBe(false);
   });
 });

@@ -29,6 +29,12 @@ describe('paycue command line', () => {
     expect(b.output()).toMatch(/unknown command|too many arguments/);
   });
 
+  it('a bad option value is a usage error with a message', async () => {
+    const c = runChild(['parse', '--sender', 'abc'], {}, { stdin: 'x' });
+    expect(await c.exited).toBe(2);
+    expect(c.output()).toMatch(/--sender.*'abc' is invalid/);
+  });
+
   it('refuses to start without API credentials, naming them; exit 2', async () => {
     const c = runChild([], { SANDBOX: 'true' });
     expect(await c.exited).toBe(2);

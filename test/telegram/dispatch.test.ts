@@ -75,7 +75,7 @@ describe('live bot messages through the GramJS dispatcher', () => {
       shortMessage(HUMO, 109, HUMO_CREDIT),
     );
     await h.watcher.catchUp();
-    expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:101`, `${HUMO}:109`]);
+    expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:101`, `${ME}:${HUMO}:109`]);
     expect(h.handled[0]!.msg).toEqual({ bot: 'humo', senderId: HUMO, messageId: 101, text: HUMO_CREDIT, date: 1_781_000_101 });
     expect(h.handled[1]!.msg.text).toBe(HUMO_CREDIT);
   });
@@ -87,8 +87,8 @@ describe('live bot messages through the GramJS dispatcher', () => {
     // Each bot is its own chat with its own cursor; order between the two chats does not matter.
     const got = h.handled.map((x) => [x.msg.bot, x.key]).sort();
     expect(got).toEqual([
-      ['cardxabar', `${CARDXABAR}:120`],
-      ['humo', `${HUMO}:121`],
+      ['cardxabar', `${ME}:${CARDXABAR}:120`],
+      ['humo', `${ME}:${HUMO}:121`],
     ]);
     expect(h.handled.find((x) => x.msg.bot === 'cardxabar')!.msg).toMatchObject({ senderId: CARDXABAR, text: CARDXABAR_CREDIT });
   });
@@ -109,7 +109,7 @@ describe('live bot messages through the GramJS dispatcher', () => {
     await dispatch(h.client, newMessage(m), newMessage(m));
     await h.watcher.catchUp();
     await h.watcher.catchUp();
-    expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:140`]);
+    expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:140`]);
   });
 
   it('a live update arriving after catch-up already processed that message is not handled again', async () => {
@@ -117,10 +117,10 @@ describe('live bot messages through the GramJS dispatcher', () => {
     const m = privateMessage(HUMO, 145, HUMO_CREDIT);
     h.client.add(HUMO, m);
     await h.watcher.catchUp(); // e.g. the reconnect catch-up wins the race
-    expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:145`]);
+    expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:145`]);
     await dispatch(h.client, newMessage(m));
     await h.watcher.catchUp();
-    expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:145`]);
+    expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:145`]);
   });
 
   it('a live message does not jump over an earlier one missed live: history fills the gap first', async () => {
@@ -141,7 +141,7 @@ describe('live bot messages through the GramJS dispatcher', () => {
     edited.editDate = 1_781_000_999;
     await dispatch(h.client, new Api.UpdateEditMessage({ message: edited, pts: 2, ptsCount: 1 }));
     await h.watcher.catchUp();
-    expect(h.handled.map((x) => x.key)).toEqual([`${HUMO}:160`]);
+    expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:160`]);
     expect(h.logs.text()).toMatch(/edited a message/);
     expect(h.logs.text()).toMatch(/"messageId":160/);
     expect(h.logs.text()).toContain('9.999,00');
@@ -158,8 +158,12 @@ describe('live bot messages through the GramJS dispatcher', () => {
     h.client.add(HUMO, privateMessage(HUMO, 170, HUMO_CREDIT));
     await dispatch(h.client, new UpdateConnectionState(UpdateConnectionState.connected));
     await until(() => h.handled.length === 1);
-    expect(h.handled[0]!.key).toBe(`${HUMO}:170`);
+    expect(h.handled[0]!.key).toBe(`${ME}:${HUMO}:170`);
     expect(h.watcher.status().connected).toBe(true);
-    expect(h.watcher.status().lastBotMessageAt).toBeGreaterThan(Date.now() - 10_000);
+    // The bank's own timestamp of the newest bot message, remembered across restarts.
+    expect(h.watcher.status().lastBotMessageAt).toBe(privateMessage(HUMO, 170, '').date * 1000);
+    await h.watcher.stop();
+    const again = await harness({ prefix: h.prefix, prepare: (c) => c.add(HUMO, ...h.client.history.get(String(HUMO))!) });
+    expect(again.watcher.status().lastBotMessageAt).toBe(privateMessage(HUMO, 170, '').date * 1000);
   });
 });

@@ -40,7 +40,7 @@ describe('Telegram → paycue → merchant', () => {
 
     const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
     const text = humoCreditMessage(tx.amount_tiyin, '7159');
-    const message = privateMessage(HUMO, 101, text);
+    const message = privateMessage(HUMO, 101, text, { date: Math.floor(Date.now() / 1000) });
     client.add(HUMO, message);
     await _dispatchUpdate(client, { update: new Api.UpdateNewMessage({ message, pts: 1, ptsCount: 1 }) });
     // The same message again (a reconnect replays it): nothing more happens.
@@ -50,6 +50,11 @@ describe('Telegram → paycue → merchant', () => {
     expect(hook!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id, amount: 20000 });
     await until(async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered');
     expect(receiver.received).toHaveLength(1);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(metrics).toMatch(/^paycue_telegram_connected 1$/m);
+    const age = Number(/^paycue_seconds_since_last_bot_message (\S+)$/m.exec(metrics)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(120);
   });
 
   it('credits that arrived while paycue was stopped are matched when it starts', async () => {

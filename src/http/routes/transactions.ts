@@ -36,15 +36,14 @@ function createSchema(cards: string[]) {
         .optional()
         .transform((v, ctx) => {
           if (v === undefined || v === null) return undefined;
-          const s = typeof v === 'number' ? String(v).padStart(4, '0') : v;
-          if (typeof s !== 'string' || !cards.includes(s)) {
+          if (typeof v !== 'string' || !cards.includes(v)) {
             ctx.addIssue({
               code: 'custom',
               message: cards.length === 0 ? 'unknown card: this daemon has no CARDS configured' : `unknown card; configured: ${cards.join(', ')}`,
             });
             return z.NEVER;
           }
-          return s;
+          return v;
         }),
       metadata: z
         .unknown()
@@ -104,14 +103,14 @@ export function transactionRoutes(deps: AppDeps) {
   });
 
   app.get('/transaction/:id', async (c) => {
-    const id = c.req.param('id');
+    const id = c.req.param('id').toLowerCase();
     const found = UUID.test(id) ? await getTransactionWithAttempts(ctx, id) : null;
     if (!found) throw new HttpError(404, 'transaction not found');
     return ok(c, toPublic(found.tx, step, found.attempts));
   });
 
   app.post('/transaction/:id/cancel', async (c) => {
-    const id = c.req.param('id');
+    const id = c.req.param('id').toLowerCase();
     const tx = UUID.test(id) ? await getTransaction(ctx, id) : null;
     if (!tx) throw new HttpError(404, 'transaction not found');
     const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);

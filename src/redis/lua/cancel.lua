@@ -1,10 +1,10 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
 KEYS[6] amounts zset  KEYS[7] owners hash
-ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'), stream maxlen
+ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0')
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local quarantine, keep, only_if_due, maxlen = tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local function fmt(x) return string.format('%d', x) end
 
 local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount')
@@ -29,6 +29,7 @@ if quarantine > 0 then
 elseif redis.call('HGET', KEYS[7], amount) == txid then
   redis.call('HDEL', KEYS[7], amount)
   redis.call('ZREM', KEYS[6], amount)
+  if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[3], 'offgrid:' .. card, -1) end
 end
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', 'tx', txid, 'action', 'cancel')
+redis.call('XADD', KEYS[5], '*', 'tx', txid, 'action', 'cancel')
 return {'cancelled'}

@@ -3,11 +3,11 @@ KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none) 
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
 KEYS[9] unmatched list
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
-      stream maxlen, credit as a non-empty JSON object (for the unmatched list), unmatched cap
+      credit as a non-empty JSON object (for the unmatched list), unmatched cap
 Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
 'stale': the amount's owner changed since the caller looked it up; look again. ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local quarantine, keep, msg_ttl, maxlen = tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local function fmt(x) return string.format('%d', x) end
 
 local seen = redis.call('GET', KEYS[1])
@@ -30,8 +30,9 @@ if txid ~= '' then
     else
       redis.call('HDEL', KEYS[8], amount)
       redis.call('ZREM', KEYS[7], amount)
+      if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[4], 'offgrid:' .. card, -1) end
     end
-    redis.call('XADD', KEYS[6], 'MAXLEN', '~', maxlen, '*', 'tx', txid, 'action', 'confirm')
+    redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
     result = 'matched'
   elseif state == 'cancelled' then
     result = 'late'
@@ -43,9 +44,9 @@ end
 if result ~= 'matched' then
   -- Spliced as text: cjson would print large amounts as 1e+14.
   local entry = '{"reason":"' .. result .. '","transaction_id":' .. (txid ~= '' and ('"' .. txid .. '"') or 'null')
-    .. ',' .. string.sub(ARGV[8], 2)
+    .. ',' .. string.sub(ARGV[7], 2)
   redis.call('LPUSH', KEYS[9], entry)
-  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[9]) - 1)
+  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[8]) - 1)
 end
 redis.call('SET', KEYS[1], result .. '|' .. txid, 'EX', msg_ttl)
 return {result, txid}

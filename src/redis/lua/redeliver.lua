@@ -1,6 +1,6 @@
 --[[ Queue a fresh round of delivery for a decided transaction's event (same webhook-id).
 KEYS[1] tx hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
-ARGV: txid, stream maxlen
+ARGV: txid
 Returns {'queued', action} | {'not_decided'} | {'unknown'} | {'in_progress'} ]]
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'unknown'} end
@@ -10,5 +10,5 @@ if redis.call('HGET', KEYS[1], 'wh_state') == 'pending' then return {'in_progres
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|' .. action)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[1], 'wh_state', 'pending', 'wh_round', redis.call('HGET', KEYS[1], 'wh_attempts') or '0')
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'tx', ARGV[1], 'action', action)
+redis.call('XADD', KEYS[2], '*', 'tx', ARGV[1], 'action', action)
 return {'queued', action}

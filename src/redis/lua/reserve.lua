@@ -33,8 +33,16 @@ local function held(zset, k)
   return redis.call('ZCOUNT', zset, fmt(lo), fmt(hi))
 end
 
-local function first_free(zset)
+-- Amounts off the so'm grid (left by AMOUNT_STEP=tiyin) make ZCOUNT overcount so'm slots:
+-- the card keeps a count of them, and while there are any, so'm mode scans instead.
+local function first_free(zset, card)
   if maxk < 0 then return nil end
+  if step > 1 and tonumber(redis.call('HGET', KEYS[4], 'offgrid:' .. card) or '0') > 0 then
+    for k = 0, maxk do
+      if not redis.call('ZSCORE', zset, fmt(slot(k))) then return slot(k) end
+    end
+    return nil
+  end
   local total = held(zset, maxk)
   if total == 0 then return requested end
   -- Usually a price's taken offsets are exactly 0 … total-1, so `total` is the first free one.
@@ -48,12 +56,6 @@ local function first_free(zset)
       if held(zset, mid) < mid + 1 then hi = mid else lo = mid + 1 end
     end
     if not redis.call('ZSCORE', zset, fmt(slot(lo))) then return slot(lo) end
-  elseif total == maxk + 1 then
-    return nil
-  end
-  -- Amounts off this step's grid (left by a change of AMOUNT_STEP) skew the counts: scan.
-  for k = 0, maxk do
-    if not redis.call('ZSCORE', zset, fmt(slot(k))) then return slot(k) end
   end
   return nil
 end
@@ -73,10 +75,11 @@ end
 for _, i in ipairs(order) do
   local card = ARGV[11 + i]
   local zset, owners = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
-  local amount = first_free(zset)
+  local amount = first_free(zset, card)
   if amount then
     local a = fmt(amount)
     redis.call('ZADD', zset, a, a)
+    if amount % 100 ~= 0 then redis.call('HINCRBY', KEYS[4], 'offgrid:' .. card, 1) end
     redis.call('HSET', owners, a, txid)
     redis.call('HINCRBY', KEYS[4], card, 1)
     redis.call('HSET', KEYS[1], 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
