@@ -2,7 +2,7 @@
 // parse → apply the credit → log and count the outcome.
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { parseBotMessage } from '../bot-messages/index.js';
+import { BOTS, parseBotMessage } from '../bot-messages/index.js';
 import { applyCredit, type CreditOutcome } from '../transactions/credit.js';
 import type { TxContext } from '../transactions/context.js';
 import { formatSom } from '../money/amount.js';
@@ -15,7 +15,7 @@ export interface MessageProcessorDeps {
   ctx: TxContext;
   log: Logger;
   metrics?: Metrics;
-  /** Telegram ids whose messages count (WATCH_ID, and CardXabar when enabled). */
+  /** Telegram ids whose messages count: WATCH_ID first, then CardXabar when enabled. */
   watchedSenders: number[];
 }
 
@@ -30,7 +30,9 @@ export class MessageProcessor {
 
   /** A bank message's text from `sender`; `key` identifies the message (bot id + message id). */
   async processText(text: string, sender: number, key: string): Promise<MatchOutcome> {
-    const verdict = parseBotMessage(text, sender);
+    // WATCH_ID names the HUMO bot's account; should it ever differ from the well-known id,
+    // its messages are still read in the HUMO format.
+    const verdict = parseBotMessage(text, sender === this.deps.watchedSenders[0] ? BOTS.humo : sender);
     this.deps.metrics?.botMessages.inc({ verdict: verdict.credit ? 'credit' : verdict.reason });
     if (!verdict.credit) {
       this.deps.log.debug({ message_key: key, reason: verdict.reason }, 'bot message is not a credit');
