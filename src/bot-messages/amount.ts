@@ -1,39 +1,42 @@
 // Exact money parsing for bank-bot amounts. Everything is built from integer
 // digit strings so no float ever touches a money value.
 //
-//   HUMO       1.010,00   ("." thousands, "," decimals; real copies also show 9,900,00 and 5.000,0)
-//   CardXabar  1 010.00   (space / U+00A0 / U+202F thousands, "." decimals)
+// Accepted grammar; S is one thousands separator used throughout, where " " stands for a
+// space, U+00A0 or U+202F (all three count as the same separator):
+//   HUMO       d{1,3}(S d{3})* , d{1,2}   S ∈ { . " " }     1.010,00   5.000,0 (m100)
+//   CardXabar  d{1,3}(S d{3})* . d{2}     S ∈ { " " , }     1 010.00   1,010.00
+//   plain      d+ ( . d{2} | , d{2} )?                      100300.00  20000
+//   m099       d{1,3}(, d{3})+ , d{2}                       9,900,00 (a real HUMO copy)
+// Anything else is null: "1.5", "1,500", "2.000.1" or "20.001.00" could each be read two
+// ways, and reading an amount wrongly could confirm someone else's payment.
 
-/** Largest accepted amount: 10^12 so'm, far inside Number.MAX_SAFE_INTEGER. */
-export const MAX_TIYIN = 100_000_000_000_000;
-
-const MAX_SOM_DIGITS = 13; // 10^12 has 13 digits
+/**
+ * Largest accepted amount: 10^13 so'm (10^15 tiyin, below 2^53). Merchants may request up to
+ * 10^12 so'm and paycue adds an offset on top, so a real credit can exceed 10^12 so'm.
+ */
+export const MAX_TIYIN = 1_000_000_000_000_000;
+const MAX_SOM = MAX_TIYIN / 100;
+const MAX_SOM_DIGITS = 14; // 10^13 has 14 digits
 const MAX_INPUT = 64; // a real amount is ~25 chars; longer input is not an amount
 
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
+type Sep = '.' | ',' | ' ';
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
 }
 
-/** Thousands separators; spaces of every width count as the same separator. */
-function separatorKind(c: string): '.' | ',' | ' ' | null {
+function separatorKind(c: string): Sep | null {
   if (c === '.' || c === ',') return c;
-  if (c === ' ' || c === '\u00A0' || c === '\u202F' || c === '\u2009' || c === '\u2007') return ' ';
+  if (c === ' ' || c === '\u00A0' || c === '\u202F') return ' ';
   return null;
 }
 
-/**
- * Parses "1.010,00", "1 010.00", "9,900,00", "5.000,0", "100300.00", "20000" into tiyin.
- * A final "."/"," group of 1-2 digits is the tiyin part; every other separator groups
- * thousands (first group 1-3 digits, then exactly 3), all of one kind.
- * Returns null for anything else, for leading zeros, and above MAX_TIYIN.
- */
-export function parseAmountTiyin(s: string): number | null {
-  if (typeof s !== 'string') return null;
-  const t = s.trim();
-  if (t.length === 0 || t.length > MAX_INPUT) return null;
+type Tokens = { groups: string[]; seps: Sep[] };
 
+/** "1.010,00" → groups [1, 010, 00], seps [., ,]; null on any other character or an empty group. */
+function tokenize(t: string): Tokens | null {
   const groups: string[] = [];
-  const seps: Array<'.' | ',' | ' '> = [];
+  const seps: Sep[] = [];
   let cur = '';
   for (const c of t) {
     if (isDigit(c)) {
@@ -41,40 +44,62 @@ export function parseAmountTiyin(s: string): number | null {
       continue;
     }
     const k = separatorKind(c);
-    if (k === null || cur === '') return null; // stray character, or two separators in a row
+    if (k === null || cur === '') return null;
     groups.push(cur);
     seps.push(k);
     cur = '';
   }
-  if (cur === '') return null; // trailing separator
+  if (cur === '') return null;
   groups.push(cur);
+  return { groups, seps };
+}
 
+/** The thousands separator of digit groups "1" "010" "000", or null for one group; false if malformed. */
+function thousandsKind(groups: readonly string[], seps: readonly Sep[]): Sep | null | false {
+  const kind = seps[0];
+  if (kind === undefined) return null;
+  if (!seps.every((k) => k === kind) || (groups[0] ?? '').length > 3) return false;
+  return groups.every((g, i) => i === 0 || g.length === 3) ? kind : false;
+}
+
+/** Whether the grammar above allows this thousands separator with this fraction. */
+function allowed(kind: Sep | null, first: string, fracSep: Sep | null, fracLen: number): boolean {
+  if (fracSep === null) return kind === null; // plain digits only: "1,500" could be 1.5
+  if (fracSep === '.') return fracLen === 2 && kind !== '.'; // "20.001.00" mixes roles
+  if (fracSep === ' ') return false;
+  if (fracLen === 2) return true; // "," fraction: HUMO, plain, or m099's "9,900,00"
+  return kind === '.' || kind === ' ' || (kind === null && first.length <= 3); // HUMO's "5.000,0"
+}
+
+/** Parses the grammar above into tiyin; null for anything else, leading zeros and above MAX_TIYIN. */
+export function parseAmountTiyin(s: string): number | null {
+  if (typeof s !== 'string') return null;
+  const t = s.trim();
+  if (t.length === 0 || t.length > MAX_INPUT) return null;
+  const tok = tokenize(t);
+  if (tok === null) return null;
+  const { groups, seps } = tok;
+
+  // A final "."/"," group of 1-2 digits is the fraction; allowed() judges whether it may be.
   let fraction = '';
+  let fracSep: Sep | null = null;
   const lastSep = seps[seps.length - 1];
-  const lastGroup = groups[groups.length - 1] ?? '';
-  if ((lastSep === '.' || lastSep === ',') && lastGroup.length <= 2) {
-    fraction = lastGroup;
-    groups.pop();
-    seps.pop();
+  if (lastSep !== undefined && (groups[groups.length - 1] ?? '').length <= 2) {
+    fraction = groups.pop() ?? '';
+    fracSep = seps.pop() ?? null;
   }
-
-  if (groups.length > 1) {
-    const kind = seps[0];
-    if (!seps.every((k) => k === kind)) return null;
-    if ((groups[0] ?? '').length > 3) return null;
-    for (let i = 1; i < groups.length; i++) if ((groups[i] ?? '').length !== 3) return null;
-  }
+  const kind = thousandsKind(groups, seps);
+  if (kind === false || !allowed(kind, groups[0] ?? '', fracSep, fraction.length)) return null;
 
   const som = groups.join('');
-  if (som.length > MAX_SOM_DIGITS) return null;
-  if (som.length > 1 && som[0] === '0') return null;
+  if (som.length > MAX_SOM_DIGITS || (som.length > 1 && som[0] === '0')) return null;
+  let somValue = 0;
+  for (const c of som) somValue = somValue * 10 + (c.charCodeAt(0) - 48);
+  if (somValue > MAX_SOM) return null; // checked before * 100, so every product below is exact
 
-  let tiyin = 0;
-  for (const c of som) tiyin = tiyin * 10 + (c.charCodeAt(0) - 48);
-  tiyin *= 100;
-  if (fraction.length === 2) tiyin += (fraction.charCodeAt(0) - 48) * 10 + (fraction.charCodeAt(1) - 48);
-  else if (fraction.length === 1) tiyin += (fraction.charCodeAt(0) - 48) * 10;
-
+  const tens = fraction.length > 0 ? fraction.charCodeAt(0) - 48 : 0;
+  const units = fraction.length > 1 ? fraction.charCodeAt(1) - 48 : 0;
+  const tiyin = somValue * 100 + tens * 10 + units;
   return tiyin <= MAX_TIYIN ? tiyin : null;
 }
 

@@ -45,43 +45,50 @@ function isFieldMarker(c: string): boolean {
   return FIELD_MARKERS.has(c) || (code >= 0x1f550 && code <= 0x1f567); // clock faces 🕐…🕧
 }
 
+/** One code point → its normal form, or '' for invisible ones. */
+function cleanChar(c: string): string {
+  if (INVISIBLE.has(c)) return '';
+  if (LINE_BREAKS.has(c)) return '\n';
+  if (APOSTROPHES.has(c)) return "'";
+  return isExoticSpace(c) ? ' ' : c;
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/** "**" at `at` opens a card mask ("HUMOCARD **7159"), not bold text ("**1.010,00 UZS**"). */
+function opensCardMask(chars: readonly string[], at: number): boolean {
+  for (let i = at; i < at + 4; i++) if (!isDigit(chars[i])) return false;
+  const next = chars[at + 4];
+  return next === undefined || !(isDigit(next) || next === '.' || next === ',' || next === '*');
+}
+
 /**
  * Character-level clean-up: one kind of line break, apostrophe and space; no
  * variation selectors; markdown `**`/`__` wrappers removed. Runs of other lengths
- * stay, so card masks like `***4862` and `561468******4862` survive.
+ * stay, so card masks like `***4862` and `561468******4862` survive, and so does `**7159`.
  */
 export function normaliseText(text: string): string {
-  const out: string[] = [];
-  let run = '';
-  let runChar = '';
-  const flushRun = (): void => {
-    if (run.length !== 2) out.push(run);
-    run = '';
-    runChar = '';
-  };
+  const chars: string[] = [];
   let prevCr = false;
   for (const raw of text) {
-    let c = raw;
-    if (prevCr && c === '\n') {
+    if (prevCr && raw === '\n') {
       prevCr = false;
       continue; // CRLF: the CR already produced the break
     }
-    prevCr = c === '\r';
-    if (INVISIBLE.has(c)) continue;
-    if (LINE_BREAKS.has(c)) c = '\n';
-    else if (APOSTROPHES.has(c)) c = "'";
-    else if (isExoticSpace(c)) c = ' ';
-
-    if (c === '*' || c === '_') {
-      if (c !== runChar) flushRun();
-      run += c;
-      runChar = c;
-      continue;
-    }
-    if (run !== '') flushRun();
-    out.push(c);
+    prevCr = raw === '\r';
+    const c = cleanChar(raw);
+    if (c !== '') chars.push(c);
   }
-  if (run !== '') flushRun();
+
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; ) {
+    const c = chars[i] ?? '';
+    let end = i + 1;
+    if (c === '*' || c === '_') while (chars[end] === c) end++;
+    const markdown = end - i === 2 && !(c === '*' && opensCardMask(chars, end));
+    if (!markdown) for (let k = i; k < end; k++) out.push(c);
+    i = end;
+  }
   return out.join('');
 }
 

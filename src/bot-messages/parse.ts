@@ -1,9 +1,16 @@
 // Pure verdict on one bank-bot message: is it money arriving on the card, and how much?
-// No I/O, never throws. A credit needs a whitelisted header from a known bot id AND a
-// well-formed UZS amount on the ➕ line; everything else is a non-credit with a reason.
+// No I/O, never throws. A credit needs a whitelisted header (under the bot's own credit
+// emoji, or none) from a known bot id, no cancellation in its body AND a well-formed UZS
+// amount on the ➕ line; everything else is a non-credit with a reason.
 import { parseAmountTiyin } from './amount.js';
 import { botNameFor, type BotName } from './bots.js';
+import { findLast4 } from './card.js';
+import { creditHeaderMark, parseHeader } from './header.js';
 import { messageLines } from './normalise.js';
+import {
+  AMBIGUOUS_HEADERS, BALANCE, BALANCE_EMOJI, CREDIT_HEADERS, DEBIT, DECLINED, HEADER_EMOJI, MERCHANT_EMOJI, REVERSAL,
+  SERVICE, UZS_NAMES, firstCodePoint, hasWordStem, includesAny,
+} from './vocabulary.js';
 
 export type NonCreditReason =
   | 'unknown_sender' // not HUMOcardbot / CardXabar: never a credit, whatever it says
@@ -24,54 +31,6 @@ export type ParseResult =
 
 /** Telegram caps messages at 4096 characters; anything far longer is not a bot message. */
 export const MAX_TEXT_CHARS = 16_384;
-
-// Exact (normalised, lower-case) headers of incoming transfers, per bot.
-const CREDIT_HEADERS: Record<BotName, ReadonlySet<string>> = {
-  humo: new Set(["to'ldirish", 'пополнение']),
-  cardxabar: new Set(['perevod na kartu', 'popolnenie scheta', "kartaga o'tkazma"]),
-};
-
-// Substrings of non-credit headers, checked in this order. They only choose the reason:
-// any header that is not an exact credit header is a non-credit anyway.
-const REVERSAL = ['отмен', 'otmen', 'bekor', 'возврат', 'vozvrat', 'qaytar', 'сторно', 'storno'];
-const DECLINED = ['недостаточно', 'nedostatochno', 'отказ', 'otkaz', 'отклон', 'otklon', 'yetarli emas', 'rad etil', 'declin'];
-const BALANCE = ['счет по карте', 'счёт по карте', 'баланс', 'balans', 'остаток', 'ostatok', 'qoldiq'];
-const SERVICE = ['подписк', 'obuna', 'подключ', 'отключ', 'активирова', 'добро пожаловать', 'xush kelibsiz'];
-// "Операция" is used both for transfers out (➖) and, rarely, in (➕, m072): never a safe credit.
-const AMBIGUOUS_HEADERS = new Set(['операция', 'operatsiya', 'operaciya', 'amaliyot']);
-const DEBIT = [
-  'оплата', "to'lov", 'снятие', 'наличн', 'yechish', 'списан', 'spisan', 'покупка', 'pokupka', 'oplata',
-  'platezh', 'платеж', 'платёж', 'перевод', 'perevod', "o'tkazma", 'комисси', 'komissiya', 'плата',
-  'конверсия', 'konversiya', 'vidacha', 'xarid',
-];
-
-const UZS_NAMES = new Set(['uzs', "so'm", 'som', 'sum', 'сум', 'сўм']);
-// Emoji that open a notification; a second one inside a credit means two messages were pasted together.
-const HEADER_EMOJI = new Set(['\u{1F389}', '\u274C', '\u{1F7E2}', '\u{1F534}', '\u{1F3E7}', '\u2705', '\u2139', '\u{1F4B8}']);
-const CARD_EMOJI = new Set(['\u{1F4B3}', '\u{1F3E6}']); // 💳 🏦
-const BALANCE_EMOJI = new Set(['\u{1F4B0}', '\u{1F4B5}']); // 💰 💵
-const MERCHANT_EMOJI = '\u{1F4CD}'; // 📍
-
-const includesAny = (s: string, stems: readonly string[]): boolean => stems.some((w) => s.includes(w));
-
-function firstCodePoint(s: string): string {
-  const cp = s.codePointAt(0);
-  return cp === undefined ? '' : String.fromCodePoint(cp);
-}
-
-function isWordChar(c: string): boolean {
-  return /[\p{L}\p{N}]/u.test(c);
-}
-
-/** "🎉 **To'ldirish**:" → "to'ldirish". Loops, not regexes, so long symbol runs stay linear. */
-function headerKey(line: string): string {
-  const chars = Array.from(line);
-  let start = 0;
-  let end = chars.length;
-  while (start < end && !isWordChar(chars[start] ?? '')) start++;
-  while (end > start && !isWordChar(chars[end - 1] ?? '')) end--;
-  return chars.slice(start, end).join('').toLowerCase();
-}
 
 type Signed = { sign: '+' | '-'; rest: string };
 
@@ -102,30 +61,22 @@ function parseAmountLine(s: string): Amount {
   return { ok: true, tiyin };
 }
 
-const MASK = /\*{1,16}([0-9]{4})(?![0-9])/; // "*7159", "***4862", "561468******4862"
-
-/** Last-4 from the card line (💳/🏦) first, else from any line but the merchant's. */
-function findLast4(lines: readonly string[]): string | null {
-  for (const line of lines) {
-    if (CARD_EMOJI.has(firstCodePoint(line))) {
-      const m = MASK.exec(line);
-      if (m?.[1] !== undefined) return m[1];
-    }
-  }
-  for (const line of lines) {
-    if (firstCodePoint(line) === MERCHANT_EMOJI) continue;
-    const m = MASK.exec(line);
-    if (m?.[1] !== undefined) return m[1];
-  }
-  return null;
-}
-
 function nonCredit(reason: NonCreditReason): ParseResult {
   return { credit: false, reason };
 }
 
+/** A body line saying the operation was cancelled or declined. The 📍 merchant line is not read: shop names hold any word. */
+function cancellation(body: readonly string[]): 'reversal' | 'declined' | null {
+  const lines = body.filter((l) => firstCodePoint(l) !== MERCHANT_EMOJI);
+  if (lines.some((l) => hasWordStem(l, REVERSAL))) return 'reversal';
+  if (lines.some((l) => hasWordStem(l, DECLINED))) return 'declined';
+  return null;
+}
+
 function creditVerdict(lines: readonly string[], bot: BotName): ParseResult {
   const body = lines.slice(1);
+  const cancelled = cancellation(body);
+  if (cancelled !== null) return nonCredit(cancelled);
   if (body.some((l) => HEADER_EMOJI.has(firstCodePoint(l)))) return nonCredit('ambiguous');
 
   const signed = body.map(signedLine);
@@ -146,17 +97,22 @@ function creditVerdict(lines: readonly string[], bot: BotName): ParseResult {
   const amount = parseAmountLine(amountText);
   if (!amount.ok) return nonCredit(amount.reason);
 
-  const last4 = findLast4(body.filter((_, i) => i !== amountIndex));
-  return { credit: true, amount_tiyin: amount.tiyin, currency: 'UZS', last4, bot };
+  const card = findLast4(body.filter((_, i) => i !== amountIndex));
+  if (!card.ok) return nonCredit('ambiguous');
+  return { credit: true, amount_tiyin: amount.tiyin, currency: 'UZS', last4: card.last4, bot };
 }
 
 function verdict(lines: readonly string[], bot: BotName): ParseResult {
   const first = lines[0];
   if (first === undefined) return nonCredit('unrecognised');
-  const key = signedLine(first) === null ? headerKey(first) : '';
+  const header = signedLine(first) === null ? parseHeader(first) : { key: '', lead: '', tail: '' };
+  const key = header.key;
 
   if (includesAny(key, REVERSAL)) return nonCredit('reversal');
-  if (CREDIT_HEADERS[bot].has(key)) return creditVerdict(lines, bot);
+  if (CREDIT_HEADERS[bot].has(key)) {
+    const mark = creditHeaderMark(header, bot);
+    return mark === 'credit' ? creditVerdict(lines, bot) : nonCredit(mark);
+  }
   if (includesAny(key, DECLINED)) return nonCredit('declined');
   if (includesAny(key, BALANCE)) return nonCredit('balance');
   if (includesAny(key, SERVICE)) return nonCredit('service');

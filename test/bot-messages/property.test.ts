@@ -94,7 +94,7 @@ describe('amounts round-trip exactly', () => {
     );
   });
 
-  it('nothing above 10^12 so\'m parses', () => {
+  it('nothing above MAX_TIYIN parses', () => {
     fc.assert(
       fc.property(fc.integer({ min: MAX_TIYIN + 1, max: Number.MAX_SAFE_INTEGER }), (t) => {
         expect(parseAmountTiyin(formatHumo(t))).toBeNull();
