@@ -2,17 +2,10 @@
 // missing headroom or a lost card mask before its fix.
 import { describe, expect, it } from 'vitest';
 import { BOTS, MAX_TIYIN, parseAmountTiyin, parseBotMessage, type ParseResult } from '../../src/bot-messages/index.js';
+import { credit, no } from './verdicts.js';
 
 const HUMO = BOTS.humo;
 const CX = BOTS.cardxabar;
-const no = (reason: string): ParseResult => ({ credit: false, reason }) as ParseResult;
-const credit = (amount_tiyin: number, last4: string | null, bot: 'humo' | 'cardxabar' = 'humo'): ParseResult => ({
-  credit: true,
-  amount_tiyin,
-  currency: 'UZS',
-  last4,
-  bot,
-});
 
 const humo = (header: string, ...body: string[]): string => [header, '➕ 20.001,00 UZS', ...body, '💳 HUMOCARD *7159'].join('\n');
 const cx = (header: string, ...body: string[]): string => [header, '➕ 20 001.00 UZS', ...body, '💳 ***7159'].join('\n');

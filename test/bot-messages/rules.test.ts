@@ -14,6 +14,7 @@ import {
   parseBotMessage,
   type ParseResult,
 } from '../../src/bot-messages/index.js';
+import { credit, no } from './verdicts.js';
 
 const HUMO = BOTS.humo;
 const CX = BOTS.cardxabar;
@@ -23,14 +24,6 @@ const humoCredit = (amount: string, card = '💳 HUMOCARD *7159', balance = '�
 const cxCredit = (amount: string, header = '🟢 Perevod na kartu'): string =>
   [header, `➕ ${amount} UZS`, '💳 ***4862', '📍 CLICK P2P H2UEW, UZ', '🕓 26.07.26 15:37', '💵 63 083 777.62 UZS'].join('\n');
 
-const credit = (amount_tiyin: number, last4: string | null, bot: 'humo' | 'cardxabar' = 'humo'): ParseResult => ({
-  credit: true,
-  amount_tiyin,
-  currency: 'UZS',
-  last4,
-  bot,
-});
-const no = (reason: string): ParseResult => ({ credit: false, reason }) as ParseResult;
 
 describe('bots', () => {
   it('knows exactly the two bot ids', () => {
