@@ -48,7 +48,6 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     rules.limit,
     ctx.now(),
     rules.ttlMs,
-    rules.keepMs,
     req.metadata === undefined ? '' : JSON.stringify(req.metadata),
     idem,
     req.card === undefined ? '1' : '0',

@@ -67,6 +67,8 @@ export class WebhookDispatcher {
   private readonly abort = new AbortController();
   private readonly key: Buffer | null;
   private stopping = false;
+  private reclaimFrom = '0-0';
+  private lastConsumerSweep = 0;
   private loops: Promise<void>[] = [];
   private wake: (() => void) | null = null;
 
@@ -92,20 +94,33 @@ export class WebhookDispatcher {
   }
 
   /** Stops taking work, lets deliveries in flight finish until the deadline, then aborts the rest
-   * (their entries stay pending in Redis and are delivered after the restart). */
+   * (they are queued again at once for whichever daemon runs next). */
   async stop(deadlineMs = 5000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
     this.stopping = true;
     this.wake?.();
     for (const wake of [...this.sleepers]) wake();
-    const all = Promise.allSettled([...this.inFlight.values()]);
-    const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), deadlineMs).unref());
-    if ((await Promise.race([all, timer])) === 'late') {
-      this.log.warn({ in_flight: this.inFlight.size }, 'deliveries still running at shutdown; they resume after restart');
-      this.abort.abort();
-      await all;
+    // Our in-flight entries must stay ours while they finish: keep them fresh, or another
+    // daemon's reclaim would deliver them a second time in parallel.
+    const beat = setInterval(() => void this.heartbeat().catch(() => undefined), this.timings.heartbeatEveryMs);
+    try {
+      // The loops end promptly; whatever a last read returns is handed back, not started.
+      await Promise.allSettled(this.loops);
+      while (this.inFlight.size > 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.log.warn({ in_flight: this.inFlight.size }, 'deliveries still running at shutdown; queued again for the next start');
+          this.abort.abort();
+          await Promise.allSettled([...this.inFlight.values()]);
+          break;
+        }
+        await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, left).unref())]);
+      }
+    } finally {
+      clearInterval(beat);
     }
+    await runScript(this.ctx.redis, 'leave-group', [this.ctx.keys.events], [WEBHOOK_GROUP, this.consumer]).catch(() => undefined);
     this.blocking.disconnect();
-    await Promise.allSettled(this.loops);
   }
 
   get busy(): number {
@@ -124,7 +139,9 @@ export class WebhookDispatcher {
         if (this.stopping) return;
         const msg = (err as Error).message;
         if (msg.includes('NOGROUP')) {
+          // Redis lost the stream (restarted without persistence): recreate the group.
           await this.ensureGroup().catch(() => undefined);
+          await this.pause(200);
           continue;
         }
         if (!failing) this.log.warn({ loop: name, err: msg }, 'webhook loop failed; retrying');
@@ -182,24 +199,53 @@ export class WebhookDispatcher {
       'BLOCK', this.timings.blockMs,
       'STREAMS', this.ctx.keys.events, '>',
     )) as [string, [string, string[]][]][] | null;
-    for (const e of toEntries(res?.[0]?.[1])) this.dispatch(e);
+    await this.begin(toEntries(res?.[0]?.[1]));
   }
 
-  /** Entries another (dead) consumer held for too long. */
+  /** Starts deliveries, or, when stop() began while they were being read, hands them back. */
+  private async begin(entries: Entry[]): Promise<void> {
+    if (!this.stopping) {
+      for (const e of entries) this.dispatch(e);
+      return;
+    }
+    for (const e of entries) await this.handBack(e).catch(() => undefined);
+  }
+
+  private async handBack(e: Entry): Promise<void> {
+    await runScript(this.ctx.redis, 'requeue', [this.ctx.keys.events], [e.id, WEBHOOK_GROUP, e.tx, e.action, this.consumer]);
+  }
+
+  /** Entries another (dead) consumer held for too long. The scan resumes where the last one
+   * stopped, so entries far down a long pending list are reached too. */
   private async reclaim(): Promise<void> {
+    await this.forgetGoneConsumers();
     if (this.freeSlots() <= 0) return;
     const res = (await this.ctx.redis.xautoclaim(
-      this.ctx.keys.events, WEBHOOK_GROUP, this.consumer, this.timings.reclaimIdleMs, '0-0', 'COUNT', this.freeSlots(),
+      this.ctx.keys.events, WEBHOOK_GROUP, this.consumer, this.timings.reclaimIdleMs, this.reclaimFrom, 'COUNT', this.freeSlots(),
     )) as [string, [string, string[]][], string[]?];
-    const entries = toEntries(res[1]);
-    for (const e of entries) {
-      if (this.inFlight.has(e.id)) continue;
-      this.log.info({ transaction_id: e.tx, action: e.action }, 'resuming a delivery left unfinished');
-      this.dispatch(e);
-    }
+    this.reclaimFrom = res[0];
+    const entries = toEntries(res[1]).filter((e) => !this.inFlight.has(e.id));
+    for (const e of entries) this.log.info({ transaction_id: e.tx, action: e.action }, 'resuming a delivery left unfinished');
+    await this.begin(entries);
     // Entries whose message was trimmed away: acknowledge so they stop being reclaimed.
     const deleted = res[2] ?? [];
     if (deleted.length > 0) await this.ctx.redis.xack(this.ctx.keys.events, WEBHOOK_GROUP, ...deleted);
+  }
+
+  /** Every stopped daemon leaves its consumer name behind; remove those idle an hour with
+   * nothing pending (a crashed daemon's pending entries are reclaimed first). */
+  private async forgetGoneConsumers(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastConsumerSweep < 60_000) return;
+    this.lastConsumerSweep = now;
+    const rows = (await this.ctx.redis.xinfo('CONSUMERS', this.ctx.keys.events, WEBHOOK_GROUP)) as (string | number)[][];
+    for (const row of rows) {
+      const info: Record<string, string | number> = {};
+      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1] as string | number;
+      if (info.name !== this.consumer && Number(info.pending) === 0 && Number(info.idle) > 3_600_000) {
+        await runScript(this.ctx.redis, 'leave-group', [this.ctx.keys.events], [WEBHOOK_GROUP, String(info.name)]);
+      }
+    }
   }
 
   /** Resets the idle time of our own in-flight entries so no one takes them over. */
@@ -245,7 +291,7 @@ export class WebhookDispatcher {
     if (this.abort.signal.aborted && !out.success) {
       // Shutting down mid-attempt: not the receiver's fault, so no attempt is counted. Queue it
       // afresh for whichever daemon runs next; if Redis is away, the reclaim picks it up later.
-      await runScript(redis, 'requeue', [keys.events], [e.id, WEBHOOK_GROUP, e.tx, e.action]).catch(() => undefined);
+      await this.handBack(e).catch(() => undefined);
       return;
     }
     await this.record(e, tx.id, tx.webhookAttempts - tx.webhookRound + 1, out, decidedAt(tx, e.action));
@@ -268,7 +314,9 @@ export class WebhookDispatcher {
       [txId, e.action, e.id, WEBHOOK_GROUP, out.success ? 'ok' : 'fail', attempt, now, 1 + this.settings.retries, due, this.ctx.rules.keepMs, 50],
     )) as [string, number];
     const [decision, attempts] = reply;
-    this.metrics?.webhookAttempts.inc({ outcome: decision === 'stale' ? (out.success ? 'delivered' : 'retry') : decision });
+    // 'stale': another daemon took the entry over and decides; 'gone': the record expired.
+    this.metrics?.webhookAttempts.inc({ outcome: decision === 'stale' || decision === 'gone' ? 'superseded' : decision });
+    if (decision === 'gone') this.log.warn({ transaction_id: txId }, 'the transaction record expired during delivery; nothing recorded');
     const fields = { transaction_id: txId, action: e.action, attempts, status: out.status, error: out.error, duration_ms: out.durationMs };
     if (decision === 'delivered') {
       this.metrics?.webhookLatency.observe((now - decided) / 1000);

@@ -135,3 +135,15 @@ describe('expiry', () => {
     }
   });
 });
+
+describe('record retention', () => {
+  it('keeps a pending record without a TTL (expiry may be held for days) and 7 days once closed', async () => {
+    const ctx = await testContext();
+    const tx = await created(ctx, 100);
+    expect(await ctx.redis.pttl(ctx.keys.tx(tx.id))).toBe(-1);
+    await applyCredit(ctx, { amountTiyin: tx.amountTiyin, last4: null, messageKey: 'keep-1', bot: 'humo' });
+    const ttl = await ctx.redis.pttl(ctx.keys.tx(tx.id));
+    expect(ttl).toBeGreaterThan(ctx.rules.keepMs - 60_000);
+    expect(ttl).toBeLessThanOrEqual(ctx.rules.keepMs);
+  });
+});

@@ -4,18 +4,21 @@ entry pending (it is reclaimed and retried) and a crash after it loses nothing.
 KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
 ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
       retry due (ms), keep ms, attempts kept
-Returns {'delivered'|'retry'|'failed'|'stale', attempts} ]]
+Returns {'delivered'|'retry'|'failed'|'stale'|'gone', attempts} ]]
 local txid, action, entry, group, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, allowed, due, keep, kept = ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10], tonumber(ARGV[11])
 
 local acked = redis.call('XACK', KEYS[3], group, entry)
 redis.call('XDEL', KEYS[3], entry)
-local attempts = redis.call('HINCRBY', KEYS[1], 'wh_attempts', 1)
+-- The record expired (or Redis lost it): writing now would leave a hash without a TTL.
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone', 0} end
 redis.call('RPUSH', KEYS[2], ARGV[6])
 redis.call('LTRIM', KEYS[2], -kept, -1)
 redis.call('PEXPIRE', KEYS[2], keep)
--- Another worker reclaimed and finished this entry already: keep the record, decide nothing.
-if acked == 0 then return {'stale', attempts} end
+-- Another worker took this entry over and decides its outcome: keep the record of this
+-- attempt, but neither count it against the retries nor decide anything.
+if acked == 0 then return {'stale', tonumber(redis.call('HGET', KEYS[1], 'wh_attempts') or '0')} end
+local attempts = redis.call('HINCRBY', KEYS[1], 'wh_attempts', 1)
 
 if outcome == 'ok' then
   redis.call('HSET', KEYS[1], 'wh_state', 'delivered', 'wh_delivered_at', now)

@@ -1,16 +1,16 @@
 --[[ Reserve a unique amount for a new pending transaction.
 KEYS[1] tx hash   KEYS[2] idempotency key   KEYS[3] deadlines zset   KEYS[4] card load hash
 KEYS[5..] for each candidate card: amounts zset, owners hash (in the order of ARGV cards)
-ARGV: txid, requested, step, direction (1|-1), limit, now, ttl, keep, metadata, idem ('' = none),
+ARGV: txid, requested, step, direction (1|-1), limit, now, ttl, metadata, idem ('' = none),
       auto ('1' = pick the least-loaded card), card names...
 Returns {'created', amount, card, expires_at} | {'existing', txid} | {'full'}
 Taken amounts sit in a zset scored by amount, so ZCOUNT over a range says how many of its
 slots are held: a binary search finds the first free slot in O(log LIMIT) calls however
 many offsets of one price are taken. ]]
 local txid, requested, step, dir = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local limit, now, ttl, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local metadata, idem, auto = ARGV[9], ARGV[10], ARGV[11]
-local n = #ARGV - 11
+local limit, now, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local metadata, idem, auto = ARGV[8], ARGV[9], ARGV[10]
+local n = #ARGV - 10
 
 if idem ~= '' then
   local existing = redis.call('GET', KEYS[2])
@@ -65,7 +65,7 @@ local order = {}
 for i = 1, n do order[i] = i end
 if auto == '1' and n > 1 then
   local load = {}
-  for i = 1, n do load[i] = tonumber(redis.call('HGET', KEYS[4], ARGV[11 + i]) or '0') end
+  for i = 1, n do load[i] = tonumber(redis.call('HGET', KEYS[4], ARGV[10 + i]) or '0') end
   table.sort(order, function(a, b)
     if load[a] == load[b] then return a < b end
     return load[a] < load[b]
@@ -73,7 +73,7 @@ if auto == '1' and n > 1 then
 end
 
 for _, i in ipairs(order) do
-  local card = ARGV[11 + i]
+  local card = ARGV[10 + i]
   local zset, owners = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
   local amount = first_free(zset, card)
   if amount then
@@ -85,7 +85,8 @@ for _, i in ipairs(order) do
     redis.call('HSET', KEYS[1], 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
       'metadata', metadata, 'state', 'pending', 'created_at', fmt(now), 'expires_at', fmt(now + ttl),
       'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0')
-    redis.call('PEXPIRE', KEYS[1], fmt(ttl + keep))
+    -- No TTL while pending: the hash must outlive any hold on expiry (Telegram down for
+    -- days), or the amount would stay reserved forever. Closing it sets the 7-day TTL.
     redis.call('ZADD', KEYS[3], fmt(now + ttl), txid)
     if idem ~= '' then redis.call('SET', KEYS[2], txid, 'PX', fmt(ttl)) end
     return {'created', a, card, fmt(now + ttl)}
