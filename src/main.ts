@@ -90,8 +90,9 @@ export function buildProgram(): Command {
     .command('redeliver')
     .description('queue a fresh delivery of a transaction\'s webhook (same webhook-id)')
     .argument('<transaction-id>')
-    .action(async (id: string) => {
-      exitCode = await runWebhooksRedeliver(config(false), processIO, id);
+    .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
+    .action(async (id: string, opts: { force?: boolean }) => {
+      exitCode = await runWebhooksRedeliver(config(false), processIO, id, opts.force ?? false);
     });
 
   program

@@ -19,8 +19,8 @@ export async function runWebhooksFailed(config: Config, io: CliIO, opts: { limit
   return 0;
 }
 
-export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string): Promise<number> {
-  const result = await withContext(config, (ctx) => redeliver(ctx, txId));
+export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string, force = false): Promise<number> {
+  const result = await withContext(config, (ctx) => redeliver(ctx, txId, force));
   switch (result) {
     case 'queued':
       io.out(`queued a new delivery of ${txId}'s webhook (same webhook-id); a running daemon sends it now`);
@@ -32,7 +32,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: stri
       io.err(`transaction ${txId} is still pending: there is no webhook to send yet`);
       return 1;
     case 'in_progress':
-      io.err(`transaction ${txId}'s webhook is still being delivered; wait until it is delivered or failed`);
+      io.err(`transaction ${txId}'s webhook is still being delivered; wait until it is delivered or failed (--force queues it anyway, e.g. after Redis lost its queue)`);
       return 1;
   }
 }

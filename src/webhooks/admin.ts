@@ -36,13 +36,13 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
 
 export type RedeliverResult = 'queued' | 'unknown' | 'not_decided' | 'in_progress';
 
-export async function redeliver(ctx: TxContext, txId: string): Promise<RedeliverResult> {
+export async function redeliver(ctx: TxContext, txId: string, force = false): Promise<RedeliverResult> {
   const { keys } = ctx;
   const reply = (await runScript(
     ctx.redis,
     'redeliver',
     [keys.tx(txId), keys.events, keys.failed, keys.retries],
-    [txId],
+    [txId, force ? '1' : '0'],
   )) as string[];
   return reply[0] as RedeliverResult;
 }

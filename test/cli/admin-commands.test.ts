@@ -60,6 +60,18 @@ describe('operator commands', () => {
       const pending = io();
       expect(await runWebhooksRedeliver(d.config, pending.io, '00000000-0000-4000-8000-000000000000')).toBe(1);
       expect(pending.err[0]).toMatch(/no transaction/);
+
+      // A delivery that looks under way (here: its queue entry lost) needs --force.
+      await receiver.waitFor(2);
+      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await d.ctx.redis.hset(d.ctx.keys.tx(tx.transaction_id), 'wh_state', 'pending');
+      const busy = io();
+      expect(await runWebhooksRedeliver(d.config, busy.io, tx.transaction_id)).toBe(1);
+      expect(busy.err[0]).toMatch(/--force/);
+      expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id, true)).toBe(0);
+      await receiver.waitFor(3);
     } finally {
       await receiver.close();
     }

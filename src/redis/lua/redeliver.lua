@@ -1,12 +1,12 @@
 --[[ Queue a fresh round of delivery for a decided transaction's event (same webhook-id).
 KEYS[1] tx hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
-ARGV: txid
+ARGV: txid, force ('1': also when a delivery seems under way, e.g. its queue entry was lost)
 Returns {'queued', action} | {'not_decided'} | {'unknown'} | {'in_progress'} ]]
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'unknown'} end
 local action
 if state == 'confirmed' then action = 'confirm' elseif state == 'cancelled' then action = 'cancel' else return {'not_decided'} end
-if redis.call('HGET', KEYS[1], 'wh_state') == 'pending' then return {'in_progress'} end
+if ARGV[2] ~= '1' and redis.call('HGET', KEYS[1], 'wh_state') == 'pending' then return {'in_progress'} end
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|' .. action)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[1], 'wh_state', 'pending', 'wh_round', redis.call('HGET', KEYS[1], 'wh_attempts') or '0')
