@@ -60,7 +60,9 @@ export function buildProgram(): Command {
     .option('--jsonl', 'read JSON lines {"text", "sender"} and print one result per line')
     .action(async (opts: { sender?: number; jsonl?: boolean }) => {
       const env = readEnvironment();
-      const watch = env.WATCH_ID && /^\d+$/.test(env.WATCH_ID) ? Number(env.WATCH_ID) : BOTS.humo;
+      const raw = env.WATCH_ID?.trim();
+      if (raw && !/^\d{1,15}$/.test(raw)) throw new ConfigError([{ variable: 'WATCH_ID', message: `expected a whole number, got "${raw}"` }]);
+      const watch = raw ? Number(raw) : BOTS.humo;
       exitCode = await runParse(
         { ...(opts.sender !== undefined ? { sender: opts.sender } : {}), jsonl: opts.jsonl ?? false, defaultSender: watch },
         process.stdin,
@@ -156,7 +158,14 @@ export function mustExit(): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    // The bare command runs the daemon, so commander would call a typo "too many arguments".
+    const first = argv[2];
+    if (first !== undefined && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
+      process.stderr.write(`error: unknown command '${first}'\n(run paycue --help for usage)\n`);
+      return 2;
+    }
+    await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
