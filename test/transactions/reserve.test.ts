@@ -135,3 +135,27 @@ describe('changing AMOUNT_STEP with transactions pending', () => {
     expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(10_000);
   });
 });
+
+describe('concurrent creates sharing a reservation call', () => {
+  it('keep every request\'s own outcome: created, full, idempotent repeat, fixed or chosen card', async () => {
+    const ctx = await testContext({ limit: 2, cards: ['1111', '2222'] });
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, () => createTransaction(ctx, { amountSom: 10, card: '1111' })),
+      createTransaction(ctx, { amountSom: 50, idempotencyKey: 'same' }),
+      createTransaction(ctx, { amountSom: 50, idempotencyKey: 'same' }),
+      createTransaction(ctx, { amountSom: 70 }),
+      createTransaction(ctx, { amountSom: 70 }),
+    ]);
+    const kinds = results.map((r) => r.kind);
+    expect(kinds.slice(0, 4)).toEqual(['created', 'created', 'created', 'full']);
+    expect(results.slice(0, 3).map((r) => r.kind !== 'full' && [r.tx.card, r.tx.amountTiyin])).toEqual([
+      ['1111', 1000], ['1111', 1100], ['1111', 1200],
+    ]);
+    expect(kinds.slice(4, 6).sort()).toEqual(['created', 'existing']);
+    const [i1, i2] = results.slice(4, 6).map((r) => (r.kind === 'full' ? '' : r.tx.id));
+    expect(i1).toBe(i2);
+    // Least-loaded choice sees the reservations made earlier in the same call.
+    const seventy = results.slice(6).map((r) => (r.kind === 'full' ? '' : r.tx.card));
+    expect(new Set(seventy)).toEqual(new Set(['2222']));
+  });
+});
