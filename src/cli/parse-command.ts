@@ -62,9 +62,10 @@ async function runSingle(
   return 0;
 }
 
-type LineVerdict = { result: ParseResult } | { error: string } | null;
+type LineVerdict = { result: ParseResult } | { error: string };
 
-/** One JSONL record → verdict, error reason, or null for a blank line. */
+/** One JSONL record → verdict or error reason. A blank line is an error too: every input line
+ * gets exactly one output line, so callers can pair them up by position. */
 function judgeLine(bytes: Buffer, tooLong: boolean, fallbackSender: number): LineVerdict {
   if (tooLong) return { error: 'line too long' };
   let line: string;
@@ -73,7 +74,7 @@ function judgeLine(bytes: Buffer, tooLong: boolean, fallbackSender: number): Lin
   } catch {
     return { error: 'not UTF-8 text' };
   }
-  if (line.trim() === '') return null;
+  if (line.trim() === '') return { error: 'empty line' };
   let rec: unknown;
   try {
     rec = JSON.parse(line);
@@ -112,7 +113,6 @@ async function runJsonl(
     parts = [];
     size = 0;
     tooLong = false;
-    if (v === null) return;
     if ('error' in v) {
       failed = true;
       await writeLine(out, JSON.stringify({ error: v.error, line: lineNo }));

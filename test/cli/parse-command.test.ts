@@ -81,12 +81,10 @@ describe('paycue parse, single message', () => {
 });
 
 describe('paycue parse --jsonl', () => {
-  it('answers every line in order, blank lines skipped', async () => {
+  it('answers every line in order, one output line per input line', async () => {
     const amounts = [2000100, 2000101, 2000102, 5, 99_999_999_900];
     const input = [
       ...amounts.map((t, i) => JSON.stringify({ text: humoCreditMessage(t, String(1000 + i)) })),
-      '',
-      '   ',
       JSON.stringify({ text: humoReversalMessage(2000100, '7159'), sender: HUMO }),
       JSON.stringify({ text: `🟢 Popolnenie scheta\n➕ ${formatCardXabar(777)} UZS\n💳 ***4862`, sender: CX }),
       JSON.stringify({ text: humoCreditMessage(100, '7159'), sender: 111111111 }),
@@ -131,7 +129,7 @@ describe('paycue parse --jsonl', () => {
         [
           good, // 1
           'not json', // 2
-          '', // 3: blank, skipped but counted
+          '', // 3: blank: an error line keeps output paired with input
           '[1,2]', // 4
           '{"text": 5}', // 5
           '{"sender": 856254490}', // 6
@@ -147,7 +145,7 @@ describe('paycue parse --jsonl', () => {
     expect(r.code).toBe(2);
     const credit = { credit: true, amount_tiyin: 300, currency: 'UZS', last4: '4428', bot: 'humo' };
     const got = lines(r.out) as Array<Record<string, unknown>>;
-    expect(got.map((g) => ('error' in g ? g.line : 'ok'))).toEqual(['ok', 2, 4, 5, 6, 7, 8, 'ok', 10, 'ok']);
+    expect(got.map((g) => ('error' in g ? g.line : 'ok'))).toEqual(['ok', 2, 3, 4, 5, 6, 7, 8, 'ok', 10, 'ok']);
     expect(got.filter((g) => !('error' in g))).toEqual([credit, credit, credit]);
     for (const g of got) if ('error' in g) expect(Object.keys(g)).toEqual(['error', 'line']);
     expect(got[1]).toEqual({ error: 'invalid JSON', line: 2 });

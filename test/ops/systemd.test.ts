@@ -9,7 +9,7 @@ const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status 
 describe('systemd/paycue.service', () => {
   it('runs as a dedicated user, restarts on failure and is hardened', () => {
     for (const directive of [
-      'User=paycue', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict',
+      'User=paycue', 'Restart=on-failure', 'RestartPreventExitStatus=2', 'NoNewPrivileges=yes', 'ProtectSystem=strict',
       'ReadWritePaths=/opt/paycue/sessions', 'PrivateTmp=yes', 'ProtectHome=yes',
       'After=network-online.target redis-server.service', 'Wants=network-online.target redis-server.service',
     ]) expect(unit).toContain(directive);

@@ -159,3 +159,17 @@ describe('concurrent creates sharing a reservation call', () => {
     expect(new Set(seventy)).toEqual(new Set(['2222']));
   });
 });
+
+describe('changing AMOUNT_STEP while counting down', () => {
+  it("walks past taken so'm amounts and ignores off-grid ones", async () => {
+    const tiyin = await testContext({ step: 'tiyin', direction: 'down', limit: 5 });
+    for (let i = 0; i < 3; i++) expect(amountOf(await createTransaction(tiyin, { amountSom: 100 }))).toBe(10_000 - i);
+    const prefix = (tiyin.keys.cardLoad.match(/^\{(.+)\}/) as RegExpMatchArray)[1]!;
+    const { createTxContext } = await import('../../src/transactions/context.js');
+    const som = createTxContext(tiyin.redis, prefix, { ...tiyin.rules, step: 'som' });
+    // 100 so'm is taken (10000 tiyin); 99.99 and 99.98 are off the so'm grid and do not count.
+    expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(9_900);
+    expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(9_800);
+    expect(amountOf(await createTransaction(som, { amountSom: 99 }))).toBe(9_700);
+  });
+});

@@ -19,7 +19,7 @@ local deadlines, load = KEYS[1], KEYS[2]
 local function fmt(x) return string.format('%d', x) end
 
 -- Amounts off the so'm grid (left by AMOUNT_STEP=tiyin) make ZCOUNT overcount so'm slots:
--- the card keeps a count of them, and while there are any, so'm mode scans instead.
+-- the card keeps a count of them, and while there are any, so'm mode walks the taken ones.
 local function first_free(zset, card, requested)
   -- Highest offset allowed: LIMIT, and never an amount below one step when counting down.
   local maxk = limit
@@ -32,11 +32,23 @@ local function first_free(zset, card, requested)
     return redis.call('ZCOUNT', zset, fmt(lo), fmt(hi))
   end
   local function free(k) return not redis.call('ZSCORE', zset, fmt(slot(k))) end
-
   if step > 1 and tonumber(redis.call('HGET', load, 'offgrid:' .. card) or '0') > 0 then
-    for k = 0, maxk do
-      if free(k) then return slot(k) end
+    -- Walk the taken amounts in order (one call, cost in taken amounts, not in LIMIT),
+    -- skipping off-grid ones, until the next expected slot is missing.
+    local taken
+    if dir > 0 then
+      taken = redis.call('ZRANGEBYSCORE', zset, fmt(requested), fmt(slot(maxk)))
+    else
+      taken = redis.call('ZREVRANGEBYSCORE', zset, fmt(requested), fmt(slot(maxk)))
     end
+    local k = 0
+    for _, m in ipairs(taken) do
+      local v = tonumber(m)
+      if (v - requested) % step == 0 then
+        if v == slot(k) then k = k + 1 else break end
+      end
+    end
+    if k <= maxk then return slot(k) end
     return nil
   end
   local total = held(maxk)
