@@ -6,7 +6,7 @@ import { VERSION } from './version.js';
 import { processIO } from './cli/io.js';
 import { runDaemon } from './cli/daemon-command.js';
 import { runParse } from './cli/parse-command.js';
-import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver } from './cli/admin-commands.js';
+import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver, type ListOptions } from './cli/admin-commands.js';
 import { BOTS } from './bot-messages/bots.js';
 
 let exitCode = 0;
@@ -33,6 +33,9 @@ const positiveInt = (v: string) => {
   if (!/^\d{1,15}$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number.');
   return Number(v);
 };
+
+const limitOption = () => new Option('--limit <n>', 'how many').default(100).argParser(positiveInt);
+const listOptions = (opts: { limit: number; json?: boolean }): ListOptions => ({ limit: opts.limit, json: opts.json ?? false });
 
 export function buildProgram(): Command {
   const program = new Command('paycue')
@@ -83,10 +86,10 @@ export function buildProgram(): Command {
   webhooks
     .command('failed')
     .description('list deliveries that failed after their last retry')
-    .addOption(new Option('--limit <n>', 'how many').default(100).argParser(positiveInt))
+    .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runWebhooksFailed(config(false), processIO, { limit: opts.limit, json: opts.json ?? false });
+      exitCode = await runWebhooksFailed(config(false), processIO, listOptions(opts));
     });
   webhooks
     .command('redeliver')
@@ -102,10 +105,10 @@ export function buildProgram(): Command {
     .description('credits that confirmed nothing')
     .command('unmatched')
     .description('list credits that matched no pending transaction, newest first')
-    .addOption(new Option('--limit <n>', 'how many').default(100).argParser(positiveInt))
+    .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runCreditsUnmatched(config(false), processIO, { limit: opts.limit, json: opts.json ?? false });
+      exitCode = await runCreditsUnmatched(config(false), processIO, listOptions(opts));
     });
 
   const telegram = program.command('telegram').description('Telegram session management, for scripts');

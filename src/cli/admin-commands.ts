@@ -6,17 +6,25 @@ import { listFailed, redeliver } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
 import type { CliIO } from './io.js';
 
-export async function runWebhooksFailed(config: Config, io: CliIO, opts: { limit: number; json: boolean }): Promise<number> {
-  const rows = await withContext(config, (ctx) => listFailed(ctx, opts.limit));
-  if (opts.json) rows.forEach((r) => io.out(JSON.stringify(r)));
-  else if (rows.length === 0) io.out('no failed webhook deliveries');
-  else {
-    for (const r of rows) {
-      const amount = r.amount_tiyin === null ? '?' : formatSom(r.amount_tiyin);
-      io.out(`${r.failed_at}  ${r.transaction_id}  ${r.action ?? '?'}  ${amount}  attempts=${r.attempts}  last: ${r.last_error ?? '-'}`);
-    }
-  }
+export interface ListOptions {
+  limit: number;
+  json: boolean;
+}
+
+/** One JSON object per line with --json, else one readable line per row (or `none`). */
+function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (row: T) => string): number {
+  if (json) rows.forEach((r) => io.out(JSON.stringify(r)));
+  else if (rows.length === 0) io.out(none);
+  else rows.forEach((r) => io.out(line(r)));
   return 0;
+}
+
+export async function runWebhooksFailed(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
+  const rows = await withContext(config, (ctx) => listFailed(ctx, opts.limit));
+  return printRows(io, rows, opts.json, 'no failed webhook deliveries', (r) => {
+    const amount = r.amount_tiyin === null ? '?' : formatSom(r.amount_tiyin);
+    return `${r.failed_at}  ${r.transaction_id}  ${r.action ?? '?'}  ${amount}  attempts=${r.attempts}  last: ${r.last_error ?? '-'}`;
+  });
 }
 
 export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string, force = false): Promise<number> {
@@ -37,16 +45,11 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: stri
   }
 }
 
-export async function runCreditsUnmatched(config: Config, io: CliIO, opts: { limit: number; json: boolean }): Promise<number> {
+export async function runCreditsUnmatched(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
   const rows = await withContext(config, (ctx) => listUnmatched(ctx, opts.limit));
-  if (opts.json) rows.forEach((r) => io.out(JSON.stringify(r)));
-  else if (rows.length === 0) io.out('no unmatched credits');
-  else {
-    for (const r of rows) {
-      const card = r.last4 ? `*${r.last4}` : '(no card)';
-      const tx = r.transaction_id ? ` transaction ${r.transaction_id}` : '';
-      io.out(`${r.received_at}  ${formatSom(r.amount_tiyin)}  ${card}  ${r.reason}${tx}${r.detail ? `  (${r.detail})` : ''}  [${r.message_key}]`);
-    }
-  }
-  return 0;
+  return printRows(io, rows, opts.json, 'no unmatched credits', (r) => {
+    const card = r.last4 ? `*${r.last4}` : '(no card)';
+    const tx = r.transaction_id ? ` transaction ${r.transaction_id}` : '';
+    return `${r.received_at}  ${formatSom(r.amount_tiyin)}  ${card}  ${r.reason}${tx}${r.detail ? `  (${r.detail})` : ''}  [${r.message_key}]`;
+  });
 }

@@ -149,7 +149,8 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
       const started = Date.now();
       stopping = true;
       await http.close();
-      await watcherReady;
+      // A watcher still connecting is not waited for: it stops itself once it is up.
+      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 2000).unref())]);
       await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));

@@ -7,7 +7,7 @@ import type { TxContext } from './context.js';
 export interface CreditInput {
   amountTiyin: number;
   last4: string | null;
-  /** Unique per bank message, e.g. `humo:856254490:1234`. */
+  /** Unique per bank message: `<account>:<bot id>:<message id>` from Telegram, `sandbox:…` in the sandbox. */
   messageKey: string;
   bot: string;
 }
