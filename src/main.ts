@@ -1,7 +1,7 @@
-// The `paycue` command line (CONTRACT §1).
+// The `paycue` command line (README: Commands): commander wiring only; each command's work is in src/cli.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, type Config } from './config/env.js';
-import { loadConfig, readEnvironment } from './config/load.js';
+import { ConfigError } from './config/env.js';
+import { loadConfig, loadOperatorConfig, readEnvironment } from './config/load.js';
 import { VERSION } from './version.js';
 import { processIO } from './cli/io.js';
 import { runDaemon } from './cli/daemon-command.js';
@@ -13,9 +13,8 @@ let exitCode = 0;
 /** GramJS can leave sockets and timers behind; commands that used it end the process explicitly. */
 let forceExit = false;
 
-function config(daemon: boolean): Config {
-  return loadConfig({ daemon });
-}
+/** Operator commands need Redis and Telegram settings, not the API's credentials. */
+const operatorConfig = () => loadOperatorConfig();
 
 /** Runs a Telegram command with a terminal prompt, closed afterwards so the process can exit. */
 async function withPrompt(fn: (io: import('./telegram/prompt.js').PromptIO) => Promise<number>): Promise<number> {
@@ -47,13 +46,12 @@ export function buildProgram(): Command {
     .action(async (opts: { telegram?: boolean }) => {
       if (opts.telegram) {
         const { runTelegramLogin } = await import('./cli/telegram-commands.js');
-        exitCode = await withPrompt((io) => runTelegramLogin(config(false), io));
+        exitCode = await withPrompt((io) => runTelegramLogin(operatorConfig(), io));
         return;
       }
-      const cfg = config(true);
+      const cfg = loadConfig();
       forceExit = true;
-      const { telegramWatcherStarter } = await import('./telegram/daemon-watcher.js');
-      exitCode = await runDaemon(cfg, cfg.sandbox ? undefined : telegramWatcherStarter());
+      exitCode = await runDaemon(cfg);
     });
 
   program
@@ -89,7 +87,7 @@ export function buildProgram(): Command {
     .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runWebhooksFailed(config(false), processIO, listOptions(opts));
+      exitCode = await runWebhooksFailed(operatorConfig(), processIO, listOptions(opts));
     });
   webhooks
     .command('redeliver')
@@ -97,7 +95,7 @@ export function buildProgram(): Command {
     .argument('<transaction-id>')
     .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
     .action(async (id: string, opts: { force?: boolean }) => {
-      exitCode = await runWebhooksRedeliver(config(false), processIO, id, opts.force ?? false);
+      exitCode = await runWebhooksRedeliver(operatorConfig(), processIO, id, opts.force ?? false);
     });
 
   program
@@ -108,7 +106,7 @@ export function buildProgram(): Command {
     .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runCreditsUnmatched(config(false), processIO, listOptions(opts));
+      exitCode = await runCreditsUnmatched(operatorConfig(), processIO, listOptions(opts));
     });
 
   const telegram = program.command('telegram').description('Telegram session management, for scripts');
@@ -118,7 +116,7 @@ export function buildProgram(): Command {
     .option('--phone <phone>', 'phone number (default TG_PHONE)')
     .action(async (opts: { phone?: string }) => {
       const { runSendCode } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runSendCode(config(false), io, opts));
+      exitCode = await withPrompt((io) => runSendCode(operatorConfig(), io, opts));
     });
   telegram
     .command('verify')
@@ -127,21 +125,21 @@ export function buildProgram(): Command {
     .option('--password <password>', '2FA password')
     .action(async (opts: { code: string; password?: string }) => {
       const { runVerify } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runVerify(config(false), io, opts));
+      exitCode = await withPrompt((io) => runVerify(operatorConfig(), io, opts));
     });
   telegram
     .command('status')
     .description('say whether the saved session works and which account it is')
     .action(async () => {
       const { runTelegramStatus } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runTelegramStatus(config(false), io));
+      exitCode = await withPrompt((io) => runTelegramStatus(operatorConfig(), io));
     });
   telegram
     .command('logout')
     .description('log the session out and delete it')
     .action(async () => {
       const { runTelegramLogout } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runTelegramLogout(config(false), io));
+      exitCode = await withPrompt((io) => runTelegramLogout(operatorConfig(), io));
     });
 
   // Usage errors exit 2; --help and --version exit 0.

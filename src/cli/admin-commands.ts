@@ -1,5 +1,5 @@
 // `paycue webhooks failed|redeliver` and `paycue credits unmatched`.
-import type { Config } from '../config/env.js';
+import type { OperatorConfig as Config } from '../config/env.js';
 import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver } from '../webhooks/admin.js';

@@ -2,17 +2,18 @@
 // so systemd's Restart=on-failure brings it back).
 import type { Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
-import { startDaemon, type StartWatcher } from '../daemon/daemon.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { telegramStarter } from '../daemon/telegram.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
-export async function runDaemon(config: Config, startWatcher?: StartWatcher): Promise<number> {
+export async function runDaemon(config: Config): Promise<number> {
   const log = createLogger({ debug: config.debug });
   let daemon;
   try {
-    daemon = await startDaemon(config, log, startWatcher ? { startWatcher } : {});
+    daemon = await startDaemon(config, log, config.sandbox ? {} : { startWatcher: telegramStarter() });
   } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'paycue could not start');
+    log.fatal({ err }, 'paycue could not start');
     log.flush();
     return 1;
   }

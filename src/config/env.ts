@@ -48,6 +48,13 @@ const duration = (def: string, minMs = 1) =>
       return ms;
     });
 
+const lowerEnum = <const T extends string>(def: T, values: [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : def))
+    .pipe(z.enum(values));
+
 const optionalText = z
   .string()
   .optional()
@@ -72,74 +79,77 @@ const httpUrl = z
     return u.toString();
   });
 
-const schema = z
-  .object({
-    APP_ID: int(0, 1, 2 ** 31 - 1).optional(),
-    APP_HASH: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/i.test(v), 'expected 32 hex characters'),
-    TG_PHONE: optionalText,
-    SESSION_DIR: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : 'sessions')),
-    REDIS_ADDR: z
+/** A configuration field: the variable it is read from and how it is parsed. */
+const v = <S extends z.ZodType<unknown, string | undefined>>(env: string, schema: S) => ({ env, schema });
+type Field = ReturnType<typeof v>;
+type Parsed<F extends Record<string, Field>> = { [K in keyof F]: z.output<F[K]['schema']> };
+
+const optionalInt = (min: number, max: number) =>
+  int(0, min, max).transform((n) => (n === 0 ? undefined : n));
+
+/** Everything any command reads: Redis, Telegram, amounts, webhooks. One list of names:
+ * the Config type is inferred from it. */
+const COMMON = {
+  appId: v('APP_ID', optionalInt(1, 2 ** 31 - 1)),
+  appHash: v('APP_HASH', optionalText.refine((x) => x === undefined || /^[0-9a-f]{32}$/i.test(x), 'expected 32 hex characters')),
+  phone: v('TG_PHONE', optionalText),
+  sessionDir: v('SESSION_DIR', z.string().optional().transform((x) => (x && x.trim() ? x.trim() : 'sessions'))),
+  redisAddr: v(
+    'REDIS_ADDR',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim() : '127.0.0.1:6379'))
-      .refine((v) => /^[^\s:]+:\d{1,5}$/.test(v), 'expected host:port'),
-    REDIS_URL: optionalText.refine(
-      (v) => v === undefined || /^rediss?:\/\//.test(v),
-      'expected a redis:// or rediss:// URL',
-    ),
-    REDIS_PREFIX: z
+      .transform((x) => (x && x.trim() ? x.trim() : '127.0.0.1:6379'))
+      .refine((x) => /^[^\s:]+:\d{1,5}$/.test(x), 'expected host:port'),
+  ),
+  redisUrl: v('REDIS_URL', optionalText.refine((x) => x === undefined || /^rediss?:\/\//.test(x), 'expected a redis:// or rediss:// URL')),
+  redisPrefix: v(
+    'REDIS_PREFIX',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim() : 'paycue'))
-      .refine((v) => /^[A-Za-z0-9_.:-]{1,64}$/.test(v), 'letters, digits, _ . : - only (at most 64)'),
-    WORKERS: int(10, 1, 1000),
-    WEBHOOK_URL: httpUrl,
-    WEBHOOK_SECRET: optionalText.refine(
-      (v) => v === undefined || /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(v),
-      'expected whsec_ followed by base64 of at least 12 bytes',
-    ),
-    WEBHOOK_RETRIES: int(3, 0, 100),
-    WEBHOOK_BACKOFF: z
+      .transform((x) => (x && x.trim() ? x.trim() : 'paycue'))
+      .refine((x) => /^[A-Za-z0-9_.:-]{1,64}$/.test(x), 'letters, digits, _ . : - only (at most 64)'),
+  ),
+  workers: v('WORKERS', int(10, 1, 1000)),
+  webhookUrl: v('WEBHOOK_URL', httpUrl),
+  webhookSecret: v(
+    'WEBHOOK_SECRET',
+    optionalText.refine((x) => x === undefined || /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(x), 'expected whsec_ followed by base64 of at least 12 bytes'),
+  ),
+  webhookRetries: v('WEBHOOK_RETRIES', int(3, 0, 100)),
+  webhookBackoffMs: v(
+    'WEBHOOK_BACKOFF',
+    z
       .string()
       .optional()
-      .transform((v, ctx) => {
-        const list = parseDurationList(v && v.trim() ? v : '5s,30s,2m');
+      .transform((x, ctx) => {
+        const list = parseDurationList(x && x.trim() ? x : '5s,30s,2m');
         if (!list) {
-          ctx.addIssue({ code: 'custom', message: `expected comma-separated durations like 5s,30s,2m, got "${v}"` });
+          ctx.addIssue({ code: 'custom', message: `expected comma-separated durations like 5s,30s,2m, got "${x}"` });
           return z.NEVER;
         }
         return list;
       }),
-    WEBHOOK_TIMEOUT: duration('10s', 100),
-    WEBHOOK_SUCCESS: z
+  ),
+  webhookTimeoutMs: v('WEBHOOK_TIMEOUT', duration('10s', 100)),
+  webhookSuccess: v('WEBHOOK_SUCCESS', lowerEnum('ok', ['ok', '2xx'])),
+  watchId: v('WATCH_ID', int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER)),
+  watchCardXabar: v('WATCH_CARDXABAR', bool(false)),
+  port: v('PORT', int(10800, 0, 65535)),
+  host: v('HOST', z.string().optional().transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))),
+  debug: v('DEBUG', bool(false)),
+  limit: v('LIMIT', int(100, 1, 1_000_000)),
+  transactionTtlMs: v('TRANSACTION_TTL', duration('30m', 100)),
+  amountStep: v('AMOUNT_STEP', lowerEnum('som', ['som', 'tiyin'])),
+  amountDirection: v('AMOUNT_DIRECTION', lowerEnum('up', ['up', 'down'])),
+  cards: v(
+    'CARDS',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'ok'))
-      .pipe(z.enum(['ok', '2xx'])),
-    WATCH_ID: int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER),
-    WATCH_CARDXABAR: bool(false),
-    PORT: int(10800, 0, 65535),
-    HOST: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : '0.0.0.0')),
-    DEBUG: bool(false),
-    LIMIT: int(100, 1, 1_000_000),
-    API_USERNAME: z.string({ error: 'required' }).min(1, 'required').refine((v) => !v.includes(':'), 'must not contain ":"'),
-    API_PASSWORD: z.string({ error: 'required' }).min(1, 'required'),
-    TRANSACTION_TTL: duration('30m', 100),
-    AMOUNT_STEP: z
-      .string()
-      .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'som'))
-      .pipe(z.enum(['som', 'tiyin'])),
-    AMOUNT_DIRECTION: z
-      .string()
-      .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'up'))
-      .pipe(z.enum(['up', 'down'])),
-    CARDS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const list = (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+      .transform((x, ctx) => {
+        const list = (x ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
         const bad = list.filter((c) => !/^\d{4}$/.test(c));
         if (bad.length > 0) {
           ctx.addIssue({ code: 'custom', message: `expected last-4 digits like 7159,0042; bad: ${bad.join(', ')}` });
@@ -147,14 +157,27 @@ const schema = z
         }
         return [...new Set(list)];
       }),
-    SANDBOX: bool(false),
-    AMOUNT_QUARANTINE: duration('10m', 0),
-  });
+  ),
+  sandbox: v('SANDBOX', bool(false)),
+  quarantineMs: v('AMOUNT_QUARANTINE', duration('10m', 0)),
+};
 
+/** What only the daemon needs: the API's credentials. */
+const DAEMON = {
+  ...COMMON,
+  apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
+  apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).min(1, 'required')),
+};
+
+/** The settings every operator command (webhooks, credits, telegram) may read. */
+export type OperatorConfig = Omit<Parsed<typeof COMMON>, 'redisUrl'> & { redisUrl: string };
+/** The daemon's settings. */
+export type Config = OperatorConfig & Omit<Parsed<typeof DAEMON>, keyof typeof COMMON>;
+
+/** The daemon refuses to watch Telegram or deliver webhooks without these (checked on the raw
+ * values, so they are reported together with every other problem). */
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
 
-/** Checked on the raw values, so these are reported together with every other problem
- * (a zod refinement would only run once everything else is valid). */
 function missingOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
   const sandbox = ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase());
   if (sandbox) return [];
@@ -162,38 +185,6 @@ function missingOutsideSandbox(env: Record<string, string | undefined>): { varia
     variable,
     message: 'required unless SANDBOX=true',
   }));
-}
-
-export type Env = z.output<typeof schema>;
-
-export interface Config {
-  appId?: number;
-  appHash?: string;
-  phone?: string;
-  sessionDir: string;
-  redisUrl: string;
-  redisPrefix: string;
-  workers: number;
-  webhookUrl?: string;
-  webhookSecret?: string;
-  webhookRetries: number;
-  webhookBackoffMs: number[];
-  webhookTimeoutMs: number;
-  webhookSuccess: 'ok' | '2xx';
-  watchId: number;
-  watchCardXabar: boolean;
-  port: number;
-  host: string;
-  debug: boolean;
-  limit: number;
-  apiUsername: string;
-  apiPassword: string;
-  transactionTtlMs: number;
-  amountStep: 'som' | 'tiyin';
-  amountDirection: 'up' | 'down';
-  cards: string[];
-  sandbox: boolean;
-  quarantineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -205,52 +196,33 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment (already merged with `.env`). Throws ConfigError naming every bad variable. */
-export function parseConfig(env: Record<string, string | undefined>, opts: { daemon?: boolean } = {}): Config {
-  // Operator commands (webhooks, credits, telegram) need Redis and Telegram settings, not the
-  // HTTP credentials or the webhook URL, so only the daemon insists on those.
-  const daemon = opts.daemon ?? true;
-  const input = daemon
-    ? env
-    : { ...env, SANDBOX: 'true', API_USERNAME: env.API_USERNAME || 'unused', API_PASSWORD: env.API_PASSWORD || 'unused' };
-  const r = schema.safeParse(input);
+/** Parses every field; throws ConfigError naming every bad variable at once. */
+function parseFields<F extends Record<string, Field>>(
+  fields: F,
+  env: Record<string, string | undefined>,
+  extra: { variable: string; message: string }[],
+): Parsed<F> {
+  const schema = z.object(Object.fromEntries(Object.values(fields).map((f) => [f.env, f.schema])));
+  const r = schema.safeParse(env);
   const seen = new Map<string, string>();
   for (const issue of r.success ? [] : r.error.issues) {
     const variable = String(issue.path[0] ?? '?');
     if (!seen.has(variable)) seen.set(variable, issue.message);
   }
-  for (const p of missingOutsideSandbox(input)) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
-  if (!r.success || seen.size > 0) {
-    throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
-  }
-  const e = r.data;
-  return {
-    appId: e.APP_ID === 0 ? undefined : e.APP_ID,
-    appHash: e.APP_HASH,
-    phone: e.TG_PHONE,
-    sessionDir: e.SESSION_DIR,
-    redisUrl: e.REDIS_URL ?? `redis://${e.REDIS_ADDR}`,
-    redisPrefix: e.REDIS_PREFIX,
-    workers: e.WORKERS,
-    webhookUrl: e.WEBHOOK_URL,
-    webhookSecret: e.WEBHOOK_SECRET,
-    webhookRetries: e.WEBHOOK_RETRIES,
-    webhookBackoffMs: e.WEBHOOK_BACKOFF,
-    webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
-    webhookSuccess: e.WEBHOOK_SUCCESS,
-    watchId: e.WATCH_ID,
-    watchCardXabar: e.WATCH_CARDXABAR,
-    port: e.PORT,
-    host: e.HOST,
-    debug: e.DEBUG,
-    limit: e.LIMIT,
-    apiUsername: e.API_USERNAME,
-    apiPassword: e.API_PASSWORD,
-    transactionTtlMs: e.TRANSACTION_TTL,
-    amountStep: e.AMOUNT_STEP,
-    amountDirection: e.AMOUNT_DIRECTION,
-    cards: e.CARDS,
-    sandbox: daemon ? e.SANDBOX : ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase()),
-    quarantineMs: e.AMOUNT_QUARANTINE,
-  };
+  for (const p of extra) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
+  if (!r.success || seen.size > 0) throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
+  const data = r.data as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, data[f.env]])) as Parsed<F>;
+}
+
+const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) => ({ ...c, redisUrl: c.redisUrl ?? `redis://${c.redisAddr}` });
+
+/** The daemon's configuration from the environment (already merged with `.env`). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  return withRedisUrl(parseFields(DAEMON, env, missingOutsideSandbox(env)));
+}
+
+/** An operator command's configuration: no API credentials or webhook URL needed. */
+export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
+  return withRedisUrl(parseFields(COMMON, env, []));
 }

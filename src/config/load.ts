@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { parseConfig, type Config } from './env.js';
+import { parseConfig, parseOperatorConfig, type Config, type OperatorConfig } from './env.js';
 
 export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   let fromFile: Record<string, string> = {};
@@ -14,6 +14,10 @@ export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = pr
   return { ...fromFile, ...env };
 }
 
-export function loadConfig(opts: { daemon?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
-  return parseConfig(readEnvironment(opts.cwd, opts.env), { daemon: opts.daemon ?? true });
+export function loadConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  return parseConfig(readEnvironment(opts.cwd, opts.env));
+}
+
+export function loadOperatorConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): OperatorConfig {
+  return parseOperatorConfig(readEnvironment(opts.cwd, opts.env));
 }

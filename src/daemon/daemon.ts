@@ -1,18 +1,21 @@
-// Wires the parts together and owns their lifecycle: Redis, expiry sweeper, webhook workers,
-// the Telegram watcher (outside sandbox) and the HTTP API. stop() undoes it in reverse.
+// The composition root: creates every connection and loop (Redis, expiry sweeper, webhook
+// workers, the Telegram watcher outside sandbox, the HTTP API), wires them with the settings
+// made by rules.ts, and closes them again in reverse order.
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
+import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
 import { connectRedis, createRedis } from '../redis/client.js';
-import { createTxContext, rulesFromConfig, type TxContext } from '../transactions/context.js';
+import type { TelegramStore } from '../redis/commands.js';
+import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
-import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { WebhookDispatcher, type DispatcherTimings } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
 import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
-import { USER_AGENT } from '../version.js';
-import { BOTS } from '../bot-messages/bots.js';
+import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
+import { httpSettings, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
@@ -21,14 +24,22 @@ export interface Watcher {
 }
 
 export type StartWatcher = (args: {
-  config: Config;
+  settings: WatcherSettings;
+  store: TelegramStore;
+  handle: BotMessageHandler;
   log: Logger;
-  processor: MessageProcessor;
-  ctx: TxContext;
   onFatal: (reason: string) => void;
-  /** True once the daemon is shutting down: stop waiting and give up. */
-  isStopping: () => boolean;
+  /** Resolves once Redis answers; rejects if the daemon stops first. */
+  waitForRedis: () => Promise<void>;
 }) => Promise<Watcher>;
+
+export interface DaemonOptions {
+  /** Outside sandbox: how to start the Telegram watcher (none: no watcher, Telegram stays down). */
+  startWatcher?: StartWatcher;
+  /** Faster loops for tests. */
+  sweepIntervalMs?: number;
+  dispatcherTimings?: DispatcherTimings;
+}
 
 export interface Daemon {
   port: number;
@@ -42,26 +53,17 @@ export interface Daemon {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-export function watchedSenders(config: Config): number[] {
-  return config.watchCardXabar ? [config.watchId, BOTS.cardxabar] : [config.watchId];
-}
-
-/** In sandbox without WEBHOOK_URL, webhooks go to our own /health/, as the original's default did. */
-export function webhookUrl(config: Config, port: number): string {
-  return config.webhookUrl ?? `http://127.0.0.1:${port}/health/`;
-}
-
-export async function startDaemon(config: Config, log: Logger, opts: { startWatcher?: StartWatcher } = {}): Promise<Daemon> {
+export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const redis = createRedis({ url: config.redisUrl, log, name: 'paycue' });
   const blocking = createRedis({ url: config.redisUrl, log, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
   const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
-  const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
+  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
-    pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
-    webhookBacklog: async () => (await redis.xlen(ctx.keys.events)) + (await redis.zcard(ctx.keys.retries)),
+    pendingTransactions: () => ctx.commands.pendingCount(),
+    webhookBacklog: () => ctx.commands.webhookBacklog(),
     ...(config.sandbox
       ? {}
       : {
@@ -69,26 +71,42 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
         }),
   });
-  const processor = new MessageProcessor({ ctx, log, metrics, watchedSenders: watchedSenders(config) });
+  const events = new Events(log, metrics);
+  const processor = new MessageProcessor({ ctx, events, bots: watchedBotsOf(config) });
 
   let fatalReason: (r: string) => void = () => undefined;
   const fatal = new Promise<string>((resolve) => {
     fatalReason = resolve;
   });
 
-  const sweeper = startSweeper(ctx, log, {
+  const sweeper = startSweeper(ctx, log.child({ component: 'sweeper' }), {
+    ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}),
     // Outside sandbox, a transaction only expires while the bank's messages can be read: while
     // Telegram is down its payment may already be waiting in the chat, to be caught up.
     canExpire: () => config.sandbox || watcher?.status().connected === true,
-    onSweep: (r) => {
-      if (r.expired.length > 0) metrics.transactions.inc({ event: 'expired' }, r.expired.length);
-    },
+    onSweep: (r) => events.transactionsExpired(r.expired),
   });
 
   const components = (): Record<string, ComponentState> => ({
     telegram: config.sandbox ? 'disabled' : watcher?.status().connected ? 'up' : 'down',
   });
-  const app = createApp({ config, ctx, log, metrics, processor, components });
+  const app = createApp({
+    settings: httpSettings(config),
+    ctx,
+    log: log.child({ component: 'http' }),
+    metrics,
+    events,
+    processor,
+    redisConnected: () => redis.status === 'ready',
+    redisState: async () => {
+      if (redis.status !== 'ready') return 'down';
+      return redis.ping().then(
+        () => 'up' as const,
+        () => 'down' as const,
+      );
+    },
+    components,
+  });
   let http;
   try {
     http = await startHttpServer(app.fetch, config.host, config.port);
@@ -99,22 +117,14 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     throw err;
   }
 
-  const dispatcher = new WebhookDispatcher(
+  const dispatcher = new WebhookDispatcher({
     ctx,
     blocking,
-    {
-      url: webhookUrl(config, http.port),
-      ...(config.webhookSecret ? { secret: config.webhookSecret } : {}),
-      workers: config.workers,
-      retries: config.webhookRetries,
-      backoffMs: config.webhookBackoffMs,
-      timeoutMs: config.webhookTimeoutMs,
-      success: config.webhookSuccess,
-      userAgent: USER_AGENT,
-    },
+    settings: webhookSettings(config, http.port),
     log,
-    metrics,
-  );
+    events,
+    ...(opts.dispatcherTimings ? { timings: opts.dispatcherTimings } : {}),
+  });
   await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
   dispatcher.start();
 
@@ -122,10 +132,28 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
   // cannot start, that is fatal: the process exits non-zero with the reason.
   let stopping = false;
+  const tgLog = log.child({ component: 'telegram' });
+  const waitForRedis = async (): Promise<void> => {
+    let said = false;
+    while (!(await connectRedis(redis, 1000))) {
+      if (stopping) throw new Error('stopped while waiting for Redis');
+      if (!said) tgLog.warn('waiting for Redis before connecting to Telegram');
+      said = true;
+    }
+  };
   const watcherReady: Promise<void> =
     !config.sandbox && opts.startWatcher
       ? opts
-          .startWatcher({ config, log, processor, ctx, onFatal: fatalReason, isStopping: () => stopping })
+          .startWatcher({
+            settings: watcherSettings(config),
+            store: ctx.commands,
+            handle: async (msg, key) => {
+              await processor.process(msg, key);
+            },
+            log,
+            onFatal: fatalReason,
+            waitForRedis,
+          })
           .then(async (w) => {
             if (stopping) await w.stop();
             else watcher = w;
@@ -151,9 +179,10 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
       await http.close();
       // A watcher still connecting is not waited for: it stops itself once it is up.
       await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 2000).unref())]);
-      await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
+      await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+      blocking.disconnect();
       await redis.quit().catch(() => redis.disconnect());
       log.info('paycue stopped');
     },

@@ -11,7 +11,7 @@ import { transactionRoutes } from './routes/transactions.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-/** Trailing slashes are optional (CONTRACT §3): route on the path without them. */
+/** Trailing slashes are optional (README: HTTP API): route on the path without them. */
 function pathWithoutTrailingSlash(req: Request): string {
   const url = req.url;
   const start = url.indexOf('/', url.indexOf('://') + 3);
@@ -22,7 +22,7 @@ function pathWithoutTrailingSlash(req: Request): string {
 
 export function createApp(deps: AppDeps) {
   const app = new Hono({ getPath: pathWithoutTrailingSlash });
-  const auth = basicAuth(deps.config.apiUsername, deps.config.apiPassword);
+  const auth = basicAuth(deps.settings.username, deps.settings.password);
 
   // A declared Content-Length is checked up front (Node never hands over more bytes than it
   // says); only chunked bodies go through Hono's streaming limit, which forces the slower
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps) {
   app.use('/create/*', auth);
   app.use('/transaction/*', auth);
   app.use('/sandbox/*', async (c, next) => {
-    if (!deps.config.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
+    if (!deps.settings.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
     await next();
   });
   app.use('/sandbox/*', auth);
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => fail(c, 404, 'not found'));
   app.onError((err, c) => {
     if (err instanceof HttpError) return fail(c, err.status, err.detail, err.headers);
-    if (isRedisUnavailable(err) || deps.ctx.redis.status !== 'ready') {
+    if (isRedisUnavailable(err) || !deps.redisConnected()) {
       return fail(c, 503, 'Redis is unreachable; try again shortly', { 'Retry-After': '1' });
     }
     deps.log.error({ err, path: c.req.path }, 'request failed');

@@ -1,8 +1,9 @@
-// What every transaction operation needs: the Redis connection, key names and the rules.
+// What every transaction operation needs: the Redis connection, its typed scripts, key names
+// and the rules (made from the configuration by daemon/rules.ts, never read from it here).
 import type { Redis } from 'ioredis';
+import { Commands } from '../redis/commands.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { AmountDirection, AmountStep } from '../money/amount.js';
-import type { Config } from '../config/env.js';
 
 export interface TransactionRules {
   step: AmountStep;
@@ -22,26 +23,12 @@ export interface TransactionRules {
 export interface TxContext {
   redis: Redis;
   keys: RedisKeys;
+  commands: Commands;
   rules: TransactionRules;
   now: () => number;
 }
 
-export const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
-
-export function rulesFromConfig(c: Config): TransactionRules {
-  return {
-    step: c.amountStep,
-    direction: c.amountDirection,
-    limit: c.limit,
-    ttlMs: c.transactionTtlMs,
-    quarantineMs: c.quarantineMs,
-    cards: c.cards,
-    keepMs: SEVEN_DAYS_MS,
-    messageTtlSec: 30 * 24 * 3600,
-    unmatchedCap: 1000,
-  };
-}
-
 export function createTxContext(redis: Redis, prefix: string, rules: TransactionRules, now = Date.now): TxContext {
-  return { redis, keys: redisKeys(prefix), rules, now };
+  const keys = redisKeys(prefix);
+  return { redis, keys, commands: new Commands(redis, keys), rules, now };
 }

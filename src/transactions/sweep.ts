@@ -1,7 +1,6 @@
 // One pass over what is due: expire pending transactions past their deadline, and end
 // quarantines. Each item is claimed by its own script, so several daemons sharing a Redis
 // may sweep at once and every transaction is still cancelled exactly once.
-import { runScript } from '../redis/scripts.js';
 import { cancelTransaction } from './cancel.js';
 import type { TxContext } from './context.js';
 
@@ -30,12 +29,8 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
     }
   }
   let released = 0;
-  const ended = await redis.zrangebyscore(keys.quarantine, '-inf', now, 'LIMIT', 0, BATCH);
-  for (const member of ended) {
-    const [card, amount, txid] = member.split('|') as [string, string, string];
-    released += Number(
-      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card), keys.cardLoad], [member, amount, txid, card]),
-    );
+  for (const member of await ctx.commands.endedQuarantines(now, BATCH)) {
+    if (await ctx.commands.release(member)) released++;
   }
   // Failed deliveries are listed as long as their records live (7 days).
   await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);

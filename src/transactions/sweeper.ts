@@ -38,7 +38,6 @@ export function startSweeper(
       }
       do {
         r = await sweepOnce(ctx, { expire });
-        for (const id of r.expired) log.info({ transaction_id: id }, 'transaction expired');
         opts.onSweep?.(r);
       } while (!stopped && r.expired.length >= 200);
       if (failing) log.info('expiry sweeper resumed');

@@ -4,7 +4,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { WEBHOOK_GROUP } from '../../src/redis/keys.js';
-import { runScript } from '../../src/redis/scripts.js';
+import { Events } from '../../src/events.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
 import { getTransaction } from '../../src/transactions/get.js';
@@ -23,14 +24,14 @@ afterEach(async () => {
 afterAll(closeAllRedis);
 
 async function dispatcher(ctx: TxContext, url: string): Promise<WebhookDispatcher> {
-  const d = new WebhookDispatcher(
+  const d = new WebhookDispatcher({
     ctx,
-    await openRedis(),
-    { url, workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
+    blocking: await openRedis(),
+    settings: { url, workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
     log,
-    undefined,
-    FAST,
-  );
+    events: new Events(log, new Metrics()),
+    timings: FAST,
+  });
   await d.ensureGroup();
   d.start();
   return d;
@@ -88,9 +89,10 @@ describe('dispatcher shutdown', () => {
   it('records nothing for a transaction whose record is gone (no hash without a TTL)', async () => {
     const ctx = await testContext();
     const k = ctx.keys;
-    const reply = await runScript(ctx.redis, 'attempt-result', [k.tx('gone'), k.attempts('gone'), k.events, k.retries, k.failed],
-      ['gone', 'confirm', '0-1', WEBHOOK_GROUP, 'ok', '{}', Date.now(), 4, Date.now(), 1000, 50]);
-    expect(reply).toEqual(['gone', 0]);
+    const reply = await ctx.commands.attemptResult({
+      txId: 'gone', action: 'confirm', entryId: '0-1', success: true, attempt: '{}', now: Date.now(), attemptsPerRound: 4, retryAt: Date.now(), keepMs: 1000,
+    });
+    expect(reply).toEqual({ decision: 'gone', attempts: 0 });
     expect(await ctx.redis.exists(k.tx('gone'), k.attempts('gone'))).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-// POST /create/transaction/, GET /transaction/:id, POST /transaction/:id/cancel (CONTRACT §3).
+// POST /create/transaction/, GET /transaction/:id, POST /transaction/:id/cancel (README: HTTP API).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { MAX_SOM, publicAmount } from '../../money/amount.js';
@@ -66,7 +66,7 @@ function createSchema(cards: string[]) {
 }
 
 export function transactionRoutes(deps: AppDeps) {
-  const { ctx, metrics } = deps;
+  const { ctx, events } = deps;
   const step = ctx.rules.step;
   const schema = createSchema(ctx.rules.cards);
   const app = new Hono();
@@ -89,10 +89,7 @@ export function transactionRoutes(deps: AppDeps) {
     if (r.kind === 'idempotency_conflict') {
       throw new HttpError(409, 'Idempotency-Key was already used for a different request');
     }
-    if (r.kind === 'created') {
-      metrics.transactions.inc({ event: 'created' });
-      deps.log.info({ transaction_id: r.tx.id, amount_tiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) }, 'transaction created');
-    }
+    if (r.kind === 'created') events.transactionCreated({ id: r.tx.id, amountTiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) });
     return ok(c, {
       amount: publicAmount(r.tx.amountTiyin, step),
       amount_tiyin: r.tx.amountTiyin,
@@ -115,8 +112,7 @@ export function transactionRoutes(deps: AppDeps) {
     if (!tx) throw new HttpError(404, 'transaction not found');
     const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
-    metrics.transactions.inc({ event: 'cancelled' });
-    deps.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
+    events.transactionCancelled(id);
     const after = await getTransactionWithAttempts(ctx, id);
     return ok(c, toPublic(after?.tx ?? tx, step, after?.attempts ?? []));
   });

@@ -5,7 +5,7 @@ ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local function fmt(x) return string.format('%d', x) end
+--- @include "free-amount"
 
 local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount')
 local state, expires_at, card, amount = tx[1], tonumber(tx[2]), tx[3], tx[4]
@@ -23,13 +23,6 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelled_at', fmt(now), 'can
 redis.call('PEXPIRE', KEYS[1], keep)
 redis.call('ZREM', KEYS[2], txid)
 redis.call('HINCRBY', KEYS[3], card, -1)
--- Keep the amount held for a while so a late payment cannot confirm someone else's transaction.
-if quarantine > 0 then
-  redis.call('ZADD', KEYS[4], fmt(now + quarantine), card .. '|' .. amount .. '|' .. txid)
-elseif redis.call('HGET', KEYS[7], amount) == txid then
-  redis.call('HDEL', KEYS[7], amount)
-  redis.call('ZREM', KEYS[6], amount)
-  if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[3], 'offgrid:' .. card, -1) end
-end
+free_amount(KEYS[4], KEYS[6], KEYS[7], KEYS[3], card, amount, txid, now, quarantine)
 redis.call('XADD', KEYS[5], '*', 'tx', txid, 'action', 'cancel')
 return {'cancelled'}

@@ -8,7 +8,7 @@ Returns {result, txid} with result matched | already_processed | no_match | late
 'stale': the amount's owner changed since the caller looked it up; look again. ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local function fmt(x) return string.format('%d', x) end
+--- @include "free-amount"
 
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'already_processed', seen} end
@@ -25,13 +25,7 @@ if txid ~= '' then
     redis.call('HINCRBY', KEYS[4], card, -1)
     -- A second payment of the same amount (a customer paying twice) must not confirm the
     -- next customer's transaction either, so confirmed amounts are held like cancelled ones.
-    if quarantine > 0 then
-      redis.call('ZADD', KEYS[5], fmt(now + quarantine), card .. '|' .. amount .. '|' .. txid)
-    else
-      redis.call('HDEL', KEYS[8], amount)
-      redis.call('ZREM', KEYS[7], amount)
-      if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[4], 'offgrid:' .. card, -1) end
-    end
+    free_amount(KEYS[5], KEYS[7], KEYS[8], KEYS[4], card, amount, txid, now, quarantine)
     redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
     result = 'matched'
   elseif state == 'cancelled' then

@@ -1,0 +1,121 @@
+// Start-up of the Telegram side: build the client from the saved session, take the session
+// lock, connect (connect() + getMe(), never start(), which would turn any boot error into an
+// interactive login), tie the cursors to the account and resolve the watched bots. Anything
+// that fails undoes what was done and rejects with a TelegramStartError for the operator.
+import { Api, type TelegramClient } from 'telegram';
+import type { Logger } from '../log/logger.js';
+import type { TelegramStore } from '../redis/commands.js';
+import { isRedisUnavailable } from '../redis/client.js';
+import { resolveWatchedBots, type WatchedBot } from './bot-peer.js';
+import { abandonConnect, connectWithTimeout, createTelegramClient, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from './client-factory.js';
+import { CursorStore } from './cursor.js';
+import { RELOGIN_HINT, TelegramStartError, describeError, withTimeout } from './errors.js';
+import { acquireSessionLock, SessionLockedError, type SessionLock } from './session-lock.js';
+import { loadSession, sessionPath } from './session-store.js';
+import { fatalSessionMessage } from './watchdog.js';
+import type { WatcherSettings } from './types.js';
+
+export interface OpenSessionDeps {
+  settings: WatcherSettings;
+  store: TelegramStore;
+  log: Logger;
+  /** Called (once) when another process takes the session lock over. */
+  onLockLost: (reason: string) => void;
+  /** A ready-made client (tests); by default one is built from the session in SESSION_DIR. */
+  client?: TelegramClient;
+  connectTimeoutMs?: number;
+  requestTimeoutMs: number;
+  lockRenewMs?: number;
+}
+
+export interface OpenSession {
+  client: TelegramClient;
+  account: { id: string; username?: string };
+  bots: WatchedBot[];
+  cursors: CursorStore;
+  lock: SessionLock;
+}
+
+async function clientMaker(deps: OpenSessionDeps): Promise<() => TelegramClient> {
+  if (deps.client) {
+    const given = deps.client;
+    return () => given;
+  }
+  const { appId, appHash, sessionDir } = deps.settings;
+  if (!appId || !appHash) {
+    throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
+  }
+  const saved = await loadSession(sessionDir);
+  if (!saved) {
+    throw new TelegramStartError(`no Telegram session in ${sessionPath(sessionDir)}: run \`paycue --telegram\` to log in first`, 'no-session');
+  }
+  const session = parseStringSession(saved);
+  return () => createTelegramClient({ appId, appHash, session, log: deps.log, purpose: 'daemon' });
+}
+
+async function takeLock(deps: OpenSessionDeps): Promise<SessionLock> {
+  try {
+    return await acquireSessionLock({ store: deps.store, log: deps.log, onLost: deps.onLockLost, renewMs: deps.lockRenewMs });
+  } catch (err) {
+    if (err instanceof SessionLockedError) {
+      throw new TelegramStartError(
+        `${err.message}; refusing to start: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED). ` +
+          'Stop the other paycue first (its lock expires 30 s after it stops).',
+        'locked',
+      );
+    }
+    if (isRedisUnavailable(err)) throw new TelegramStartError('cannot take the Telegram session lock: Redis is unreachable', 'locked');
+    throw err;
+  }
+}
+
+async function whoAmI(client: TelegramClient, timeoutMs: number): Promise<Api.User> {
+  let me: Api.User;
+  try {
+    me = await withTimeout(client.getMe(), timeoutMs, 'getMe');
+  } catch (err) {
+    const revoked = fatalSessionMessage(err);
+    if (revoked) throw new TelegramStartError(revoked, 'session-revoked');
+    throw new TelegramStartError(`Telegram did not confirm the account: ${describeError(err)}`, 'connect');
+  }
+  if (!(me instanceof Api.User) || !me.id) {
+    throw new TelegramStartError(`the saved session is not logged in; ${RELOGIN_HINT}`, 'session-revoked');
+  }
+  return me;
+}
+
+export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
+  const makeClient = await clientMaker(deps);
+  const lock = await takeLock(deps);
+  let client: TelegramClient | undefined;
+  try {
+    client = makeClient();
+    try {
+      await connectWithTimeout(client, deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    } catch (err) {
+      throw new TelegramStartError(`cannot connect to Telegram: ${describeError(err)}; check the network and restart`, 'connect');
+    }
+    const me = await whoAmI(client, deps.requestTimeoutMs);
+    const account = { id: me.id.toString(), ...(me.username ? { username: me.username } : {}) };
+    const cursors = new CursorStore(deps.store);
+    if (await cursors.bindAccount(account.id)) {
+      deps.log.warn({ account: account.id }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
+    }
+    const bots = await resolveWatchedBots({
+      client,
+      bots: deps.settings.bots,
+      sessionDir: deps.settings.sessionDir,
+      account: account.id,
+      log: deps.log,
+      timeoutMs: deps.requestTimeoutMs,
+    });
+    return { client, account, bots, cursors, lock };
+  } catch (err) {
+    if (client) {
+      abandonConnect(client);
+      await withTimeout(client.destroy(), 10_000, 'client.destroy').catch(() => undefined);
+    }
+    await lock.release();
+    throw err;
+  }
+}
