@@ -5,7 +5,6 @@ import type { Redis } from 'ioredis';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';
-import { redisKeys } from '../redis/keys.js';
 import { Commands } from '../redis/commands.js';
 import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from '../telegram/client-factory.js';
 import { describeError, isAuthKeyDuplicated, isSessionRevoked, TimeoutError, withTimeout } from '../telegram/errors.js';
@@ -242,7 +241,7 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
       io.error('(Redis is unreachable, so it is unknown whether a paycue daemon is using the session right now.)');
       return null;
     }
-    const v = await new Commands(redis, redisKeys(config.redisPrefix)).lockHolder();
+    const v = await Commands.forPrefix(redis, config.redisPrefix).lockHolder();
     return v === null ? null : describeLockHolder(v);
   } catch {
     return null;

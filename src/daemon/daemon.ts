@@ -54,8 +54,9 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
-  const redis = createRedis({ url: config.redisUrl, log, name: 'paycue' });
-  const blocking = createRedis({ url: config.redisUrl, log, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
+  const redisLog = log.child({ component: 'redis' });
+  const redis = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue' });
+  const blocking = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
   const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
@@ -71,7 +72,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
         }),
   });
-  const events = new Events(log, metrics);
+  const events = new Events(log.child({ component: 'lifecycle' }), metrics);
   const processor = new MessageProcessor({ ctx, events, bots: watchedBotsOf(config) });
 
   let fatalReason: (r: string) => void = () => undefined;

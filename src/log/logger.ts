@@ -15,12 +15,25 @@ export function maskCardNumbers(s: string): string {
   return s.replace(/\b(\d{6})[\d* ]{3,9}(\d{4})\b/g, '$1******$2');
 }
 
+/** pino's error serializer, minus what ioredis attaches to a failed command: its arguments
+ * (a script's arguments carry merchants' metadata) and the errors of earlier tries. */
+function errSerializer(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (out && typeof out === 'object') {
+    delete out.command;
+    delete out.args;
+    delete out.previousErrors;
+  }
+  return out;
+}
+
 export function createLogger(opts: { debug: boolean; level?: string; destination?: DestinationStream }): Logger {
   const level = opts.level ?? (opts.debug ? 'debug' : 'info');
   const base = {
     level,
     base: { service: 'paycue' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: errSerializer },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (opts.destination) return pino(base, opts.destination);

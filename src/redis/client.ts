@@ -24,7 +24,7 @@ export function createRedis(opts: RedisOptions): Redis {
   });
   let down = false;
   redis.on('error', (err: Error) => {
-    if (!down) opts.log?.warn({ err: err.message, connection: opts.name }, 'redis unavailable; retrying');
+    if (!down) opts.log?.warn({ err, connection: opts.name }, 'redis unavailable; retrying');
     down = true;
   });
   redis.on('ready', () => {

@@ -2,7 +2,7 @@
 // only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
 import type { Redis } from 'ioredis';
-import { WEBHOOK_GROUP, type RedisKeys } from './keys.js';
+import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
 /** Retries moved back onto the events stream per call. */
@@ -82,6 +82,11 @@ export class Commands {
     readonly redis: Redis,
     readonly keys: RedisKeys,
   ) {}
+
+  /** The commands for the keys under `prefix`. */
+  static forPrefix(redis: Redis, prefix: string): Commands {
+    return new Commands(redis, redisKeys(prefix));
+  }
 
   /** Reserves an amount per request, in order, in one call. */
   async reserve(s: ReserveSettings, requests: ReserveRequest[]): Promise<ReserveReply[]> {

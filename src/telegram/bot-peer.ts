@@ -85,13 +85,13 @@ export async function resolveWatchedBots(opts: {
       cached = { id: user.id.toString(), accessHash: user.accessHash!.toString(), username: user.username };
       cache[String(bot.id)] = cached;
       changed = true;
-      opts.log.info({ bot: bot.name, botId: bot.id, username: user.username }, 'resolved the bank bot');
+      opts.log.info({ bot: bot.name, bot_id: bot.id, username: user.username }, 'resolved the bank bot');
     }
     out.push({ name: bot.name, id: bot.id, peer: inputPeerFromCache(cached) });
   }
   if (changed) {
     await saveCachedPeers(opts.sessionDir, opts.account, cache).catch((err: unknown) =>
-      opts.log.warn({ err: describeError(err) }, 'could not cache the resolved bot; it will be resolved again next start'),
+      opts.log.warn({ err }, 'could not cache the resolved bot; it will be resolved again next start'),
     );
   }
   return out;

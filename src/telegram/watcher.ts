@@ -204,11 +204,11 @@ class LiveWatcher implements TelegramWatcher {
       tg.removeEventHandler(this.onEdited, this.editedEvent);
       tg.removeEventHandler(this.onConnection, this.connectionEvent);
       await withTimeout(this.sync.stop(), 15_000, 'finishing the telegram message in progress').catch((err: unknown) =>
-        this.log.warn({ err: describeError(err) }, 'stopping without waiting for the message in progress'),
+        this.log.warn({ err }, 'stopping without waiting for the message in progress'),
       );
       abandonConnect(tg); // a reconnect loop in progress would otherwise go on dialling after destroy()
       await withTimeout(tg.destroy(), 10_000, 'closing the Telegram connection').catch((err: unknown) =>
-        this.log.warn({ err: describeError(err) }, 'telegram client did not close cleanly'),
+        this.log.warn({ err }, 'telegram client did not close cleanly'),
       );
       await this.session.lock.release();
       this.log.info('telegram watcher stopped');

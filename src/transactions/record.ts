@@ -1,4 +1,4 @@
-// The stored transaction hash and its public JSON shape (CONTRACT §3).
+// The stored transaction hash and its public JSON shape (README: HTTP API).
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import { publicAmount, type AmountStep } from '../money/amount.js';
 

@@ -43,7 +43,7 @@ export function startSweeper(
       if (failing) log.info('expiry sweeper resumed');
       failing = false;
     } catch (err) {
-      if (!failing) log.warn({ err: (err as Error).message, redis_down: isRedisUnavailable(err) }, 'expiry sweep failed; retrying');
+      if (!failing) log.warn({ err, redis_down: isRedisUnavailable(err) }, 'expiry sweep failed; retrying');
       failing = true;
     }
   };

@@ -100,10 +100,6 @@ export class WebhookDispatcher {
     await this.stream.leave().catch(() => undefined);
   }
 
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   private async loop(name: string, everyMs: number, step: () => Promise<void>): Promise<void> {
     let failing = false;
     while (!this.stopping) {

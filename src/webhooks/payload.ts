@@ -1,4 +1,4 @@
-// The webhook body (CONTRACT §4), built from the stored transaction.
+// The webhook body (README: Webhooks), built from the stored transaction.
 import { publicAmount, type AmountStep } from '../money/amount.js';
 import { publicCard, type Transaction } from '../transactions/record.js';
 

@@ -4,12 +4,11 @@ import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
 import { startTelegramWatcher, type BotMessage, type BotMessageHandler, type TelegramWatcher } from '../../src/telegram/watcher.js';
 import type { Config } from '../../src/config/env.js';
 import { Commands } from '../../src/redis/commands.js';
-import { redisKeys } from '../../src/redis/keys.js';
 import { watcherSettings } from '../../src/daemon/rules.js';
 
 /** The watcher's settings and its Redis store, as the daemon would hand them over. */
 export function telegramDeps(config: Config, redis: Redis) {
-  return { settings: watcherSettings(config), store: new Commands(redis, redisKeys(config.redisPrefix)) };
+  return { settings: watcherSettings(config), store: Commands.forPrefix(redis, config.redisPrefix) };
 }
 import { captureLog, RecordedTelegram, removeTempDirs, tempDir, testConfig } from './helpers.js';
 
