@@ -20,7 +20,7 @@ import { httpSettings, transactionRules, watchedBotsOf, watcherSettings, webhook
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
   stop(): Promise<void>;
-  status(): { connected: boolean; lastBotMessageAt: number | null };
+  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null };
 }
 
 export type StartWatcher = (args: {
@@ -82,9 +82,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
 
   const sweeper = startSweeper(ctx, log.child({ component: 'sweeper' }), {
     ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}),
-    // Outside sandbox, a transaction only expires while the bank's messages can be read: while
-    // Telegram is down its payment may already be waiting in the chat, to be caught up.
-    canExpire: () => config.sandbox || watcher?.status().connected === true,
+    // Outside sandbox, a transaction only expires once the bank's messages have been read up to
+    // now: while Telegram is down, or its history cannot be read, a payment may be waiting.
+    canExpire: () => config.sandbox || watcher?.status().expiryAllowed === true,
     onSweep: (r) => events.transactionsExpired(r.expired),
   });
 

@@ -22,6 +22,9 @@ export type BotMessageHandler = (msg: BotMessage, key: string) => Promise<void>;
 
 export interface TelegramStatus {
   connected: boolean;
+  /** True only while connected and the last catch-up, started after the last reconnect,
+   * succeeded: a payment cannot be waiting unread, so unpaid transactions may expire. */
+  expiryAllowed: boolean;
   /** Unix ms when a bot message was last received or processed; null if none since start. */
   lastBotMessageAt: number | null;
   me?: { id: string; username?: string };

@@ -76,6 +76,12 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
 
 class LiveWatcher implements TelegramWatcher {
   private connected = true;
+  // Expiry is fair only once every bank message up to now has been read: after each loss of
+  // the connection, only a catch-up that *started* after it and succeeded counts. `epoch` counts
+  // losses; `caughtUpEpoch` is the epoch in which the last successful catch-up started.
+  private epoch = 0;
+  private caughtUpEpoch = -1;
+  private lastSyncOk = false;
   private stopped = false;
   private fatalReported = false;
   private stopping: Promise<void> | undefined;
@@ -107,7 +113,7 @@ class LiveWatcher implements TelegramWatcher {
       },
       session.bots,
     );
-    this.sync = new SyncScheduler(() => (this.stopped ? Promise.resolve(true) : this.history.syncAll()), {
+    this.sync = new SyncScheduler(() => this.syncOnce(), {
       intervalMs: deps.catchUpIntervalMs ?? DEFAULT_CATCH_UP_INTERVAL_MS,
       retryBaseMs: deps.retryBaseMs ?? 2000,
     });
@@ -128,7 +134,9 @@ class LiveWatcher implements TelegramWatcher {
       log: this.log,
       onFatal: (reason) => this.fatal(reason),
       onResult: (ok) => {
-        if (!this.stopped) this.connected = ok;
+        if (this.stopped) return;
+        if (ok) this.reconnected();
+        else this.lost();
       },
       intervalMs: this.deps.watchdogIntervalMs,
       timeoutMs: this.deps.watchdogTimeoutMs,
@@ -143,7 +151,35 @@ class LiveWatcher implements TelegramWatcher {
   }
 
   status(): TelegramStatus {
-    return { connected: this.connected && !this.stopped, lastBotMessageAt: this.lastBotMessageAt, me: { ...this.session.account } };
+    const connected = this.connected && !this.stopped;
+    return {
+      connected,
+      expiryAllowed: connected && this.lastSyncOk && this.caughtUpEpoch === this.epoch,
+      lastBotMessageAt: this.lastBotMessageAt,
+      me: { ...this.session.account },
+    };
+  }
+
+  /** One catch-up pass, remembered for the expiry rule above. */
+  private async syncOnce(): Promise<boolean> {
+    if (this.stopped) return true;
+    const startedIn = this.epoch;
+    const ok = await this.history.syncAll();
+    this.lastSyncOk = ok;
+    if (ok) this.caughtUpEpoch = Math.max(this.caughtUpEpoch, startedIn);
+    return ok;
+  }
+
+  private lost(): void {
+    if (this.connected) this.epoch++;
+    this.connected = false;
+  }
+
+  /** Connected again (GramJS's event, or a healthy watchdog check after a failed one): read what was missed. */
+  private reconnected(): void {
+    if (this.connected) return;
+    this.connected = true;
+    void this.sync.request();
   }
 
   catchUp(): Promise<void> {
@@ -183,14 +219,17 @@ class LiveWatcher implements TelegramWatcher {
   private readonly onConnection = async (u: UpdateConnectionState): Promise<void> => {
     if (this.stopped) return;
     if (u.state === UpdateConnectionState.connected) {
-      if (!this.connected) this.log.info('telegram connection is back; catching up');
-      this.connected = true;
-      void this.sync.request();
+      if (this.connected) {
+        void this.sync.request(); // GramJS may reconnect without a drop we saw: catch up anyway
+      } else {
+        this.log.info('telegram connection is back; catching up before expiry resumes');
+        this.reconnected();
+      }
     } else {
       if (this.connected) {
         this.log.warn({ state: u.state === UpdateConnectionState.broken ? 'broken' : 'disconnected' }, 'telegram connection lost; GramJS reconnects by itself');
       }
-      this.connected = false;
+      this.lost();
     }
   };
 

@@ -17,7 +17,7 @@ describe('expiry and Telegram', () => {
     let connected = false;
     const startWatcher: StartWatcher = async () => ({
       stop: async () => undefined,
-      status: () => ({ connected, lastBotMessageAt: null }),
+      status: () => ({ connected, expiryAllowed: connected, lastBotMessageAt: null }),
     });
     const d = await startTestDaemon(
       { SANDBOX: 'false', APP_ID: '12345', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: 'http://127.0.0.1:9/hook', TRANSACTION_TTL: '500ms' },

@@ -1,7 +1,7 @@
 // An in-process daemon on 127.0.0.1 with a port of its own and a fresh key prefix.
 import { parseConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startDaemon, type Daemon, type StartWatcher } from '../../src/daemon/daemon.js';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon/daemon.js';
 import { redisUrl, uniquePrefix } from './redis.js';
 
 export const USER = 'merchant';
@@ -30,7 +30,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export async function startTestDaemon(env: Record<string, string> = {}, opts: { startWatcher?: StartWatcher } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(env: Record<string, string> = {}, opts: DaemonOptions = {}): Promise<TestDaemon> {
   const config = testConfig(env);
   const log = createLogger({ debug: false, level: process.env.TEST_LOG ?? 'silent' });
   const d = await startDaemon(config, log, opts);
