@@ -69,7 +69,7 @@ const httpUrl = z
     try {
       u = new URL(v.trim());
     } catch {
-      ctx.addIssue({ code: 'custom', message: `not a valid URL: "${v}"` });
+      ctx.addIssue({ code: 'custom', message: 'not a valid URL (the value is not shown: it may hold credentials)' });
       return z.NEVER;
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {

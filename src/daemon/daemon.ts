@@ -118,10 +118,11 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     throw err;
   }
 
+  const webhooks = webhookSettings(config, http.port);
   const dispatcher = new WebhookDispatcher({
     ctx,
     blocking,
-    settings: webhookSettings(config, http.port),
+    settings: webhooks,
     log,
     events,
     ...(opts.dispatcherTimings ? { timings: opts.dispatcherTimings } : {}),
@@ -163,7 +164,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       : Promise.resolve();
 
   log.info(
-    { host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers },
+    {
+      host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
+    },
     'paycue is running',
   );
 

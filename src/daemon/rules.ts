@@ -5,6 +5,7 @@ import { watchedBots, type WatchedBotId } from '../bot-messages/bots.js';
 import { USER_AGENT } from '../version.js';
 import type { TransactionRules } from '../transactions/context.js';
 import type { WebhookSettings } from '../webhooks/deliver.js';
+import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
 
@@ -36,7 +37,7 @@ export function watchedBotsOf(c: OperatorConfig): WatchedBotId[] {
 /** In sandbox without WEBHOOK_URL, webhooks go to our own /health/, as the original's default did. */
 export function webhookSettings(c: Config, port: number): WebhookSettings {
   return {
-    url: c.webhookUrl ?? `http://127.0.0.1:${port}/health/`,
+    target: webhookTarget(c.webhookUrl ?? `http://127.0.0.1:${port}/health/`),
     ...(c.webhookSecret ? { secret: c.webhookSecret } : {}),
     workers: c.workers,
     retries: c.webhookRetries,

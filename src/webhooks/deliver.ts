@@ -8,9 +8,10 @@ import { retryDelayMs } from './retry-delay.js';
 import { sendWebhook } from './send.js';
 import { secretKey } from './sign.js';
 import type { StreamEntry } from './stream.js';
+import type { WebhookTarget } from './target.js';
 
 export interface WebhookSettings {
-  url: string;
+  target: WebhookTarget;
   secret?: string;
   workers: number;
   retries: number;
@@ -38,7 +39,7 @@ export class Deliverer {
     const tx = await getTransaction(this.ctx, e.tx);
     if (!tx) return 'no_transaction';
     const out = await sendWebhook({
-      url: this.settings.url,
+      target: this.settings.target,
       id: webhookId(tx.id),
       body: webhookBody(tx, e.action, this.ctx.rules.step),
       key: this.key,

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { WEBHOOK_GROUP } from '../../src/redis/keys.js';
 import { Events } from '../../src/events.js';
+import { webhookTarget } from '../../src/webhooks/target.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
@@ -27,7 +28,7 @@ async function dispatcher(ctx: TxContext, url: string): Promise<WebhookDispatche
   const d = new WebhookDispatcher({
     ctx,
     blocking: await openRedis(),
-    settings: { url, workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
+    settings: { target: webhookTarget(url), workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
     log,
     events: new Events(log, new Metrics()),
     timings: FAST,
