@@ -4,6 +4,7 @@ import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
+import { parseTransactionId } from '../transactions/id.js';
 import type { CliIO } from './io.js';
 
 export interface ListOptions {
@@ -27,7 +28,12 @@ export async function runWebhooksFailed(config: Config, io: CliIO, opts: ListOpt
   });
 }
 
-export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string, force = false): Promise<number> {
+export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: string, force = false): Promise<number> {
+  const txId = parseTransactionId(rawId);
+  if (!txId) {
+    io.err(`malformed transaction id "${rawId.slice(0, 80)}": expected a UUID like 622ea789-5b4c-4e6a-a76b-415ac144eb34`);
+    return 2;
+  }
   const result = await withContext(config, (ctx) => redeliver(ctx, txId, force));
   switch (result) {
     case 'queued':

@@ -22,6 +22,8 @@ export async function runDaemon(config: Config): Promise<number> {
     const onSignal = (sig: NodeJS.Signals) => resolve({ code: 0, why: sig });
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // A closed terminal or `systemctl reload`: drain like SIGTERM rather than die at once.
+    process.once('SIGHUP', onSignal);
     void d.fatal.then((why) => resolve({ code: 1, why }));
   });
   if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');

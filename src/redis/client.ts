@@ -38,11 +38,16 @@ export function createRedis(opts: RedisOptions): Redis {
 export async function connectRedis(redis: Redis, waitMs = 1000): Promise<boolean> {
   if (redis.status === 'ready') return true;
   const ready = new Promise<boolean>((resolve) => {
-    const t = setTimeout(() => resolve(false), waitMs);
-    redis.once('ready', () => {
+    // Called once a second by waiting loops during an outage: the listener must not outlive the wait.
+    const onReady = () => {
       clearTimeout(t);
       resolve(true);
-    });
+    };
+    const t = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, waitMs);
+    redis.once('ready', onReady);
   });
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
   return ready;

@@ -72,6 +72,16 @@ describe('operator commands', () => {
       expect(busy.err[0]).toMatch(/--force/);
       expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id, true)).toBe(0);
       await receiver.waitFor(3);
+
+      // Ids are case-insensitive, as in the API; a malformed one is named as such.
+      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id.toUpperCase())).toBe(0);
+      await receiver.waitFor(4);
+      const malformed = io();
+      expect(await runWebhooksRedeliver(d.config, malformed.io, 'not-an-id')).toBe(2);
+      expect(malformed.err[0]).toMatch(/malformed transaction id "not-an-id"/);
     } finally {
       await receiver.close();
     }

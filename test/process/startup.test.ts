@@ -42,6 +42,20 @@ describe('start-up', () => {
     expect(await c.exited).toBe(0);
   }, 40_000);
 
+  it('SIGHUP drains and exits 0 like SIGTERM', async () => {
+    const port = await freePort();
+    const c = runChild([], {
+      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
+      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(),
+    });
+    children.push(c);
+    await waitUntil('the API to be ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok);
+    c.proc.kill('SIGHUP');
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toMatch(/"reason":"SIGHUP".*shutting down/);
+    expect(c.output()).toMatch(/paycue stopped/);
+  }, 30_000);
+
   it('without a Telegram session: exits non-zero and tells the operator to log in', async () => {
     const port = await freePort();
     const c = runChild([], {

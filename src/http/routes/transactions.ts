@@ -5,13 +5,13 @@ import { MAX_SOM, publicAmount } from '../../money/amount.js';
 import { createTransaction } from '../../transactions/create.js';
 import { cancelTransaction } from '../../transactions/cancel.js';
 import { getTransaction, getTransactionWithAttempts } from '../../transactions/get.js';
+import { parseTransactionId } from '../../transactions/id.js';
 import { publicCard, toPublic } from '../../transactions/record.js';
 import type { AppDeps } from '../deps.js';
 import { readJson, validate } from '../json-body.js';
 import { HttpError, ok } from '../respond.js';
 
 const METADATA_MAX_BYTES = 2048;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const amountSchema = z.unknown().transform((v, ctx) => {
   const bad = (message: string) => {
@@ -100,16 +100,16 @@ export function transactionRoutes(deps: AppDeps) {
   });
 
   app.get('/transaction/:id', async (c) => {
-    const id = c.req.param('id').toLowerCase();
-    const found = UUID.test(id) ? await getTransactionWithAttempts(ctx, id) : null;
+    const id = parseTransactionId(c.req.param('id'));
+    const found = id ? await getTransactionWithAttempts(ctx, id) : null;
     if (!found) throw new HttpError(404, 'transaction not found');
     return ok(c, toPublic(found.tx, step, found.attempts));
   });
 
   app.post('/transaction/:id/cancel', async (c) => {
-    const id = c.req.param('id').toLowerCase();
-    const tx = UUID.test(id) ? await getTransaction(ctx, id) : null;
-    if (!tx) throw new HttpError(404, 'transaction not found');
+    const id = parseTransactionId(c.req.param('id'));
+    const tx = id ? await getTransaction(ctx, id) : null;
+    if (!id || !tx) throw new HttpError(404, 'transaction not found');
     const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
     events.transactionCancelled(id);
