@@ -30,7 +30,7 @@ import {
   saveSession,
   sessionPath,
 } from '../telegram/session-store.js';
-import { describeLockHolder } from '../telegram/session-lock.js';
+import { describeLockHolder, holderIsDead } from '../telegram/session-lock.js';
 
 /** Test seams; production callers pass nothing. */
 export interface TelegramCommandDeps {
@@ -242,7 +242,8 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
       return null;
     }
     const v = await Commands.forPrefix(redis, config.redisPrefix).lockHolder();
-    return v === null ? null : describeLockHolder(v);
+    // A lock left by a process of this host that is gone is no daemon: the daemon takes it over too.
+    return v === null || holderIsDead(v) ? null : describeLockHolder(v);
   } catch {
     return null;
   } finally {

@@ -31,6 +31,8 @@ export type StartWatcher = (args: {
   onFatal: (reason: string) => void;
   /** Resolves once Redis answers; rejects if the daemon stops first. */
   waitForRedis: () => Promise<void>;
+  /** Aborted when the daemon stops while the watcher is still starting. */
+  signal: AbortSignal;
 }) => Promise<Watcher>;
 
 export interface DaemonOptions {
@@ -134,6 +136,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
   // cannot start, that is fatal: the process exits non-zero with the reason.
   let stopping = false;
+  const stopStarting = new AbortController();
   const tgLog = log.child({ component: 'telegram' });
   const waitForRedis = async (): Promise<void> => {
     let said = false;
@@ -155,12 +158,15 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
             log,
             onFatal: fatalReason,
             waitForRedis,
+            signal: stopStarting.signal,
           })
           .then(async (w) => {
             if (stopping) await w.stop();
             else watcher = w;
           })
-          .catch((err: Error) => fatalReason(`telegram: ${err.message}`))
+          .catch((err: Error) => {
+            if (!stopping) fatalReason(`telegram: ${err.message}`);
+          })
       : Promise.resolve();
 
   log.info(
@@ -181,9 +187,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     async stop(deadlineMs = 8000) {
       const started = Date.now();
       stopping = true;
+      stopStarting.abort(); // a watcher still connecting gives up and releases the session lock
       await http.close();
-      // A watcher still connecting is not waited for: it stops itself once it is up.
-      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
       await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));

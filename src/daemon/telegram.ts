@@ -8,9 +8,9 @@ export function telegramStarter(
   /** Tests pass a TelegramClient whose network calls answer from recorded data. */
   extra: { client?: TelegramClient } = {},
 ): StartWatcher {
-  return async ({ settings, store, handle, log, onFatal, waitForRedis }) => {
+  return async ({ settings, store, handle, log, onFatal, waitForRedis, signal }) => {
     await waitForRedis();
     const { startTelegramWatcher } = await import('../telegram/watcher.js');
-    return startTelegramWatcher({ ...extra, settings, store, log, onFatal, handle });
+    return startTelegramWatcher({ ...extra, settings, store, log, onFatal, handle, signal });
   };
 }

@@ -247,6 +247,11 @@ export class Commands {
     return r === 1 ? 'renewed' : r === 2 ? 'retaken' : 'lost';
   }
 
+  /** Takes the lock over from `deadToken`, if that holder still has it. */
+  async lockTakeOver(deadToken: string, token: string, ttlMs: number): Promise<boolean> {
+    return Number(await runScript(this.redis, 'lock-takeover', [this.keys.sessionLock], [deadToken, token, String(ttlMs)])) === 1;
+  }
+
   async lockRelease(token: string): Promise<boolean> {
     return Number(await runScript(this.redis, 'lock-release', [this.keys.sessionLock], [token])) === 1;
   }
@@ -267,5 +272,5 @@ export class Commands {
 export type TelegramStore = Pick<
   Commands,
   | 'cursorBind' | 'cursorGet' | 'cursorInit' | 'cursorAdvance' | 'lastBotMessageAt' | 'setLastBotMessageAt'
-  | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease'
+  | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease' | 'lockTakeOver'
 >;

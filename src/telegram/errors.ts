@@ -91,7 +91,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 export class TelegramStartError extends Error {
   constructor(
     message: string,
-    readonly reason: 'config' | 'no-session' | 'session-revoked' | 'locked' | 'connect' | 'bot',
+    readonly reason: 'config' | 'no-session' | 'session-revoked' | 'locked' | 'connect' | 'bot' | 'stopped',
   ) {
     super(message);
     this.name = 'TelegramStartError';

@@ -26,6 +26,8 @@ export interface OpenSessionDeps {
   connectTimeoutMs?: number;
   requestTimeoutMs: number;
   lockRenewMs?: number;
+  /** Aborted when the daemon stops while this is still starting: give up and let go of the lock. */
+  signal?: AbortSignal;
 }
 
 export interface OpenSession {
@@ -84,6 +86,17 @@ async function whoAmI(client: TelegramClient, timeoutMs: number): Promise<Api.Us
   return me;
 }
 
+/** `p`, unless the daemon stops first. */
+function unlessStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const stopped = () => reject(new TelegramStartError('paycue is stopping', 'stopped'));
+    if (signal.aborted) return stopped();
+    signal.addEventListener('abort', stopped, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', stopped));
+  });
+}
+
 export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
   const makeClient = await clientMaker(deps);
   const lock = await takeLock(deps);
@@ -91,31 +104,34 @@ export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
   try {
     client = makeClient();
     try {
-      await connectWithTimeout(client, deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      await unlessStopped(connectWithTimeout(client, deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), deps.signal);
     } catch (err) {
+      if (err instanceof TelegramStartError) throw err;
       throw new TelegramStartError(`cannot connect to Telegram: ${describeError(err)}; check the network and restart`, 'connect');
     }
-    const me = await whoAmI(client, deps.requestTimeoutMs);
+    const me = await unlessStopped(whoAmI(client, deps.requestTimeoutMs), deps.signal);
     const account = { id: me.id.toString(), ...(me.username ? { username: me.username } : {}) };
     const cursors = new CursorStore(deps.store);
     if (await cursors.bindAccount(account.id)) {
       deps.log.warn({ account: account.id }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
     }
-    const bots = await resolveWatchedBots({
-      client,
-      bots: deps.settings.bots,
-      sessionDir: deps.settings.sessionDir,
-      account: account.id,
-      log: deps.log,
-      timeoutMs: deps.requestTimeoutMs,
-    });
+    const bots = await unlessStopped(
+      resolveWatchedBots({
+        client,
+        bots: deps.settings.bots,
+        sessionDir: deps.settings.sessionDir,
+        account: account.id,
+        log: deps.log,
+        timeoutMs: deps.requestTimeoutMs,
+      }),
+      deps.signal,
+    );
     return { client, account, bots, cursors, lock };
   } catch (err) {
-    if (client) {
-      abandonConnect(client);
-      await withTimeout(client.destroy(), 10_000, 'client.destroy').catch(() => undefined);
-    }
+    // The lock goes first: a process stopping mid-connect must not leave the next start locked out.
+    if (client) abandonConnect(client);
     await lock.release();
+    if (client) await withTimeout(client.destroy(), 2_000, 'client.destroy').catch(() => undefined);
     throw err;
   }
 }

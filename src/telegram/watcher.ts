@@ -42,6 +42,8 @@ export interface TelegramWatcherDeps {
   lockRenewMs?: number;
   /** First delay before retrying a failed catch-up (doubles up to the catch-up interval). */
   retryBaseMs?: number;
+  /** Aborted when the daemon stops while the watcher is still starting. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     ...(deps.client ? { client: deps.client } : {}),
     ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     ...(deps.lockRenewMs !== undefined ? { lockRenewMs: deps.lockRenewMs } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
     requestTimeoutMs,
   });
   log.info(
