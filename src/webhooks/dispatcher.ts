@@ -280,7 +280,7 @@ export class WebhookDispatcher {
     const body = webhookBody(tx, e.action, this.ctx.rules.step);
     const out = await sendWebhook({
       url: this.settings.url,
-      id: webhookId(tx.id),
+      id: webhookId(tx.id, e.action),
       body,
       key: this.key,
       timeoutMs: this.settings.timeoutMs,
