@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
 export const SCRIPT_NAMES = [
-  'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
+  'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group', 'heartbeat',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -248,11 +248,12 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Resets the idle time of our own in-flight entries so no one takes them over. */
+  /** Resets the idle time of our in-flight entries so no one takes them over; an entry another
+   * daemon already took over is left to it. */
   private async heartbeat(): Promise<void> {
     const ids = [...this.inFlight.keys()];
     if (ids.length === 0) return;
-    await this.ctx.redis.xclaim(this.ctx.keys.events, WEBHOOK_GROUP, this.consumer, 0, ...ids, 'JUSTID');
+    await runScript(this.ctx.redis, 'heartbeat', [this.ctx.keys.events], [WEBHOOK_GROUP, this.consumer, ...ids]);
   }
 
   private async requeueDue(): Promise<void> {
@@ -311,7 +312,7 @@ export class WebhookDispatcher {
       this.ctx.redis,
       'attempt-result',
       [keys.tx(txId), keys.attempts(txId), keys.events, keys.retries, keys.failed],
-      [txId, e.action, e.id, WEBHOOK_GROUP, out.success ? 'ok' : 'fail', attempt, now, 1 + this.settings.retries, due, this.ctx.rules.keepMs, 50],
+      [txId, e.action, e.id, WEBHOOK_GROUP, out.success ? 'ok' : 'fail', attempt, now, 1 + this.settings.retries, due, this.ctx.rules.keepMs, 50, this.consumer],
     )) as [string, number];
     const [decision, attempts] = reply;
     // 'stale': another daemon took the entry over and decides; 'gone': the record expired.

@@ -61,7 +61,7 @@ describe('dispatcher shutdown', () => {
     for (let i = 0; i < 50 && (await getTransaction(ctx, id))?.webhookState !== 'delivered'; i++) await sleep(100);
     await sleep(1000);
     expect((await getTransaction(ctx, id))?.webhookState).toBe('delivered');
-    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}`, `msg_${id}`]);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}_confirm`, `msg_${id}_confirm`]);
     expect((await getTransaction(ctx, id))?.webhookAttempts).toBe(1);
     await b.stop(1000);
     expect(await consumers(ctx)).toEqual([]);
@@ -89,7 +89,7 @@ describe('dispatcher shutdown', () => {
     const ctx = await testContext();
     const k = ctx.keys;
     const reply = await runScript(ctx.redis, 'attempt-result', [k.tx('gone'), k.attempts('gone'), k.events, k.retries, k.failed],
-      ['gone', 'confirm', '0-1', WEBHOOK_GROUP, 'ok', '{}', Date.now(), 4, Date.now(), 1000, 50]);
+      ['gone', 'confirm', '0-1', WEBHOOK_GROUP, 'ok', '{}', Date.now(), 4, Date.now(), 1000, 50, 'consumer']);
     expect(reply).toEqual(['gone', 0]);
     expect(await ctx.redis.exists(k.tx('gone'), k.attempts('gone'))).toBe(0);
   });
