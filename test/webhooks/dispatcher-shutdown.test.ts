@@ -2,19 +2,18 @@
 // documented extra time (the attempt cut short), nothing read during shutdown is started,
 // and the stopped daemon leaves no consumer behind.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
 import { WEBHOOK_GROUP } from '../../src/redis/keys.js';
 import { runScript } from '../../src/redis/scripts.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
 import { getTransaction } from '../../src/transactions/get.js';
 import type { TxContext } from '../../src/transactions/context.js';
-import { WebhookDispatcher, type DispatcherTimings } from '../../src/webhooks/dispatcher.js';
-import { closeAllRedis, openRedis, testContext } from '../helpers/redis.js';
+import type { DispatcherTimings } from '../../src/webhooks/dispatcher.js';
+import { closeAllRedis, testContext } from '../helpers/redis.js';
+import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 const FAST: DispatcherTimings = { reclaimIdleMs: 300, reclaimEveryMs: 100, heartbeatEveryMs: 100, retryPollMs: 50, blockMs: 300 };
-const log = createLogger({ debug: false, level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -22,19 +21,7 @@ afterEach(async () => {
 });
 afterAll(closeAllRedis);
 
-async function dispatcher(ctx: TxContext, url: string): Promise<WebhookDispatcher> {
-  const d = new WebhookDispatcher(
-    ctx,
-    await openRedis(),
-    { url, workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
-    log,
-    undefined,
-    FAST,
-  );
-  await d.ensureGroup();
-  d.start();
-  return d;
-}
+const dispatcher = (ctx: TxContext, url: string) => startDispatcher(ctx, url, FAST);
 
 async function confirmedTx(ctx: TxContext): Promise<string> {
   const r = await createTransaction(ctx, { amountSom: 100 });

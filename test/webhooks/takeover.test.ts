@@ -2,16 +2,15 @@
 // heartbeat must not claim the entry back, and A's late failure must not decide the outcome
 // over B's success.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
 import { getTransaction } from '../../src/transactions/get.js';
 import type { TxContext } from '../../src/transactions/context.js';
 import { WebhookDispatcher, type DispatcherTimings } from '../../src/webhooks/dispatcher.js';
-import { closeAllRedis, openRedis, testContext } from '../helpers/redis.js';
+import { closeAllRedis, testContext } from '../helpers/redis.js';
+import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
-const log = createLogger({ debug: false, level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG = 60_000;
 const running: WebhookDispatcher[] = [];
@@ -23,16 +22,7 @@ afterEach(async () => {
 afterAll(closeAllRedis);
 
 async function dispatcher(ctx: TxContext, url: string, timings: DispatcherTimings): Promise<WebhookDispatcher> {
-  const d = new WebhookDispatcher(
-    ctx,
-    await openRedis(),
-    { url, workers: 4, retries: 0, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
-    log,
-    undefined,
-    timings,
-  );
-  await d.ensureGroup();
-  d.start();
+  const d = await startDispatcher(ctx, url, timings, { retries: 0 });
   running.push(d);
   return d;
 }
