@@ -29,13 +29,19 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
       if ((await cancelTransaction(ctx, id, card, 'expired', true)) === 'cancelled') expired.push(id);
     }
   }
+  // Every ended quarantine, batch after batch: after a burst, amounts must not stay held long
+  // past their quarantine. A batch's calls go out together (one round trip, not BATCH).
   let released = 0;
-  const ended = await redis.zrangebyscore(keys.quarantine, '-inf', now, 'LIMIT', 0, BATCH);
-  for (const member of ended) {
-    const [card, amount, txid] = member.split('|') as [string, string, string];
-    released += Number(
-      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card), keys.cardLoad], [member, amount, txid, card]),
+  for (;;) {
+    const ended = await redis.zrangebyscore(keys.quarantine, '-inf', now, 'LIMIT', 0, BATCH);
+    const replies = await Promise.all(
+      ended.map((member) => {
+        const [card, amount, txid] = member.split('|') as [string, string, string];
+        return runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card), keys.cardLoad], [member, amount, txid, card]);
+      }),
     );
+    for (const r of replies) released += Number(r);
+    if (ended.length < BATCH) break;
   }
   // Failed deliveries are listed as long as their records live (7 days).
   await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);
