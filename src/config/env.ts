@@ -149,15 +149,32 @@ const schema = z
       }),
     SANDBOX: bool(false),
     AMOUNT_QUARANTINE: duration('10m', 0),
+    AMOUNT_QUARANTINE_SHORT_OK: bool(false),
   });
+
+/** Below this a late bank message (they do arrive minutes late) can confirm the next customer's
+ * order with the released amount, so a shorter quarantine must be asked for explicitly. */
+export const SHORT_QUARANTINE_MS = 60_000;
+
+const truthy = (v: string | undefined) => ['1', 'true', 'yes', 'on'].includes((v ?? '').trim().toLowerCase());
+
+/** On the raw values, like missingOutsideSandbox, so it is reported with every other problem. */
+function shortQuarantineWithoutOptIn(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const raw = env.AMOUNT_QUARANTINE;
+  const ms = raw === undefined || raw.trim() === '' ? null : parseDuration(raw);
+  if (ms === null || ms >= SHORT_QUARANTINE_MS || truthy(env.AMOUNT_QUARANTINE_SHORT_OK)) return [];
+  return [{
+    variable: 'AMOUNT_QUARANTINE',
+    message: `${raw?.trim()} is under 1m: a late payment could confirm another customer's order; set AMOUNT_QUARANTINE_SHORT_OK=true to allow it anyway`,
+  }];
+}
 
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
 
 /** Checked on the raw values, so these are reported together with every other problem
  * (a zod refinement would only run once everything else is valid). */
 function missingOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
-  const sandbox = ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase());
-  if (sandbox) return [];
+  if (truthy(env.SANDBOX)) return [];
   return REQUIRED_OUTSIDE_SANDBOX.filter((k) => !env[k] || env[k]?.trim() === '' || env[k]?.trim() === '0').map((variable) => ({
     variable,
     message: 'required unless SANDBOX=true',
@@ -219,7 +236,9 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     const variable = String(issue.path[0] ?? '?');
     if (!seen.has(variable)) seen.set(variable, issue.message);
   }
-  for (const p of missingOutsideSandbox(input)) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
+  for (const p of [...missingOutsideSandbox(input), ...shortQuarantineWithoutOptIn(input)]) {
+    if (!seen.has(p.variable)) seen.set(p.variable, p.message);
+  }
   if (!r.success || seen.size > 0) {
     throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
   }
@@ -250,7 +269,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     amountStep: e.AMOUNT_STEP,
     amountDirection: e.AMOUNT_DIRECTION,
     cards: e.CARDS,
-    sandbox: daemon ? e.SANDBOX : ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase()),
+    sandbox: daemon ? e.SANDBOX : truthy(env.SANDBOX),
     quarantineMs: e.AMOUNT_QUARANTINE,
   };
 }

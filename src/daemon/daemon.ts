@@ -1,6 +1,6 @@
 // Wires the parts together and owns their lifecycle: Redis, expiry sweeper, webhook workers,
 // the Telegram watcher (outside sandbox) and the HTTP API. stop() undoes it in reverse.
-import type { Config } from '../config/env.js';
+import { SHORT_QUARANTINE_MS, type Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MessageProcessor } from '../matching/process-message.js';
@@ -58,6 +58,9 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
   const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
+  if (config.quarantineMs < SHORT_QUARANTINE_MS) {
+    log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
+  }
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
     pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
