@@ -10,12 +10,14 @@ export async function cancelTransaction(
   card: string,
   reason: 'expired' | 'cancelled',
   onlyIfDue: boolean,
+  /** The transaction's `idem` (its Idempotency-Key's name), so the key expires with the record. */
+  idem = '',
 ): Promise<CancelOutcome> {
   const { keys, rules } = ctx;
   const reply = (await runScript(
     ctx.redis,
     'cancel',
-    [keys.tx(id), keys.deadlines, keys.cardLoad, keys.quarantine, keys.events, keys.amounts(card), keys.owners(card)],
+    [keys.tx(id), keys.deadlines, keys.cardLoad, keys.quarantine, keys.events, keys.amounts(card), keys.owners(card), keys.idempotency(idem || '-')],
     [id, ctx.now(), reason, rules.quarantineMs, rules.keepMs, onlyIfDue ? '1' : '0'],
   )) as string[];
   return reply[0] as CancelOutcome;

@@ -1,6 +1,7 @@
 // Reserve a unique amount and create the pending transaction: one script call, so two
 // concurrent requests can never get the same amount on the same card.
 import { createHash, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { somToTiyin, stepTiyin } from '../money/amount.js';
@@ -127,7 +128,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     const tx: Transaction = {
       id, amountTiyin: Number(reply[1]), requestedTiyin: requested, card: reply[2] as string,
       state: 'pending', createdAt: expiresAt - rules.ttlMs, expiresAt,
-      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0,
+      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0, idem,
       ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
     };
     return { kind: 'created', tx };
@@ -135,7 +136,9 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
   const txId = reply[1] as string;
   const tx = await getTransaction(ctx, txId);
   if (!tx) throw new Error(`transaction ${txId} vanished while its idempotency key lived`);
-  // The same key with a different request is a client bug, not a retry.
-  const same = tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card);
+  // The same key with a different request is a client bug, not a retry (metadata compared as
+  // values: the same object with its keys in another order is the same request).
+  const same =
+    tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card) && isDeepStrictEqual(tx.metadata, req.metadata);
   return same ? { kind: 'existing', tx } : { kind: 'idempotency_conflict', tx };
 }

@@ -53,6 +53,7 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
   const amount = String(credit.amountTiyin);
   for (let attempt = 0; attempt < 5; attempt++) {
     const owner = await findOwner(ctx, amount, credit.last4);
+    const idem = owner.txid ? ((await ctx.redis.hget(keys.tx(owner.txid), 'idem')) ?? '') : '';
     const now = ctx.now();
     const entry = JSON.stringify({
       amount_tiyin: credit.amountTiyin,
@@ -68,6 +69,7 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
       [
         keys.message(credit.messageKey), keys.tx(owner.txid || '-'), keys.deadlines, keys.cardLoad,
         keys.quarantine, keys.events, keys.amounts(owner.card), keys.owners(owner.card), keys.unmatched,
+        keys.idempotency(idem || '-'),
       ],
       [owner.txid, amount, now, rules.quarantineMs, rules.keepMs, rules.messageTtlSec, entry, rules.unmatchedCap],
     )) as string[];

@@ -22,11 +22,11 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
   const due = opts.expire === false ? [] : await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
   if (due.length > 0) {
     const pipe = redis.pipeline();
-    for (const id of due) pipe.hget(keys.tx(id), 'card');
-    const cards = (await pipe.exec()) ?? [];
+    for (const id of due) pipe.hmget(keys.tx(id), 'card', 'idem');
+    const fields = (await pipe.exec()) ?? [];
     for (const [i, id] of due.entries()) {
-      const card = (cards[i]?.[1] as string | null) ?? '_';
-      if ((await cancelTransaction(ctx, id, card, 'expired', true)) === 'cancelled') expired.push(id);
+      const [card, idem] = (fields[i]?.[1] as (string | null)[] | undefined) ?? [];
+      if ((await cancelTransaction(ctx, id, card ?? '_', 'expired', true, idem ?? '')) === 'cancelled') expired.push(id);
     }
   }
   // Every ended quarantine, batch after batch: after a burst, amounts must not stay held long

@@ -93,12 +93,17 @@ export function transactionRoutes(deps: AppDeps) {
       metrics.transactions.inc({ event: 'created' });
       deps.log.info({ transaction_id: r.tx.id, amount_tiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) }, 'transaction created');
     }
+    // A replay reports the state too: the transaction may have been paid or closed meanwhile.
+    const { state, confirmed_at, cancelled_at, cancel_reason } = toPublic(r.tx, step);
     return ok(c, {
       amount: publicAmount(r.tx.amountTiyin, step),
       amount_tiyin: r.tx.amountTiyin,
       transaction_id: r.tx.id,
       card: publicCard(r.tx.card),
       expires_at: new Date(r.tx.expiresAt).toISOString(),
+      state,
+      ...(confirmed_at !== undefined ? { confirmed_at } : {}),
+      ...(cancelled_at !== undefined ? { cancelled_at, cancel_reason } : {}),
     });
   });
 
@@ -113,7 +118,7 @@ export function transactionRoutes(deps: AppDeps) {
     const id = c.req.param('id').toLowerCase();
     const tx = UUID.test(id) ? await getTransaction(ctx, id) : null;
     if (!tx) throw new HttpError(404, 'transaction not found');
-    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
+    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem);
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
     metrics.transactions.inc({ event: 'cancelled' });
     deps.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
