@@ -1,7 +1,7 @@
 // The Hono app: routes per feature, one error shape, auth on the merchant endpoints.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { isRedisUnavailable } from '../redis/client.js';
+import { isRedisRefusingWrites, isRedisUnavailable } from '../redis/client.js';
 import { basicAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { HttpError, fail } from './respond.js';
@@ -74,7 +74,11 @@ export function createApp(deps: AppDeps) {
     if (isRedisUnavailable(err) || deps.ctx.redis.status !== 'ready') {
       return fail(c, 503, 'Redis is unreachable; try again shortly', { 'Retry-After': '1' });
     }
-    deps.log.error({ err, path: c.req.path }, 'request failed');
+    if (isRedisRefusingWrites(err)) {
+      deps.log.warn({ err: (err as Error).message.split('\n')[0], path: c.req.path }, 'redis refuses writes');
+      return fail(c, 503, `Redis refuses writes (${(err as Error).message.split(' ')[0]}); try again later`, { 'Retry-After': '5' });
+    }
+    deps.log.error({ err, path: c.req.path }, 'request failed'); // the serializer drops a Redis command's arguments
     return fail(c, 500, 'internal error');
   });
   return app;

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { MessageProcessor } from '../matching/process-message.js';
 import type { TxContext } from '../transactions/context.js';
 
-export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting';
+export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting' | 'refusing_writes';
 
 /** What the HTTP layer needs from the daemon. */
 export interface AppDeps {

@@ -1,14 +1,15 @@
 // Liveness (/health), readiness (/ready) and Prometheus metrics (/metrics).
 import { Hono } from 'hono';
+import { isRedisRefusingWrites } from '../../redis/client.js';
 import type { AppDeps, ComponentState } from '../deps.js';
 
 async function redisState(deps: AppDeps): Promise<ComponentState> {
   if (deps.ctx.redis.status !== 'ready') return 'down';
   try {
-    await deps.ctx.redis.ping();
+    await deps.ctx.redis.set(deps.ctx.keys.readyProbe, '1', 'PX', 10_000);
     return 'up';
-  } catch {
-    return 'down';
+  } catch (err) {
+    return isRedisRefusingWrites(err) ? 'refusing_writes' : 'down';
   }
 }
 
