@@ -150,6 +150,7 @@ const schema = z
     SANDBOX: bool(false),
     AMOUNT_QUARANTINE: duration('10m', 0),
     AMOUNT_QUARANTINE_SHORT_OK: bool(false),
+    TRUST_PROXY: bool(false),
   });
 
 /** Below this a late bank message (they do arrive minutes late) can confirm the next customer's
@@ -211,6 +212,8 @@ export interface Config {
   cards: string[];
   sandbox: boolean;
   quarantineMs: number;
+  /** Take the client address from X-Forwarded-For (set by the one reverse proxy in front). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -271,5 +274,6 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     cards: e.CARDS,
     sandbox: daemon ? e.SANDBOX : truthy(env.SANDBOX),
     quarantineMs: e.AMOUNT_QUARANTINE,
+    trustProxy: e.TRUST_PROXY,
   };
 }
