@@ -160,6 +160,9 @@ const COMMON = {
   ),
   sandbox: v('SANDBOX', bool(false)),
   quarantineMs: v('AMOUNT_QUARANTINE', duration('10m', 0)),
+  quarantineShortOk: v('AMOUNT_QUARANTINE_SHORT_OK', bool(false)),
+  /** Take the client address from X-Forwarded-For (set by the one reverse proxy in front). */
+  trustProxy: v('TRUST_PROXY', bool(false)),
 };
 
 /** What only the daemon needs: the API's credentials. */
@@ -174,13 +177,29 @@ export type OperatorConfig = Omit<Parsed<typeof COMMON>, 'redisUrl'> & { redisUr
 /** The daemon's settings. */
 export type Config = OperatorConfig & Omit<Parsed<typeof DAEMON>, keyof typeof COMMON>;
 
+/** Below this a late bank message (they do arrive minutes late) can confirm the next customer's
+ * order with the released amount, so a shorter quarantine must be asked for explicitly. */
+export const SHORT_QUARANTINE_MS = 60_000;
+
+const truthy = (x: string | undefined) => ['1', 'true', 'yes', 'on'].includes((x ?? '').trim().toLowerCase());
+
+/** On the raw values, like missingOutsideSandbox, so it is reported with every other problem. */
+function shortQuarantineWithoutOptIn(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const raw = env.AMOUNT_QUARANTINE;
+  const ms = raw === undefined || raw.trim() === '' ? null : parseDuration(raw);
+  if (ms === null || ms >= SHORT_QUARANTINE_MS || truthy(env.AMOUNT_QUARANTINE_SHORT_OK)) return [];
+  return [{
+    variable: 'AMOUNT_QUARANTINE',
+    message: `${raw?.trim()} is under 1m: a late payment could confirm another customer's order; set AMOUNT_QUARANTINE_SHORT_OK=true to allow it anyway`,
+  }];
+}
+
 /** The daemon refuses to watch Telegram or deliver webhooks without these (checked on the raw
  * values, so they are reported together with every other problem). */
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
 
 function missingOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
-  const sandbox = ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase());
-  if (sandbox) return [];
+  if (truthy(env.SANDBOX)) return [];
   return REQUIRED_OUTSIDE_SANDBOX.filter((k) => !env[k] || env[k]?.trim() === '' || env[k]?.trim() === '0').map((variable) => ({
     variable,
     message: 'required unless SANDBOX=true',
@@ -219,7 +238,7 @@ const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) 
 
 /** The daemon's configuration from the environment (already merged with `.env`). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  return withRedisUrl(parseFields(DAEMON, env, missingOutsideSandbox(env)));
+  return withRedisUrl(parseFields(DAEMON, env, [...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env)]));
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */

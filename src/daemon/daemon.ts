@@ -1,12 +1,12 @@
 // The composition root: creates every connection and loop (Redis, expiry sweeper, webhook
 // workers, the Telegram watcher outside sandbox, the HTTP API), wires them with the settings
 // made by rules.ts, and closes them again in reverse order.
-import type { Config } from '../config/env.js';
+import { SHORT_QUARANTINE_MS, type Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { connectRedis, createRedis } from '../redis/client.js';
+import { connectRedis, createRedis, isRedisRefusingWrites } from '../redis/client.js';
 import type { TelegramStore } from '../redis/commands.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
@@ -63,6 +63,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
   const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
+  if (config.quarantineMs < SHORT_QUARANTINE_MS) {
+    log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
+  }
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
@@ -103,9 +106,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     redisConnected: () => redis.status === 'ready',
     redisState: async () => {
       if (redis.status !== 'ready') return 'down';
-      return redis.ping().then(
+      return ctx.commands.writeProbe().then(
         () => 'up' as const,
-        () => 'down' as const,
+        (err: unknown) => (isRedisRefusingWrites(err) ? 'refusing_writes' : 'down'),
       );
     },
     components,

@@ -53,6 +53,7 @@ export function httpSettings(c: Config): HttpSettings {
     username: c.apiUsername,
     password: c.apiPassword,
     sandbox: c.sandbox,
+    trustProxy: c.trustProxy,
     bots: watchedBotsOf(c),
   };
 }

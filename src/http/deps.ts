@@ -5,13 +5,15 @@ import type { WatchedBotId } from '../bot-messages/bots.js';
 import type { MessageProcessor } from '../matching/process-message.js';
 import type { TxContext } from '../transactions/context.js';
 
-export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting';
+export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting' | 'refusing_writes';
 
 /** What the HTTP layer needs to know of the configuration (made by daemon/rules.ts). */
 export interface HttpSettings {
   username: string;
   password: string;
   sandbox: boolean;
+  /** Take the client address from the last X-Forwarded-For entry (our own proxy's). */
+  trustProxy: boolean;
   /** The watched bots; the sandbox's text form defaults to the first. */
   bots: WatchedBotId[];
 }

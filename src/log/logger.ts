@@ -15,16 +15,16 @@ export function maskCardNumbers(s: string): string {
   return s.replace(/\b(\d{6})[\d* ]{3,9}(\d{4})\b/g, '$1******$2');
 }
 
-/** pino's error serializer, minus what ioredis attaches to a failed command: its arguments
- * (a script's arguments carry merchants' metadata) and the errors of earlier tries. */
-function errSerializer(err: unknown): unknown {
-  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
-  if (out && typeof out === 'object') {
-    delete out.command;
-    delete out.args;
-    delete out.previousErrors;
+/** pino's error serializer copies every property; ioredis errors carry `command.args`, which
+ * for a reservation is a whole batch of requests' metadata. Keep the command's name only. */
+function serializeError(e: unknown): unknown {
+  const s = pino.stdSerializers.err(e as Error) as unknown;
+  if (s && typeof s === 'object' && ('command' in s || 'previousErrors' in s)) {
+    // previousErrors: the same command's earlier tries (EVALSHA before EVAL), arguments and all.
+    const { command, previousErrors: _earlier, ...rest } = s as { command?: { name?: unknown }; previousErrors?: unknown };
+    return { ...rest, ...(command ? { command: command.name } : {}) };
   }
-  return out;
+  return s;
 }
 
 export function createLogger(opts: { debug: boolean; level?: string; destination?: DestinationStream }): Logger {
@@ -33,7 +33,7 @@ export function createLogger(opts: { debug: boolean; level?: string; destination
     level,
     base: { service: 'paycue' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: errSerializer },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (opts.destination) return pino(base, opts.destination);

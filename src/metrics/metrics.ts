@@ -35,6 +35,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'paycue_auth_failures_total',
+    help: 'HTTP Basic logins refused: unauthorized (wrong credentials) or limited (429, too many from one address).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly webhookLatency = new Histogram({
     name: 'paycue_webhook_delivery_seconds',
     help: 'From the decision (confirm/cancel) to a successful delivery.',

@@ -53,6 +53,13 @@ export async function connectRedis(redis: Redis, waitMs = 1000): Promise<boolean
   return ready;
 }
 
+/** Redis answers but will not write now: maxmemory with noeviction (OOM), a replica or a
+ * demoted primary (READONLY), a failed RDB save (MISCONF), too few replicas, a busy script.
+ * Nothing was written; the request can be retried later. */
+export function isRedisRefusingWrites(err: unknown): boolean {
+  return err instanceof Error && /^(?:OOM|READONLY|MISCONF|NOREPLICAS|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b/.test(err.message);
+}
+
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const m = err.message;

@@ -40,8 +40,8 @@ export type CancelOutcome = 'cancelled' | 'not_pending' | 'not_due' | 'unknown';
 
 export interface CreditCall {
   messageKey: string;
-  /** The transaction that holds the amount ('' when none does), and its card. */
-  owner: { txId: string; card: string };
+  /** The transaction that holds the amount ('' when none does), its card and Idempotency-Key name. */
+  owner: { txId: string; card: string; idem: string };
   amountTiyin: number;
   now: number;
   quarantineMs: number;
@@ -59,6 +59,8 @@ export type CreditReply =
   | { result: Exclude<CreditScriptResult, 'already_processed'>; txId?: string };
 
 export interface AttemptCall {
+  /** The consumer that made the attempt: only the entry's holder decides. */
+  consumer: string;
   txId: string;
   action: string;
   entryId: string;
@@ -111,6 +113,8 @@ export class Commands {
   async cancel(a: {
     txId: string;
     card: string;
+    /** The transaction's Idempotency-Key name ('' for none): the key then expires with the record. */
+    idem: string;
     reason: 'expired' | 'cancelled';
     onlyIfDue: boolean;
     now: number;
@@ -121,7 +125,7 @@ export class Commands {
     const reply = (await runScript(
       this.redis,
       'cancel',
-      [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card)],
+      [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-')],
       [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0'],
     )) as string[];
     return reply[0] as CancelOutcome;
@@ -130,11 +134,14 @@ export class Commands {
   /** Applies one bank credit to the amount's owner, once per message key. */
   async credit(a: CreditCall): Promise<CreditReply> {
     const k = this.keys;
-    const { txId, card } = a.owner;
+    const { txId, card, idem } = a.owner;
     const reply = (await runScript(
       this.redis,
       'credit',
-      [k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card), k.unmatched],
+      [
+        k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
+        k.unmatched, k.idempotency(idem || '-'),
+      ],
       [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap],
     )) as string[];
     const result = reply[0] as CreditScriptResult;
@@ -175,7 +182,10 @@ export class Commands {
       this.redis,
       'attempt-result',
       [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed],
-      [a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs, ATTEMPTS_KEPT],
+      [
+        a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
+        ATTEMPTS_KEPT, a.consumer,
+      ],
     )) as [AttemptDecision, number];
     return { decision, attempts: Number(attempts) };
   }
@@ -195,6 +205,18 @@ export class Commands {
   /** Hands an unfinished delivery back to the queue, if `consumer` still holds the entry. */
   async requeue(entryId: string, txId: string, action: string, consumer: string): Promise<boolean> {
     return Number(await runScript(this.redis, 'requeue', [this.keys.events], [entryId, WEBHOOK_GROUP, txId, action, consumer])) === 1;
+  }
+
+  /** Resets the idle time of `consumer`'s in-flight entries that it still holds (one taken
+   * over meanwhile stays with its new holder); returns how many. */
+  async heartbeat(consumer: string, entryIds: string[]): Promise<number> {
+    if (entryIds.length === 0) return 0;
+    return Number(await runScript(this.redis, 'heartbeat', [this.keys.events], [WEBHOOK_GROUP, consumer, ...entryIds]));
+  }
+
+  /** The Idempotency-Key name a transaction was created with ('' for none). */
+  async idemOf(txId: string): Promise<string> {
+    return (await this.redis.hget(this.keys.tx(txId), 'idem')) ?? '';
   }
 
   /** Removes a webhook consumer that holds nothing; false when it still has pending entries. */
@@ -254,6 +276,11 @@ export class Commands {
 
   async lockRelease(token: string): Promise<boolean> {
     return Number(await runScript(this.redis, 'lock-release', [this.keys.sessionLock], [token])) === 1;
+  }
+
+  /** A small write with a short TTL: proves the Redis we talk to accepts writes (/ready). */
+  async writeProbe(): Promise<void> {
+    await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
   }
 
   // --- Counts for /metrics and status.

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 
 export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
-  'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
+  'heartbeat', 'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -10,7 +10,9 @@ export function cancelTransaction(
   card: string,
   reason: 'expired' | 'cancelled',
   onlyIfDue: boolean,
+  /** The transaction's `idem` (its Idempotency-Key's name), so the key expires with the record. */
+  idem = '',
 ): Promise<CancelOutcome> {
   const { quarantineMs, keepMs } = ctx.rules;
-  return ctx.commands.cancel({ txId: id, card, reason, onlyIfDue, now: ctx.now(), quarantineMs, keepMs });
+  return ctx.commands.cancel({ txId: id, card, idem, reason, onlyIfDue, now: ctx.now(), quarantineMs, keepMs });
 }

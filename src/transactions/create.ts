@@ -1,6 +1,7 @@
 // Reserve a unique amount and create the pending transaction: one script call, so two
 // concurrent requests can never get the same amount on the same card.
 import { createHash, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import type { ReserveReply, ReserveRequest } from '../redis/commands.js';
 import { somToTiyin, stepTiyin } from '../money/amount.js';
@@ -94,12 +95,13 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
   const batcher = batcherFor(ctx);
   if (req.card !== undefined && !batcher.cards.includes(req.card)) throw new Error(`card ${req.card} is not configured`);
   const id = randomUUID();
+  const idemName = req.idempotencyKey !== undefined ? idempotencyName(req.idempotencyKey) : '';
   const requested = somToTiyin(req.amountSom);
   const reply = await batcher.reserve({
     txId: id,
     requestedTiyin: requested,
     metadata: req.metadata === undefined ? '' : JSON.stringify(req.metadata),
-    idem: req.idempotencyKey !== undefined ? idempotencyName(req.idempotencyKey) : '',
+    idem: idemName,
     ...(req.card !== undefined ? { card: req.card } : {}),
   });
 
@@ -109,14 +111,16 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     const tx: Transaction = {
       id, amountTiyin: reply.amountTiyin, requestedTiyin: requested, card: reply.card,
       state: 'pending', createdAt: reply.expiresAt - rules.ttlMs, expiresAt: reply.expiresAt,
-      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0,
+      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0, idem: idemName,
       ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
     };
     return { kind: 'created', tx };
   }
   const tx = await getTransaction(ctx, reply.txId);
   if (!tx) throw new Error(`transaction ${reply.txId} vanished while its idempotency key lived`);
-  // The same key with a different request is a client bug, not a retry.
-  const same = tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card);
+  // The same key with a different request is a client bug, not a retry (metadata compared as
+  // values: the same object with its keys in another order is the same request).
+  const same =
+    tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card) && isDeepStrictEqual(tx.metadata, req.metadata);
   return same ? { kind: 'existing', tx } : { kind: 'idempotency_conflict', tx };
 }

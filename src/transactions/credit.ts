@@ -50,7 +50,8 @@ async function findOwner(ctx: TxContext, amountTiyin: number, last4: string | nu
 export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<CreditOutcome> {
   const { rules } = ctx;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const owner = await findOwner(ctx, credit.amountTiyin, credit.last4);
+    const found = await findOwner(ctx, credit.amountTiyin, credit.last4);
+    const owner = { ...found, idem: found.txId ? await ctx.commands.idemOf(found.txId) : '' };
     const now = ctx.now();
     const entry = JSON.stringify({
       amount_tiyin: credit.amountTiyin,

@@ -21,16 +21,21 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
   const due = opts.expire === false ? [] : await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
   if (due.length > 0) {
     const pipe = redis.pipeline();
-    for (const id of due) pipe.hget(keys.tx(id), 'card');
-    const cards = (await pipe.exec()) ?? [];
+    for (const id of due) pipe.hmget(keys.tx(id), 'card', 'idem');
+    const fields = (await pipe.exec()) ?? [];
     for (const [i, id] of due.entries()) {
-      const card = (cards[i]?.[1] as string | null) ?? '_';
-      if ((await cancelTransaction(ctx, id, card, 'expired', true)) === 'cancelled') expired.push(id);
+      const [card, idem] = (fields[i]?.[1] as (string | null)[] | undefined) ?? [];
+      if ((await cancelTransaction(ctx, id, card ?? '_', 'expired', true, idem ?? '')) === 'cancelled') expired.push(id);
     }
   }
+  // Every ended quarantine, batch after batch: after a burst, amounts must not stay held long
+  // past their quarantine. A batch's calls go out together (one round trip, not BATCH).
   let released = 0;
-  for (const member of await ctx.commands.endedQuarantines(now, BATCH)) {
-    if (await ctx.commands.release(member)) released++;
+  for (;;) {
+    const ended = await ctx.commands.endedQuarantines(now, BATCH);
+    const replies = await Promise.all(ended.map((member) => ctx.commands.release(member)));
+    released += replies.filter(Boolean).length;
+    if (ended.length < BATCH) break;
   }
   // Failed deliveries are listed as long as their records live (7 days).
   await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);

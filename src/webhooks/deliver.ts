@@ -35,12 +35,13 @@ export class Deliverer {
     this.key = settings.secret ? secretKey(settings.secret) : null;
   }
 
-  async deliver(e: StreamEntry, signal: AbortSignal): Promise<DeliveryEnd> {
+  /** `consumer`: who holds the entry (only the holder's attempt decides). */
+  async deliver(e: StreamEntry, consumer: string, signal: AbortSignal): Promise<DeliveryEnd> {
     const tx = await getTransaction(this.ctx, e.tx);
     if (!tx) return 'no_transaction';
     const out = await sendWebhook({
       target: this.settings.target,
-      id: webhookId(tx.id),
+      id: webhookId(tx.id, e.action),
       body: webhookBody(tx, e.action, this.ctx.rules.step),
       key: this.key,
       timeoutMs: this.settings.timeoutMs,
@@ -55,6 +56,7 @@ export class Deliverer {
     const attemptInRound = tx.webhookAttempts - tx.webhookRound + 1;
     const retryAt = now + retryDelayMs(attemptInRound, this.settings.backoffMs, out.retryAfterMs);
     const { decision, attempts } = await this.ctx.commands.attemptResult({
+      consumer,
       txId: tx.id,
       action: e.action,
       entryId: e.id,

@@ -195,7 +195,7 @@ export class WebhookDispatcher {
   }
 
   private async run(e: StreamEntry): Promise<void> {
-    const end = await this.deliverer.deliver(e, this.abort.signal);
+    const end = await this.deliverer.deliver(e, this.stream.consumer, this.abort.signal);
     if (end === 'no_transaction') {
       this.log.error({ transaction_id: e.tx }, 'webhook event for a transaction that no longer exists; dropped');
       await this.stream.drop(e);

@@ -78,10 +78,10 @@ export class EventStream {
     return toEntries(res[1]);
   }
 
-  /** Resets the idle time of our own in-flight entries so no one takes them over. */
+  /** Resets the idle time of our in-flight entries so no one takes them over; an entry another
+   * daemon already took over is left to it. */
   async keepFresh(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.ctx.redis.xclaim(this.key, WEBHOOK_GROUP, this.consumer, 0, ...ids, 'JUSTID');
+    await this.ctx.commands.heartbeat(this.consumer, ids);
   }
 
   /** Queues an unfinished delivery afresh, if we still hold it. */

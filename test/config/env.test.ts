@@ -41,6 +41,15 @@ describe('configuration', () => {
     });
   });
 
+  it('refuses a quarantine under 1 minute unless AMOUNT_QUARANTINE_SHORT_OK=true (issue #15 item 8)', () => {
+    expect(problems({ ...base, AMOUNT_QUARANTINE: '0' }).AMOUNT_QUARANTINE).toMatch(/AMOUNT_QUARANTINE_SHORT_OK=true/);
+    expect(problems({ ...base, AMOUNT_QUARANTINE: '59s' }).AMOUNT_QUARANTINE).toMatch(/under 1m/);
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '0', AMOUNT_QUARANTINE_SHORT_OK: 'true' }).quarantineMs).toBe(0);
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '1m' }).quarantineMs).toBe(60_000);
+    // Reported together with the other problems.
+    expect(Object.keys(problems({ ...base, AMOUNT_QUARANTINE: '10s', PORT: 'x' })).sort()).toEqual(['AMOUNT_QUARANTINE', 'PORT']);
+  });
+
   it('REDIS_URL wins over REDIS_ADDR', () => {
     expect(parseConfig({ ...base, REDIS_ADDR: '10.0.0.5:6380' }).redisUrl).toBe('redis://10.0.0.5:6380');
     expect(parseConfig({ ...base, REDIS_ADDR: '10.0.0.5:6380', REDIS_URL: 'rediss://h:1' }).redisUrl).toBe('rediss://h:1');

@@ -2,21 +2,17 @@
 // documented extra time (the attempt cut short), nothing read during shutdown is started,
 // and the stopped daemon leaves no consumer behind.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
 import { WEBHOOK_GROUP } from '../../src/redis/keys.js';
-import { Events } from '../../src/events.js';
-import { webhookTarget } from '../../src/webhooks/target.js';
-import { Metrics } from '../../src/metrics/metrics.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
 import { getTransaction } from '../../src/transactions/get.js';
 import type { TxContext } from '../../src/transactions/context.js';
-import { WebhookDispatcher, type DispatcherTimings } from '../../src/webhooks/dispatcher.js';
-import { closeAllRedis, openRedis, testContext } from '../helpers/redis.js';
+import type { DispatcherTimings } from '../../src/webhooks/dispatcher.js';
+import { closeAllRedis, testContext } from '../helpers/redis.js';
+import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 const FAST: DispatcherTimings = { reclaimIdleMs: 300, reclaimEveryMs: 100, heartbeatEveryMs: 100, retryPollMs: 50, blockMs: 300 };
-const log = createLogger({ debug: false, level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -24,19 +20,7 @@ afterEach(async () => {
 });
 afterAll(closeAllRedis);
 
-async function dispatcher(ctx: TxContext, url: string): Promise<WebhookDispatcher> {
-  const d = new WebhookDispatcher({
-    ctx,
-    blocking: await openRedis(),
-    settings: { target: webhookTarget(url), workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
-    log,
-    events: new Events(log, new Metrics()),
-    timings: FAST,
-  });
-  await d.ensureGroup();
-  d.start();
-  return d;
-}
+const dispatcher = (ctx: TxContext, url: string) => startDispatcher(ctx, url, FAST);
 
 async function confirmedTx(ctx: TxContext): Promise<string> {
   const r = await createTransaction(ctx, { amountSom: 100 });
@@ -63,7 +47,7 @@ describe('dispatcher shutdown', () => {
     for (let i = 0; i < 50 && (await getTransaction(ctx, id))?.webhookState !== 'delivered'; i++) await sleep(100);
     await sleep(1000);
     expect((await getTransaction(ctx, id))?.webhookState).toBe('delivered');
-    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}`, `msg_${id}`]);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}_confirm`, `msg_${id}_confirm`]);
     expect((await getTransaction(ctx, id))?.webhookAttempts).toBe(1);
     await b.stop(1000);
     expect(await consumers(ctx)).toEqual([]);
@@ -91,6 +75,7 @@ describe('dispatcher shutdown', () => {
     const ctx = await testContext();
     const k = ctx.keys;
     const reply = await ctx.commands.attemptResult({
+      consumer: 'consumer',
       txId: 'gone', action: 'confirm', entryId: '0-1', success: true, attempt: '{}', now: Date.now(), attemptsPerRound: 4, retryAt: Date.now(), keepMs: 1000,
     });
     expect(reply).toEqual({ decision: 'gone', attempts: 0 });

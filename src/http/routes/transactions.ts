@@ -90,12 +90,17 @@ export function transactionRoutes(deps: AppDeps) {
       throw new HttpError(409, 'Idempotency-Key was already used for a different request');
     }
     if (r.kind === 'created') events.transactionCreated({ id: r.tx.id, amountTiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) });
+    // A replay reports the state too: the transaction may have been paid or closed meanwhile.
+    const { state, confirmed_at, cancelled_at, cancel_reason } = toPublic(r.tx, step);
     return ok(c, {
       amount: publicAmount(r.tx.amountTiyin, step),
       amount_tiyin: r.tx.amountTiyin,
       transaction_id: r.tx.id,
       card: publicCard(r.tx.card),
       expires_at: new Date(r.tx.expiresAt).toISOString(),
+      state,
+      ...(confirmed_at !== undefined ? { confirmed_at } : {}),
+      ...(cancelled_at !== undefined ? { cancelled_at, cancel_reason } : {}),
     });
   });
 
@@ -110,7 +115,7 @@ export function transactionRoutes(deps: AppDeps) {
     const id = parseTransactionId(c.req.param('id'));
     const tx = id ? await getTransaction(ctx, id) : null;
     if (!id || !tx) throw new HttpError(404, 'transaction not found');
-    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
+    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem);
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
     events.transactionCancelled(id);
     const after = await getTransactionWithAttempts(ctx, id);

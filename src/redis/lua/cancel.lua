@@ -1,6 +1,6 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
-KEYS[6] amounts zset  KEYS[7] owners hash
+KEYS[6] amounts zset  KEYS[7] owners hash  KEYS[8] idempotency key (the tx's `idem`; any key when none)
 ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0')
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -21,6 +21,7 @@ if only_if_due == '1' and expires_at > now then return {'not_due'} end
 
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelled_at', fmt(now), 'cancel_reason', reason)
 redis.call('PEXPIRE', KEYS[1], keep)
+if (redis.call('HGET', KEYS[1], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[8], keep) end
 redis.call('ZREM', KEYS[2], txid)
 redis.call('HINCRBY', KEYS[3], card, -1)
 free_amount(KEYS[4], KEYS[6], KEYS[7], KEYS[3], card, amount, txid, now, quarantine)

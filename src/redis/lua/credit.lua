@@ -1,7 +1,7 @@
 --[[ Apply one bank credit: confirm the pending transaction holding exactly this amount, once.
 KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none)  KEYS[3] deadlines
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
-KEYS[9] unmatched list
+KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap
 Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
@@ -21,6 +21,7 @@ if txid ~= '' then
   if state == 'pending' then
     redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now))
     redis.call('PEXPIRE', KEYS[2], keep)
+    if (redis.call('HGET', KEYS[2], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[10], keep) end
     redis.call('ZREM', KEYS[3], txid)
     redis.call('HINCRBY', KEYS[4], card, -1)
     -- A second payment of the same amount (a customer paying twice) must not confirm the
