@@ -4,6 +4,7 @@ import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
+import { describeRedis } from '../redis/client.js';
 import { parseTransactionId } from '../transactions/id.js';
 import type { CliIO } from './io.js';
 
@@ -11,6 +12,9 @@ export interface ListOptions {
   limit: number;
   json: boolean;
 }
+
+/** Where an empty answer came from: a wrong REDIS_URL or prefix looks just like "nothing". */
+const where = (config: Config) => ` (Redis ${describeRedis(config.redisUrl)}, prefix ${config.redisPrefix})`;
 
 /** One JSON object per line with --json, else one readable line per row (or `none`). */
 function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (row: T) => string): number {
@@ -22,7 +26,7 @@ function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (
 
 export async function runWebhooksFailed(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
   const rows = await withContext(config, (ctx) => listFailed(ctx, opts.limit));
-  return printRows(io, rows, opts.json, 'no failed webhook deliveries', (r) => {
+  return printRows(io, rows, opts.json, `no failed webhook deliveries${where(config)}`, (r) => {
     const amount = r.amount_tiyin === null ? '?' : formatSom(r.amount_tiyin);
     return `${r.failed_at}  ${r.transaction_id}  ${r.action ?? '?'}  ${amount}  attempts=${r.attempts}  last: ${r.last_error ?? '-'}`;
   });
@@ -40,7 +44,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
       io.out(`queued a new delivery of ${txId}'s webhook (same webhook-id); a running daemon sends it now`);
       return 0;
     case 'unknown':
-      io.err(`no transaction ${txId} (records are kept 7 days)`);
+      io.err(`no transaction ${txId} (records are kept 7 days)${where(config)}`);
       return 1;
     case 'not_decided':
       io.err(`transaction ${txId} is still pending: there is no webhook to send yet`);
@@ -53,7 +57,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
 
 export async function runCreditsUnmatched(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
   const rows = await withContext(config, (ctx) => listUnmatched(ctx, opts.limit));
-  return printRows(io, rows, opts.json, 'no unmatched credits', (r) => {
+  return printRows(io, rows, opts.json, `no unmatched credits${where(config)}`, (r) => {
     const card = r.last4 ? `*${r.last4}` : '(no card)';
     const tx = r.transaction_id ? ` transaction ${r.transaction_id}` : '';
     return `${r.received_at}  ${formatSom(r.amount_tiyin)}  ${card}  ${r.reason}${tx}${r.detail ? `  (${r.detail})` : ''}  [${r.message_key}]`;

@@ -1,7 +1,7 @@
 // A short-lived Redis connection for operator commands.
 import type { OperatorConfig } from '../config/env.js';
 import { transactionRules } from '../daemon/rules.js';
-import { connectRedis, createRedis } from '../redis/client.js';
+import { connectRedis, createRedis, describeRedis, isRedisAuthError, lastRedisError } from '../redis/client.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 
 export async function withContext<T>(config: OperatorConfig, fn: (ctx: TxContext) => Promise<T>): Promise<T> {
@@ -9,7 +9,9 @@ export async function withContext<T>(config: OperatorConfig, fn: (ctx: TxContext
   redis.on('error', () => undefined);
   try {
     if (!(await connectRedis(redis, 5000))) {
-      throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}`);
+      const last = lastRedisError(redis);
+      const why = isRedisAuthError(last) ? `it refused the credentials in REDIS_URL (${last?.message.split(' ')[0]})` : (last?.message ?? 'no answer');
+      throw new Error(`cannot use Redis at ${describeRedis(config.redisUrl)}: ${why}`);
     }
     return await fn(createTxContext(redis, config.redisPrefix, transactionRules(config)));
   } finally {

@@ -1,5 +1,8 @@
 // The whole configuration, parsed once from the environment with zod. Every bad
 // variable is reported together so an operator fixes them in one go.
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
@@ -79,6 +82,32 @@ const httpUrl = z
     return u.toString();
   });
 
+const validPort = (p: string) => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+
+/** Why a REDIS_URL cannot work, or null. The value is not echoed: it may carry a password. */
+function redisUrlProblem(raw: string): string | null {
+  if (!/^rediss?:\/\//.test(raw)) return 'expected a redis:// or rediss:// URL';
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a valid URL (like redis://:password@127.0.0.1:6379/0)';
+  }
+  if (!u.hostname) return 'names no host';
+  if (u.port !== '' && !validPort(u.port)) return 'the port must be between 1 and 65535';
+  if (u.pathname.length > 1 && !/^\/\d{1,2}$/.test(u.pathname)) return 'the path must be a database number, like /0';
+  return null;
+}
+
+/** Why HOST cannot be listened on here, or null: an IP address of this machine, or localhost. */
+function bindAddressProblem(host: string): string | null {
+  if (host === 'localhost' || host === '0.0.0.0' || host === '::') return null;
+  if (isIP(host) === 0) return `"${host}" is not an IP address: use 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses`;
+  const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  if (local.includes(host)) return null;
+  return `${host} is not an address of this machine (it has ${local.join(', ')}); use 0.0.0.0 or one of those`;
+}
+
 /** A configuration field: the variable it is read from and how it is parsed. */
 const v = <S extends z.ZodType<unknown, string | undefined>>(env: string, schema: S) => ({ env, schema });
 type Field = ReturnType<typeof v>;
@@ -93,16 +122,37 @@ const COMMON = {
   appId: v('APP_ID', optionalInt(1, 2 ** 31 - 1)),
   appHash: v('APP_HASH', optionalText.refine((x) => x === undefined || /^[0-9a-f]{32}$/i.test(x), 'expected 32 hex characters')),
   phone: v('TG_PHONE', optionalText),
-  sessionDir: v('SESSION_DIR', z.string().optional().transform((x) => (x && x.trim() ? x.trim() : 'sessions'))),
+  sessionDir: v(
+    'SESSION_DIR',
+    z
+      .string()
+      .optional()
+      .transform((x) => (x && x.trim() ? x.trim() : 'sessions'))
+      .refine((dir) => {
+        try {
+          return statSync(dir).isDirectory();
+        } catch {
+          return true; // created on first login
+        }
+      }, 'exists but is not a directory'),
+  ),
   redisAddr: v(
     'REDIS_ADDR',
     z
       .string()
       .optional()
       .transform((x) => (x && x.trim() ? x.trim() : '127.0.0.1:6379'))
-      .refine((x) => /^[^\s:]+:\d{1,5}$/.test(x), 'expected host:port'),
+      .refine((x) => /^[^\s:]+:\d{1,5}$/.test(x), 'expected host:port')
+      .refine((x) => validPort(x.slice(x.lastIndexOf(':') + 1)), 'the port must be between 1 and 65535'),
   ),
-  redisUrl: v('REDIS_URL', optionalText.refine((x) => x === undefined || /^rediss?:\/\//.test(x), 'expected a redis:// or rediss:// URL')),
+  redisUrl: v(
+    'REDIS_URL',
+    optionalText.superRefine((x, ctx) => {
+      if (x === undefined) return;
+      const problem = redisUrlProblem(x);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
   redisPrefix: v(
     'REDIS_PREFIX',
     z
@@ -137,7 +187,17 @@ const COMMON = {
   watchId: v('WATCH_ID', int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER)),
   watchCardXabar: v('WATCH_CARDXABAR', bool(false)),
   port: v('PORT', int(10800, 0, 65535)),
-  host: v('HOST', z.string().optional().transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))),
+  host: v(
+    'HOST',
+    z
+      .string()
+      .optional()
+      .transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))
+      .superRefine((x, ctx) => {
+        const problem = bindAddressProblem(x);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  ),
   debug: v('DEBUG', bool(false)),
   limit: v('LIMIT', int(100, 1, 1_000_000)),
   transactionTtlMs: v('TRANSACTION_TTL', duration('30m', 100)),
@@ -169,7 +229,7 @@ const COMMON = {
 const DAEMON = {
   ...COMMON,
   apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
-  apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).min(1, 'required')),
+  apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).refine((x) => x.trim() !== '', 'required (it is blank)')),
 };
 
 /** The settings every operator command (webhooks, credits, telegram) may read. */
@@ -192,6 +252,28 @@ function shortQuarantineWithoutOptIn(env: Record<string, string | undefined>): {
     variable: 'AMOUNT_QUARANTINE',
     message: `${raw?.trim()} is under 1m: a late payment could confirm another customer's order; set AMOUNT_QUARANTINE_SHORT_OK=true to allow it anyway`,
   }];
+}
+
+/** Every variable paycue reads (for the look-alike warning). */
+export const KNOWN_VARIABLES: readonly string[] = Object.values(DAEMON).map((f) => f.env);
+
+/** Values copied from .env.example unchanged would start a daemon anyone could guess into. */
+function placeholdersOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (truthy(env.SANDBOX)) return [];
+  const out: { variable: string; message: string }[] = [];
+  if (/^change-me/i.test(env.API_PASSWORD?.trim() ?? '')) {
+    out.push({ variable: 'API_PASSWORD', message: 'is still the .env.example placeholder: set a long random password (openssl rand -hex 24)' });
+  }
+  let host = '';
+  try {
+    host = new URL(env.WEBHOOK_URL?.trim() ?? '').hostname;
+  } catch {
+    /* reported by its own check */
+  }
+  if (/(^|\.)example(\.[a-z]+)+$/i.test(host) || /\.example$/i.test(host)) {
+    out.push({ variable: 'WEBHOOK_URL', message: `points at ${host}, the .env.example placeholder: set your shop's webhook address` });
+  }
+  return out;
 }
 
 /** The daemon refuses to watch Telegram or deliver webhooks without these (checked on the raw
@@ -238,7 +320,9 @@ const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) 
 
 /** The daemon's configuration from the environment (already merged with `.env`). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  return withRedisUrl(parseFields(DAEMON, env, [...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env)]));
+  return withRedisUrl(
+    parseFields(DAEMON, env, [...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env)]),
+  );
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */

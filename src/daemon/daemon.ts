@@ -6,7 +6,10 @@ import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { connectRedis, createRedis, isRedisRefusingWrites } from '../redis/client.js';
+import { connectRedis, createRedis, describeRedis, isRedisAuthError, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
+import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
+import { formatDuration } from '../config/duration.js';
+import { VERSION } from '../version.js';
 import type { TelegramStore } from '../redis/commands.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
@@ -23,7 +26,7 @@ export interface Watcher {
   status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null };
 }
 
-export type StartWatcher = (args: {
+export type StartWatcher = ((args: {
   settings: WatcherSettings;
   store: TelegramStore;
   handle: BotMessageHandler;
@@ -33,7 +36,10 @@ export type StartWatcher = (args: {
   waitForRedis: () => Promise<void>;
   /** Aborted when the daemon stops while the watcher is still starting. */
   signal: AbortSignal;
-}) => Promise<Watcher>;
+}) => Promise<Watcher>) & {
+  /** Checks, before anything starts, what only the operator can fix (the saved session). */
+  preflight?: (settings: WatcherSettings) => Promise<void>;
+};
 
 export interface DaemonOptions {
   /** Outside sandbox: how to start the Telegram watcher (none: no watcher, Telegram stays down). */
@@ -49,17 +55,40 @@ export interface Daemon {
   metrics: Metrics;
   processor: MessageProcessor;
   /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
-  fatal: Promise<string>;
+  fatal: Promise<Fatal>;
   /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
   watcherReady: Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/** Exit code for a watcher that could not start: 2 for TelegramStartError's permanent reasons. */
+const exitCodeFor = (err: unknown): ExitCode => ((err as { permanent?: unknown }).permanent === true ? 2 : 1);
+
+/** Listening failures a restart cannot fix, named by the variable that causes them. */
+function listenError(err: unknown, config: Config): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new StartupError(`PORT: ${config.host}:${config.port} is already in use (another paycue?); stop it or choose another PORT`, 2);
+  if (code === 'EADDRNOTAVAIL') return new StartupError(`HOST: ${config.host} is not an address of this machine`, 2);
+  if (code === 'EACCES') return new StartupError(`PORT: ${config.port} needs root to listen on; use a port above 1023 (and a reverse proxy)`, 2);
+  return err as Error;
+}
+
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  if (!config.sandbox && opts.startWatcher?.preflight) {
+    await opts.startWatcher.preflight(watcherSettings(config)).catch((err: unknown) => {
+      throw new StartupError((err as Error).message, exitCodeFor(err));
+    });
+  }
   const redisLog = log.child({ component: 'redis' });
   const redis = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue' });
   const blocking = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
   const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
+  if (!up && isRedisAuthError(lastRedisError(redis))) {
+    redis.disconnect();
+    blocking.disconnect();
+    const why = (lastRedisError(redis) as Error).message.split(' ')[0];
+    throw new StartupError(`REDIS_URL: Redis at ${describeRedis(config.redisUrl)} refused the credentials (${why}); set the right password in REDIS_URL`, 2);
+  }
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
   const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
@@ -80,9 +109,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const events = new Events(log.child({ component: 'lifecycle' }), metrics);
   const processor = new MessageProcessor({ ctx, events, bots: watchedBotsOf(config) });
 
-  let fatalReason: (r: string) => void = () => undefined;
-  const fatal = new Promise<string>((resolve) => {
-    fatalReason = resolve;
+  let fatalWith: (f: Fatal) => void = () => undefined;
+  const fatal = new Promise<Fatal>((resolve) => {
+    fatalWith = resolve;
   });
 
   const sweeper = startSweeper(ctx, log.child({ component: 'sweeper' }), {
@@ -120,7 +149,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     await sweeper.stop();
     redis.disconnect();
     blocking.disconnect();
-    throw err;
+    throw listenError(err, config);
   }
 
   const webhooks = webhookSettings(config, http.port);
@@ -159,7 +188,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
               await processor.process(msg, key);
             },
             log,
-            onFatal: fatalReason,
+            onFatal: (reason) => fatalWith({ reason, exitCode: 1 }),
             waitForRedis,
             signal: stopStarting.signal,
           })
@@ -168,14 +197,18 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
             else watcher = w;
           })
           .catch((err: Error) => {
-            if (!stopping) fatalReason(`telegram: ${err.message}`);
+            if (!stopping) fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
           })
       : Promise.resolve();
 
   log.info(
     {
-      host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      redis: describeRedis(config.redisUrl), prefix: config.redisPrefix,
       webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
+      // The effective durations, so a unit-less value read as minutes is visible at a glance.
+      ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
+      webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
     },
     'paycue is running',
   );

@@ -8,9 +8,16 @@ export function telegramStarter(
   /** Tests pass a TelegramClient whose network calls answer from recorded data. */
   extra: { client?: TelegramClient } = {},
 ): StartWatcher {
-  return async ({ settings, store, handle, log, onFatal, waitForRedis, signal }) => {
+  const start: StartWatcher = async ({ settings, store, handle, log, onFatal, waitForRedis, signal }) => {
     await waitForRedis();
     const { startTelegramWatcher } = await import('../telegram/watcher.js');
     return startTelegramWatcher({ ...extra, settings, store, log, onFatal, handle, signal });
   };
+  if (!extra.client) {
+    start.preflight = async (settings) => {
+      const { checkSavedSession } = await import('../telegram/open-session.js');
+      await checkSavedSession(settings);
+    };
+  }
+  return start;
 }

@@ -12,6 +12,29 @@ export interface RedisOptions {
   log?: Logger;
 }
 
+const lastErrors = new WeakMap<Redis, Error>();
+
+/** The last connection error this client saw (for telling a wrong password from an outage). */
+export function lastRedisError(redis: Redis): Error | undefined {
+  return lastErrors.get(redis);
+}
+
+/** Redis refused our credentials: retrying will never help. */
+export function isRedisAuthError(err: unknown): boolean {
+  return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|invalid password|ERR AUTH/i.test(err.message);
+}
+
+/** host:port/db of a Redis URL, without its password: safe to print. */
+export function describeRedis(url: string): string {
+  try {
+    const u = new URL(url);
+    const db = u.pathname.length > 1 ? u.pathname : '';
+    return `${u.protocol === 'rediss:' ? 'rediss://' : ''}${u.hostname}:${u.port || '6379'}${db}`;
+  } catch {
+    return '(unparsable REDIS_URL)';
+  }
+}
+
 export function createRedis(opts: RedisOptions): Redis {
   const redis = new Redis(opts.url, {
     lazyConnect: true,
@@ -24,10 +47,12 @@ export function createRedis(opts: RedisOptions): Redis {
   });
   let down = false;
   redis.on('error', (err: Error) => {
+    lastErrors.set(redis, err);
     if (!down) opts.log?.warn({ err, connection: opts.name }, 'redis unavailable; retrying');
     down = true;
   });
   redis.on('ready', () => {
+    lastErrors.delete(redis);
     if (down) opts.log?.info({ connection: opts.name }, 'redis reachable again');
     down = false;
   });

@@ -96,4 +96,9 @@ export class TelegramStartError extends Error {
     super(message);
     this.name = 'TelegramStartError';
   }
+
+  /** Only the operator can fix these (log in again, fix APP_ID or WATCH_ID): restarting cannot. */
+  get permanent(): boolean {
+    return this.reason === 'config' || this.reason === 'no-session' || this.reason === 'session-revoked' || this.reason === 'bot';
+  }
 }

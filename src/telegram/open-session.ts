@@ -2,7 +2,9 @@
 // lock, connect (connect() + getMe(), never start(), which would turn any boot error into an
 // interactive login), tie the cursors to the account and resolve the watched bots. Anything
 // that fails undoes what was done and rejects with a TelegramStartError for the operator.
+import { userInfo } from 'node:os';
 import { Api, type TelegramClient } from 'telegram';
+import type { StringSession } from 'telegram/sessions/index.js';
 import type { Logger } from '../log/logger.js';
 import type { TelegramStore } from '../redis/commands.js';
 import { isRedisUnavailable } from '../redis/client.js';
@@ -38,20 +40,39 @@ export interface OpenSession {
   lock: SessionLock;
 }
 
+/**
+ * The saved session, checked before anything starts: missing, unreadable or corrupt sessions
+ * and missing API credentials are problems only the operator can fix.
+ */
+export async function checkSavedSession(settings: WatcherSettings): Promise<{ appId: number; appHash: string; session: StringSession }> {
+  const { appId, appHash, sessionDir } = settings;
+  if (!appId || !appHash) {
+    throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
+  }
+  let saved: string | null;
+  try {
+    saved = await loadSession(sessionDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw err;
+    throw new TelegramStartError(
+      `SESSION_DIR: ${sessionPath(sessionDir)} cannot be read by user ${userInfo().username}; ` +
+        `fix its owner: chown -R ${userInfo().username} ${sessionDir}`,
+      'no-session',
+    );
+  }
+  if (!saved) {
+    throw new TelegramStartError(`no Telegram session in ${sessionPath(sessionDir)}: run \`paycue --telegram\` to log in first`, 'no-session');
+  }
+  return { appId, appHash, session: parseStringSession(saved) };
+}
+
 async function clientMaker(deps: OpenSessionDeps): Promise<() => TelegramClient> {
   if (deps.client) {
     const given = deps.client;
     return () => given;
   }
-  const { appId, appHash, sessionDir } = deps.settings;
-  if (!appId || !appHash) {
-    throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
-  }
-  const saved = await loadSession(sessionDir);
-  if (!saved) {
-    throw new TelegramStartError(`no Telegram session in ${sessionPath(sessionDir)}: run \`paycue --telegram\` to log in first`, 'no-session');
-  }
-  const session = parseStringSession(saved);
+  const { appId, appHash, session } = await checkSavedSession(deps.settings);
   return () => createTelegramClient({ appId, appHash, session, log: deps.log, purpose: 'daemon' });
 }
 

@@ -20,7 +20,7 @@ describe('operator commands', () => {
     const d = await startTestDaemon();
     const empty = io();
     expect(await runCreditsUnmatched(d.config, empty.io, { limit: 10, json: false })).toBe(0);
-    expect(empty.out).toEqual(['no unmatched credits']);
+    expect(empty.out).toEqual([`no unmatched credits (Redis ${new URL(d.config.redisUrl).host}, prefix ${d.config.redisPrefix})`]);
     await d.call('/sandbox/credit', { body: { amount: 777, card: '1234' } });
     await d.call('/sandbox/credit', { body: { amount: 778.5 } });
     const listed = io();
