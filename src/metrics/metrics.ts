@@ -31,7 +31,7 @@ export class Metrics {
   });
   readonly webhookAttempts = new Counter({
     name: 'paycue_webhook_attempts_total',
-    help: 'Webhook delivery attempts by outcome (delivered, retry, failed).',
+    help: 'Webhook delivery attempts by outcome (delivered, retry, failed, superseded: another daemon took the delivery over).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
