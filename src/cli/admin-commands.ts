@@ -4,7 +4,8 @@ import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
-import { describeRedis } from '../redis/client.js';
+import { describeTarget } from '../redis/target.js';
+import { redisTarget } from '../daemon/rules.js';
 import { parseTransactionId } from '../transactions/id.js';
 import type { CliIO } from './io.js';
 
@@ -14,7 +15,7 @@ export interface ListOptions {
 }
 
 /** Where an empty answer came from: a wrong REDIS_URL or prefix looks just like "nothing". */
-const where = (config: Config) => ` (Redis ${describeRedis(config.redisUrl)}, prefix ${config.redisPrefix})`;
+const where = (config: Config) => ` (Redis ${describeTarget(redisTarget(config))}, prefix ${config.redisPrefix})`;
 
 /** One JSON object per line with --json, else one readable line per row (or `none`). */
 function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (row: T) => string): number {

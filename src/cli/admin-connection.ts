@@ -1,17 +1,18 @@
 // A short-lived Redis connection for operator commands.
 import type { OperatorConfig } from '../config/env.js';
-import { transactionRules } from '../daemon/rules.js';
-import { connectRedis, createRedis, describeRedis, isRedisAuthError, lastRedisError } from '../redis/client.js';
+import { redisTarget, transactionRules } from '../daemon/rules.js';
+import { connectRedis, createRedis, isRedisAuthError, lastRedisError } from '../redis/client.js';
+import { describeTarget } from '../redis/target.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 
 export async function withContext<T>(config: OperatorConfig, fn: (ctx: TxContext) => Promise<T>): Promise<T> {
-  const redis = createRedis({ url: config.redisUrl, name: 'paycue-cli', commandTimeoutMs: 5000 });
+  const redis = createRedis({ target: redisTarget(config), name: 'paycue-cli', commandTimeoutMs: 5000 });
   redis.on('error', () => undefined);
   try {
     if (!(await connectRedis(redis, 5000))) {
       const last = lastRedisError(redis);
       const why = isRedisAuthError(last) ? `it refused the credentials in REDIS_URL (${last?.message.split(' ')[0]})` : (last?.message ?? 'no answer');
-      throw new Error(`cannot use Redis at ${describeRedis(config.redisUrl)}: ${why}`);
+      throw new Error(`cannot use Redis at ${describeTarget(redisTarget(config))}: ${why}`);
     }
     return await fn(createTxContext(redis, config.redisPrefix, transactionRules(config)));
   } finally {

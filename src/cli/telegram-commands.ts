@@ -1,7 +1,8 @@
 // `paycue --telegram`, `paycue telegram send-code|verify|status|logout`. Each returns the
 // process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
 import { Api } from 'telegram';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/client.js';
+import { redisTarget } from '../daemon/rules.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';
@@ -42,7 +43,7 @@ export interface TelegramCommandDeps {
   /** Where GramJS's own log lines go (default: stderr, errors only unless DEBUG=true). */
   log?: Logger;
   /** Redis used to see whether a daemon holds the session lock; null skips the check. */
-  redis?: Redis | null;
+  redis?: RedisConnection | null;
 }
 
 function credentials(config: Config, io: PromptIO): { appId: number; appHash: string } | null {
@@ -233,7 +234,7 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
   let redis = deps.redis;
   let own = false;
   if (!redis) {
-    redis = createRedis({ url: config.redisUrl, name: 'paycue-cli', commandTimeoutMs: 2000 });
+    redis = createRedis({ target: redisTarget(config), name: 'paycue-cli', commandTimeoutMs: 2000 });
     own = true;
   }
   try {

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
+import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 
@@ -82,6 +83,20 @@ const httpUrl = z
     return u.toString();
   });
 
+/** `host:port,host:port`, or undefined when unset. */
+const hostPortList = z
+  .string()
+  .optional()
+  .transform((x, ctx) => {
+    if (x === undefined || x.trim() === '') return undefined;
+    const list = parseHostPorts(x);
+    if (!list) {
+      ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port' });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 const validPort = (p: string) => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
 
 /** Why a REDIS_URL cannot work, or null. The value is not echoed: it may carry a password. */
@@ -153,6 +168,14 @@ const COMMON = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   ),
+  redisPassword: v('REDIS_PASSWORD', optionalText),
+  redisSentinels: v('REDIS_SENTINELS', hostPortList),
+  redisSentinelName: v('REDIS_SENTINEL_NAME', optionalText.refine((x) => x === undefined || /^[\w.-]{1,64}$/.test(x), 'letters, digits, _ . - only')),
+  redisSentinelPassword: v('REDIS_SENTINEL_PASSWORD', optionalText),
+  redisClusterNodes: v('REDIS_CLUSTER_NODES', hostPortList),
+  /** Replicas that must have each acknowledged write (WAIT); default: 0 single node, 1 otherwise. */
+  redisMinReplicas: v('REDIS_MIN_REPLICAS', int(-1, 0, 10).transform((n) => (n === -1 ? undefined : n))),
+  redisAllowEviction: v('REDIS_ALLOW_EVICTION', bool(false)),
   redisPrefix: v(
     'REDIS_PREFIX',
     z
@@ -276,6 +299,22 @@ function placeholdersOutsideSandbox(env: Record<string, string | undefined>): { 
   return out;
 }
 
+/** One Redis deployment at a time, fully described (on the raw values, reported with the rest). */
+function redisModeProblems(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const out: { variable: string; message: string }[] = [];
+  if (set('REDIS_SENTINELS') && set('REDIS_CLUSTER_NODES')) {
+    out.push({ variable: 'REDIS_CLUSTER_NODES', message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
+  }
+  if (set('REDIS_SENTINELS') && !set('REDIS_SENTINEL_NAME')) {
+    out.push({ variable: 'REDIS_SENTINEL_NAME', message: 'required with REDIS_SENTINELS: the name of the primary the sentinels monitor' });
+  }
+  if (set('REDIS_CLUSTER_NODES') && /\/\d+\s*$/.test(env.REDIS_URL ?? '') && !/\/0\s*$/.test(env.REDIS_URL ?? '')) {
+    out.push({ variable: 'REDIS_URL', message: 'Redis Cluster has only database 0' });
+  }
+  return out;
+}
+
 /** The daemon refuses to watch Telegram or deliver webhooks without these (checked on the raw
  * values, so they are reported together with every other problem). */
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
@@ -321,11 +360,13 @@ const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) 
 /** The daemon's configuration from the environment (already merged with `.env`). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   return withRedisUrl(
-    parseFields(DAEMON, env, [...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env)]),
+    parseFields(DAEMON, env, [
+      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
+    ]),
   );
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */
 export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
-  return withRedisUrl(parseFields(COMMON, env, []));
+  return withRedisUrl(parseFields(COMMON, env, redisModeProblems(env)));
 }

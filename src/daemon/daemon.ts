@@ -6,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { connectRedis, createRedis, describeRedis, isRedisAuthError, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
+import { serverFacts } from '../redis/server-check.js';
+import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { formatDuration } from '../config/duration.js';
 import { VERSION } from '../version.js';
@@ -18,7 +19,8 @@ import { createApp } from '../http/app.js';
 import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
-import { httpSettings, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
+import { describeTarget } from '../redis/target.js';
+import { httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
@@ -73,6 +75,22 @@ function listenError(err: unknown, config: Config): Error {
   return err as Error;
 }
 
+/** Refuses a Redis that may evict money state; warns about one that forgets it on restart. */
+async function checkServer(redis: RedisConnection, config: Config, log: Logger, blocking: RedisConnection): Promise<void> {
+  const facts = await serverFacts(redis);
+  if (facts.evictionPolicy === null) log.warn('CONFIG GET is not allowed on this Redis: maxmemory-policy and persistence cannot be checked; make sure they are noeviction and AOF');
+  else if (facts.evictionPolicy !== 'noeviction' && !config.redisAllowEviction) {
+    redis.disconnect();
+    blocking.disconnect();
+    throw new StartupError(
+      `Redis maxmemory-policy is ${facts.evictionPolicy}: under memory pressure it would silently delete transactions and undelivered webhooks; ` +
+        'set maxmemory-policy noeviction (or REDIS_ALLOW_EVICTION=true to accept that risk)',
+      2,
+    );
+  } else if (facts.evictionPolicy !== 'noeviction') log.warn({ policy: facts.evictionPolicy }, 'REDIS_ALLOW_EVICTION=true: Redis may evict money state under memory pressure');
+  if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
+}
+
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   if (!config.sandbox && opts.startWatcher?.preflight) {
     await opts.startWatcher.preflight(watcherSettings(config)).catch((err: unknown) => {
@@ -80,16 +98,17 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     });
   }
   const redisLog = log.child({ component: 'redis' });
-  const redis = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue' });
-  const blocking = createRedis({ url: config.redisUrl, log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
+  const redis = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue' });
+  const blocking = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
   const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
   if (!up && isRedisAuthError(lastRedisError(redis))) {
     redis.disconnect();
     blocking.disconnect();
     const why = (lastRedisError(redis) as Error).message.split(' ')[0];
-    throw new StartupError(`REDIS_URL: Redis at ${describeRedis(config.redisUrl)} refused the credentials (${why}); set the right password in REDIS_URL`, 2);
+    throw new StartupError(`REDIS_URL: Redis at ${describeTarget(redisTarget(config))} refused the credentials (${why}); set the right password in REDIS_URL`, 2);
   }
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
+  else await checkServer(redis, config, redisLog, blocking);
 
   const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
   if (config.quarantineMs < SHORT_QUARANTINE_MS) {
@@ -204,7 +223,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   log.info(
     {
       version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
-      redis: describeRedis(config.redisUrl), prefix: config.redisPrefix,
+      redis: describeTarget(redisTarget(config)), prefix: config.redisPrefix,
       webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
       // The effective durations, so a unit-less value read as minutes is visible at a glance.
       ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),

@@ -8,6 +8,7 @@ import type { WebhookSettings } from '../webhooks/deliver.js';
 import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
+import type { RedisTarget } from '../redis/target.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -15,6 +16,33 @@ export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
 const REMEMBER_MESSAGES_SEC = 30 * 24 * 3600;
 /** Unmatched credits listed by `paycue credits unmatched`. */
 const UNMATCHED_KEPT = 1000;
+
+/** The Redis deployment: Cluster or Sentinel when their nodes are set, else one node. Credentials
+ * and TLS come from REDIS_URL (rediss://, user:password) or REDIS_PASSWORD. */
+export function redisTarget(c: OperatorConfig): RedisTarget {
+  const u = new URL(c.redisUrl);
+  const username = decodeURIComponent(u.username) || undefined;
+  const password = decodeURIComponent(u.password) || c.redisPassword;
+  const creds = { ...(username ? { username } : {}), ...(password ? { password } : {}), tls: u.protocol === 'rediss:' };
+  if (c.redisClusterNodes) return { mode: 'cluster', nodes: c.redisClusterNodes, ...creds };
+  if (c.redisSentinels) {
+    return {
+      mode: 'sentinel',
+      sentinels: c.redisSentinels,
+      name: c.redisSentinelName as string,
+      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+      ...(c.redisSentinelPassword ? { sentinelPassword: c.redisSentinelPassword } : {}),
+      ...creds,
+    };
+  }
+  if (c.redisPassword && !u.password) u.password = encodeURIComponent(c.redisPassword);
+  return { mode: 'single', url: u.toString() };
+}
+
+/** Replicas every acknowledged write must reach: REDIS_MIN_REPLICAS, else 1 where there are replicas. */
+export function minReplicas(c: OperatorConfig): number {
+  return c.redisMinReplicas ?? (redisTarget(c).mode === 'single' ? 0 : 1);
+}
 
 export function transactionRules(c: OperatorConfig): TransactionRules {
   return {
@@ -27,6 +55,7 @@ export function transactionRules(c: OperatorConfig): TransactionRules {
     keepMs: KEEP_RECORDS_MS,
     messageTtlSec: REMEMBER_MESSAGES_SEC,
     unmatchedCap: UNMATCHED_KEPT,
+    minReplicas: minReplicas(c),
   };
 }
 

@@ -1,7 +1,8 @@
 // One typed function per Lua script (and the few plain commands that belong with them): the
 // only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisConnection } from './client.js';
 import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -79,15 +80,51 @@ export type LockRenewal = 'renewed' | 'retaken' | 'lost';
 
 const nonEmpty = (s: string | null | undefined) => (s ? s : undefined);
 
+/** How many replicas must have a write before it is acknowledged, and how long to wait for them. */
+export interface Durability {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** A write the primary took but too few replicas confirmed in time: after a failover it could
+ * be lost, so it is not acknowledged (the API answers 503; an Idempotency-Key retry is safe). */
+export class NotReplicatedError extends Error {
+  constructor(acked: number, wanted: number) {
+    super(`NOREPLICAS only ${acked} of ${wanted} replicas confirmed the write in time`);
+    this.name = 'NotReplicatedError';
+  }
+}
+
 export class Commands {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisConnection,
     readonly keys: RedisKeys,
+    private readonly durability: Durability = { replicas: 0, timeoutMs: 0 },
   ) {}
 
   /** The commands for the keys under `prefix`. */
-  static forPrefix(redis: Redis, prefix: string): Commands {
-    return new Commands(redis, redisKeys(prefix));
+  static forPrefix(redis: RedisConnection, prefix: string, durability?: Durability): Commands {
+    return new Commands(redis, redisKeys(prefix), durability);
+  }
+
+  /**
+   * WAIT until the writes made so far on our connection reached `replicas` replicas. WAIT is
+   * per connection: on a Cluster it goes in one pipeline with a command on our slot, so it runs
+   * on the primary (and the connection) that took the write.
+   */
+  private async replicated(): Promise<void> {
+    const { replicas, timeoutMs } = this.durability;
+    if (replicas === 0) return;
+    let acked: number;
+    if (this.redis instanceof Cluster) {
+      const res = await this.redis.pipeline().exists(this.keys.readyProbe).call('WAIT', replicas, timeoutMs).exec();
+      const [err, n] = res?.[1] ?? [new Error('WAIT gave no reply'), 0];
+      if (err) throw err;
+      acked = Number(n);
+    } else {
+      acked = Number(await this.redis.call('WAIT', replicas, timeoutMs));
+    }
+    if (acked < replicas) throw new NotReplicatedError(acked, replicas);
   }
 
   /** Reserves an amount per request, in order, in one call. */
@@ -101,6 +138,7 @@ export class Commands {
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1);
     }
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
+    if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
     return requests.map((_, i): ReserveReply => {
       const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
       if (kind === 'created') return { kind, amountTiyin: Number(a), card: b, expiresAt: Number(c) };
@@ -128,6 +166,7 @@ export class Commands {
       [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-')],
       [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0'],
     )) as string[];
+    if (reply[0] === 'cancelled') await this.replicated();
     return reply[0] as CancelOutcome;
   }
 
@@ -145,6 +184,7 @@ export class Commands {
       [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap],
     )) as string[];
     const result = reply[0] as CreditScriptResult;
+    if (result !== 'stale' && result !== 'already_processed') await this.replicated();
     if (result === 'already_processed') {
       const [previous = '', first] = (reply[1] ?? '').split('|');
       return { result, previous, ...(first ? { txId: first } : {}) };

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './client.js';
 
 export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
@@ -34,9 +34,9 @@ function source(name: ScriptName): string {
 }
 
 const commandName = (name: ScriptName) => `paycue_${name.replaceAll('-', '_')}`;
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisConnection>();
 
-function define(redis: Redis): void {
+function define(redis: RedisConnection): void {
   if (defined.has(redis)) return;
   for (const name of SCRIPT_NAMES) redis.defineCommand(commandName(name), { lua: source(name) });
   defined.add(redis);
@@ -46,7 +46,7 @@ export type ScriptReply = (string | number | null)[] | number | string | null;
 
 /** Runs a script with its keys declared, as Redis Cluster requires. */
 export async function runScript(
-  redis: Redis,
+  redis: RedisConnection,
   name: ScriptName,
   keys: string[],
   args: (string | number)[],
@@ -55,5 +55,11 @@ export async function runScript(
   const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[commandName(name)] as (
     ...a: (string | number)[]
   ) => Promise<ScriptReply>;
-  return fn.call(redis, keys.length, ...keys, ...args);
+  try {
+    return await fn.call(redis, keys.length, ...keys, ...args);
+  } catch (err) {
+    // Logs name the script (not EVALSHA and its arguments, which carry merchants' metadata).
+    if (err instanceof Error) Object.assign(err, { script: name });
+    throw err;
+  }
 }

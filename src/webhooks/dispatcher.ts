@@ -2,7 +2,7 @@
 // WORKERS requests in flight, move due retries back, take over what a crashed daemon left
 // half-done, and keep our own in-flight entries from being taken over. Nothing here sleeps
 // inside a delivery; the stream (stream.ts) and one delivery (deliver.ts) live beside it.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/client.js';
 import type { Logger } from '../log/logger.js';
 import type { Events } from '../events.js';
 import { connectRedis } from '../redis/client.js';
@@ -32,7 +32,7 @@ export const DEFAULT_TIMINGS: DispatcherTimings = {
 export interface DispatcherDeps {
   ctx: TxContext;
   /** A connection of its own for the blocking read; its owner closes it. */
-  blocking: Redis;
+  blocking: RedisConnection;
   settings: WebhookSettings;
   log: Logger;
   events: Events;

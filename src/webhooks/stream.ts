@@ -3,7 +3,7 @@
 // entries back, and forgetting consumers of daemons that are gone.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/client.js';
 import { WEBHOOK_GROUP } from '../redis/keys.js';
 import type { TxContext } from '../transactions/context.js';
 import type { WebhookAction } from './payload.js';
@@ -37,7 +37,7 @@ export class EventStream {
   constructor(
     private readonly ctx: TxContext,
     /** A connection of its own: XREADGROUP BLOCK holds it. */
-    readonly blocking: Redis,
+    readonly blocking: RedisConnection,
   ) {}
 
   private get key(): string {
