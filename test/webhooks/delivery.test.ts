@@ -4,6 +4,7 @@ import { humoCreditMessage, humoDebitMessage, humoReversalMessage } from '../../
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { until } from '../telegram/helpers.js';
 
 const SECRET = 'whsec_' + Buffer.from('paycue-test-secret-0123456789').toString('base64');
 const receivers: Receiver[] = [];
@@ -73,6 +74,19 @@ describe('confirm webhooks', () => {
     expect(hook.headers['content-type']).toBe('application/json');
     expect(hook.headers['user-agent']).toMatch(/^paycue\/\d+\.\d+\.\d+/);
     expect(hook.headers['webhook-id']).toBe(`msg_${tx.transaction_id}_confirm`);
+  });
+
+  it('an event decided before webhook-ids were stored keeps the id its earlier attempts had', async () => {
+    const { d, receiver } = await setup({ WEBHOOK_RETRIES: '0' }, (_r, n) => (n === 1 ? { status: 500 } : { status: 200, body: '{"ok":true}' }));
+    const tx = await create(d, 310);
+    await d.call('/sandbox/credit', { body: { amount: tx.amount } });
+    await receiver.waitFor(1);
+    await until(async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'failed');
+    // The record as an older paycue wrote it: no stored webhook-id.
+    await d.ctx.redis.hdel(d.ctx.keys.tx(tx.transaction_id), 'wh_id');
+    expect(await d.ctx.commands.redeliver(tx.transaction_id, false)).toBe('queued');
+    const [, again] = await receiver.waitFor(2);
+    expect(again!.headers['webhook-id']).toBe(`msg_${tx.transaction_id}`);
   });
 
   it('a tampered body fails verification (the signature covers the bytes sent)', async () => {
