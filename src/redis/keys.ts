@@ -22,6 +22,13 @@ export function redisKeys(prefix: string) {
     unmatched: `${t}:credits:unmatched`,
     cursor: `${t}:telegram:cursor`,
     sessionLock: `${t}:telegram:lock`,
+    // Card registry: last-4 → card JSON; last-4s that take no new reservations (disabled or removed).
+    cards: `${t}:cards`,
+    cardsInactive: `${t}:cards:inactive`,
+    // Pub/sub channels (not keys): `txid|state` when a transaction closes or a late credit
+    // arrives (published by the deciding scripts), and a ping when the card registry changes.
+    payChannel: `${t}:pay:updates`,
+    cardsChannel: `${t}:cards:changed`,
   };
 }
 

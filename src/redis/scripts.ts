@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 
 export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
+  'card-add', 'card-update', 'card-remove', 'pay-status',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -14,6 +14,8 @@ export interface CreateRequest {
   card?: string;
   metadata?: unknown;
   idempotencyKey?: string;
+  /** Pay page options (success_url, cancel_url, lang), stored with the transaction. */
+  page?: Record<string, string>;
 }
 
 export type CreateResult =
@@ -38,6 +40,8 @@ interface Queued {
   idem: string;
   /** 1-based index into the card list, 0 = least loaded. */
   card: number;
+  /** Pay page options as JSON, '' for none. */
+  page: string;
   resolve: (reply: string[]) => void;
   reject: (err: unknown) => void;
 }
@@ -71,14 +75,14 @@ class ReserveBatcher {
     this.inFlight++;
     const { keys, rules } = this.ctx;
     const cards = this.cards;
-    const scriptKeys = [keys.deadlines, keys.cardLoad];
+    const scriptKeys = [keys.deadlines, keys.cardLoad, keys.cardsInactive];
     for (const c of cards) scriptKeys.push(keys.amounts(c), keys.owners(c));
     const args: (string | number)[] = [
       stepTiyin(rules.step), rules.direction === 'up' ? 1 : -1, rules.limit, this.ctx.now(), rules.ttlMs, cards.length, ...cards,
     ];
     for (const q of batch) {
       scriptKeys.push(keys.tx(q.id), keys.idempotency(q.idem || '-'));
-      args.push(q.id, q.requested, q.metadata, q.idem, q.card);
+      args.push(q.id, q.requested, q.metadata, q.idem, q.card, q.page);
     }
     runScript(this.ctx.redis, 'reserve', scriptKeys, args)
       .then((reply) => {
@@ -118,6 +122,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     metadata: req.metadata === undefined ? '' : JSON.stringify(req.metadata),
     idem,
     card,
+    page: req.page === undefined ? '' : JSON.stringify(req.page),
   });
 
   if (reply[0] === 'full') return { kind: 'full' };
@@ -129,6 +134,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
       state: 'pending', createdAt: expiresAt - rules.ttlMs, expiresAt,
       webhookState: 'pending', webhookAttempts: 0, webhookRound: 0,
       ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
+      ...(req.page !== undefined ? { page: req.page } : {}),
     };
     return { kind: 'created', tx };
   }
