@@ -149,6 +149,11 @@ const schema = z
       }),
     SANDBOX: bool(false),
     AMOUNT_QUARANTINE: duration('10m', 0),
+    // Pay page (src/pay-page): public base URL, open SSE stream cap, per-IP request budget.
+    PUBLIC_URL: httpUrl.transform((v) => v?.replace(/\/+$/, '')),
+    PAY_STREAMS_MAX: int(2000, 0, 1_000_000),
+    PAY_RATE_LIMIT: int(120, 0, 1_000_000),
+    TRUST_PROXY: bool(false),
   });
 
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
@@ -194,6 +199,11 @@ export interface Config {
   cards: string[];
   sandbox: boolean;
   quarantineMs: number;
+  publicUrl?: string;
+  payStreamsMax: number;
+  /** Public page requests per client IP per minute; 0 = no limit. */
+  payRateLimit: number;
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -252,5 +262,9 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     cards: e.CARDS,
     sandbox: daemon ? e.SANDBOX : ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase()),
     quarantineMs: e.AMOUNT_QUARANTINE,
+    publicUrl: e.PUBLIC_URL,
+    payStreamsMax: e.PAY_STREAMS_MAX,
+    payRateLimit: e.PAY_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
   };
 }

@@ -13,6 +13,9 @@ import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import { USER_AGENT } from '../version.js';
 import { BOTS } from '../bot-messages/bots.js';
+import { CardDirectory } from '../cards/directory.js';
+import { PayFeed } from '../pay-page/feed.js';
+import { StreamRegistry } from '../pay-page/streams.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
@@ -58,6 +61,15 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
 
   const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
+  // The card list creates and credits use is CARDS plus the registry, kept current in memory.
+  const cards = new CardDirectory(redis, ctx.keys, config.cards, log);
+  Object.defineProperty(ctx.rules, 'cards', { get: () => cards.universe(), enumerable: true });
+  if (up) await cards.refresh();
+  cards.start();
+  // One subscriber connection feeds every waiting pay page and registry change.
+  const payFeed = new PayFeed(config.redisUrl, ctx.keys, () => void cards.refresh(), log);
+  payFeed.start();
+  const payStreams = new StreamRegistry(config.payStreamsMax);
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
     pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
@@ -88,12 +100,14 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   const components = (): Record<string, ComponentState> => ({
     telegram: config.sandbox ? 'disabled' : watcher?.status().connected ? 'up' : 'down',
   });
-  const app = createApp({ config, ctx, log, metrics, processor, components });
+  const app = createApp({ config, ctx, log, metrics, processor, components, cards, payFeed, payStreams });
   let http;
   try {
     http = await startHttpServer(app.fetch, config.host, config.port);
   } catch (err) {
     await sweeper.stop();
+    cards.stop();
+    payFeed.stop();
     redis.disconnect();
     blocking.disconnect();
     throw err;
@@ -134,7 +148,7 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
       : Promise.resolve();
 
   log.info(
-    { host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers },
+    { host: config.host, port: http.port, sandbox: config.sandbox, cards: cards.universe(), workers: config.workers, public_url: config.publicUrl },
     'paycue is running',
   );
 
@@ -148,12 +162,15 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     async stop(deadlineMs = 8000) {
       const started = Date.now();
       stopping = true;
+      payStreams.closeAll();
       await http.close();
       // A watcher still connecting is not waited for: it stops itself once it is up.
       await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 2000).unref())]);
       await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+      cards.stop();
+      payFeed.stop();
       await redis.quit().catch(() => redis.disconnect());
       log.info('paycue stopped');
     },

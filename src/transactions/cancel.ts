@@ -16,7 +16,7 @@ export async function cancelTransaction(
     ctx.redis,
     'cancel',
     [keys.tx(id), keys.deadlines, keys.cardLoad, keys.quarantine, keys.events, keys.amounts(card), keys.owners(card)],
-    [id, ctx.now(), reason, rules.quarantineMs, rules.keepMs, onlyIfDue ? '1' : '0'],
+    [id, ctx.now(), reason, rules.quarantineMs, rules.keepMs, onlyIfDue ? '1' : '0', keys.payChannel],
   )) as string[];
   return reply[0] as CancelOutcome;
 }

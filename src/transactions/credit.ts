@@ -69,7 +69,7 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
         keys.message(credit.messageKey), keys.tx(owner.txid || '-'), keys.deadlines, keys.cardLoad,
         keys.quarantine, keys.events, keys.amounts(owner.card), keys.owners(owner.card), keys.unmatched,
       ],
-      [owner.txid, amount, now, rules.quarantineMs, rules.keepMs, rules.messageTtlSec, entry, rules.unmatchedCap],
+      [owner.txid, amount, now, rules.quarantineMs, rules.keepMs, rules.messageTtlSec, entry, rules.unmatchedCap, keys.payChannel],
     )) as string[];
     const result = reply[0] as CreditResult | 'stale';
     if (result === 'stale') continue; // the amount changed hands between lookup and script

@@ -1,0 +1,72 @@
+// One Redis subscriber connection per daemon, whatever the number of waiting customers:
+// the deciding scripts PUBLISH `txid|state`, and this fans each message out to the streams
+// waiting on that transaction. After a reconnect every listener is told to re-read its
+// status, so a publish missed while disconnected never strands a customer.
+import type { Redis } from 'ioredis';
+import { createRedis } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { Logger } from '../log/logger.js';
+
+/** `update` carries the published state; `resync` means "something may have been missed". */
+export type FeedListener = (event: 'update' | 'resync', state?: string) => void;
+
+export class PayFeed {
+  private readonly sub: Redis;
+  private readonly listeners = new Map<string, Set<FeedListener>>();
+  private subscribed = false;
+
+  constructor(
+    url: string,
+    private readonly keys: RedisKeys,
+    private readonly onCardsChanged: () => void,
+    log?: Logger,
+  ) {
+    this.sub = createRedis({ url, name: 'paycue-pay-feed', commandTimeoutMs: 5000, ...(log ? { log } : {}) });
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel === keys.cardsChannel) return this.onCardsChanged();
+      const bar = message.indexOf('|');
+      const set = this.listeners.get(message.slice(0, bar));
+      if (set) for (const l of set) l('update', message.slice(bar + 1));
+    });
+    this.sub.on('ready', () => {
+      if (!this.subscribed) return void this.subscribe();
+      // ioredis re-subscribed by itself; anything published meanwhile was lost.
+      this.onCardsChanged();
+      for (const set of this.listeners.values()) for (const l of set) l('resync');
+    });
+  }
+
+  private async subscribe(): Promise<void> {
+    try {
+      await this.sub.subscribe(this.keys.payChannel, this.keys.cardsChannel);
+      this.subscribed = true;
+    } catch {
+      /* not connected: the next 'ready' tries again */
+    }
+  }
+
+  start(): void {
+    if (this.sub.status === 'wait') this.sub.connect().catch(() => undefined);
+  }
+
+  /** Listens for one transaction; returns the function that stops listening. */
+  listen(txid: string, l: FeedListener): () => void {
+    let set = this.listeners.get(txid);
+    if (!set) this.listeners.set(txid, (set = new Set()));
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (set.size === 0 && this.listeners.get(txid) === set) this.listeners.delete(txid);
+    };
+  }
+
+  get listening(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+
+  stop(): void {
+    this.sub.disconnect();
+  }
+}
