@@ -38,13 +38,14 @@ function fetchStatus(){
   return fetch(cfg.status_url,{cache:"no-store",headers:{accept:"application/json"}}).then(function(r){return r.ok?r.json():null})
     .then(function(j){if(j&&j.data)apply(j.data)}).catch(function(){});
 }
-function startPolling(){if(!poll)poll=setInterval(fetchStatus,5000);fetchStatus()}
+function startPolling(){d.body.setAttribute("data-live","poll");if(!poll)poll=setInterval(fetchStatus,5000);fetchStatus()}
 function stopLive(){if(es){es.close();es=null}if(poll&&Date.now()>lateUntil){clearInterval(poll);poll=null}}
 function watchLate(){lateUntil=Date.now()+15*60000;if(poll)clearInterval(poll);poll=setInterval(function(){if(Date.now()>lateUntil){clearInterval(poll);poll=null}else fetchStatus()},10000)}
 function live(){
   if(state!=="pending")return state==="expired"||state==="cancelled"?watchLate():void 0;
   if(!window.EventSource)return startPolling();
   es=new EventSource(cfg.events_url);
+  es.onopen=function(){d.body.setAttribute("data-live","sse")};
   es.addEventListener("status",function(e){try{apply(JSON.parse(e.data))}catch(x){}});
   es.onerror=function(){if(es&&es.readyState===2){es=null;startPolling()}};
 }

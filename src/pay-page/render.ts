@@ -44,7 +44,7 @@ function shell(lang: Lang, title: string, body: string, sandbox: boolean, script
   const s = STRINGS[lang];
   const ribbon = sandbox ? `<div class="ribbon" role="note">${esc(s.testMode)}<small>${esc(s.testNote)}</small></div>` : '';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
+<meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex"><link rel="icon" href="data:,">
 <title>${esc(title)}</title><style>${CSS}</style></head><body>${ribbon}<div class="wrap">${body}</div>${script}</body></html>`;
 }
 
@@ -77,9 +77,9 @@ export function renderPayPage(st: PayStatus, o: PageOptions): string {
   const success = st.success_url ? withTxId(st.success_url, st.transaction_id) : null;
   const back = st.cancel_url ? `<a class="btn" href="${esc(st.cancel_url)}">${esc(s.backToShop)}</a>` : '';
 
-  const cardBox = `<section class="box" aria-labelledby="card-h"><p class="label" id="card-h">${esc(s.card)}</p>
-<div class="row"><div><p class="pan" id="pan">${card.number_display ? esc(card.number_display) : `**** ${esc(card.last4 ?? '****')}`}</p></div>
+  const cardBox = `<section class="box" aria-labelledby="card-h"><div class="row"><p class="label" id="card-h">${esc(s.card)}</p>
 ${card.number_display ? `<button type="button" class="copy" data-copy="${digits}" aria-label="${esc(s.copyCard)}" hidden>${esc(s.copy)}</button>` : ''}</div>
+<p class="pan" id="pan">${card.number_display ? esc(card.number_display) : `**** ${esc(card.last4 ?? '****')}`}</p>
 ${card.number_display ? '' : `<p class="warn" role="note"><span aria-hidden="true">⚠️</span><span>${esc(s.numberMissing)}</span></p>`}
 ${card.holder ? `<p class="holder"><span class="sr">${esc(s.holder)}: </span><span id="holder">${esc(card.holder)}</span></p>` : ''}
 ${card.label ? `<span class="tag" id="card-label">${esc(card.label)}</span>` : ''}</section>`;
@@ -92,9 +92,9 @@ ${card.label ? `<span class="tag" id="card-label">${esc(card.label)}</span>` : '
           .join('')}</div>${o.qrSvg ? `<figure class="qr" aria-hidden="true">${o.qrSvg}<figcaption class="muted">${esc(s.qrHint)}</figcaption></figure>` : ''}</div></section>`;
 
   const pending = `<div id="s-pending"${hidden('pending')}>
-<section class="box" aria-labelledby="amount-h"><p class="label" id="amount-h">${esc(s.amountLabel)}</p>
-<div class="row"><div><p class="amount" id="amount">${esc(amount)}</p></div>
+<section class="box" aria-labelledby="amount-h"><div class="row"><p class="label" id="amount-h">${esc(s.amountLabel)}</p>
 <button type="button" class="copy" data-copy="${amountDigits(st.amount_tiyin)}" aria-label="${esc(s.copyAmount)}" hidden>${esc(s.copy)}</button></div>
+<p class="amount" id="amount">${esc(amount)}</p>
 <p class="warn" role="note"><span aria-hidden="true">⚠️</span><b>${esc(s.exactWarning)}</b></p></section>
 ${cardBox}
 <section class="box timer${timerClass}" id="timer" aria-labelledby="timer-h"><p><span id="timer-h">${esc(s.timeLeft)} <span class="hurry">· ${esc(s.hurry)}</span></span>

@@ -22,17 +22,18 @@ text-decoration:none;font-weight:600;color:var(--fg)}
 .label{margin:0 0 4px;color:var(--muted);font-size:.9rem}
 .amount{font-size:2rem;font-weight:800;margin:0;letter-spacing:-.01em;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
 .pan{font-size:1.35rem;font-weight:700;margin:0;font-variant-numeric:tabular-nums;word-spacing:.1em;overflow-wrap:anywhere}
-.row{display:flex;align-items:center;justify-content:space-between;gap:12px}
-.row>div{min-width:0}
+.row{display:flex;align-items:center;justify-content:space-between;gap:12px;margin-bottom:4px}
+.row .label{margin:0}
 .holder{margin:10px 0 0;font-weight:600}
 .muted{color:var(--muted)}
 .tag{display:inline-block;margin-top:6px;padding:2px 8px;border:1px solid var(--line);border-radius:999px;font-size:.85rem;color:var(--muted)}
 button,.btn{font:inherit;font-weight:600;min-height:48px;border-radius:10px;border:0;cursor:pointer;padding:0 16px;
 display:inline-flex;align-items:center;justify-content:center;text-decoration:none;text-align:center}
-.copy{background:transparent;color:var(--accent);border:2px solid var(--accent);flex:none;min-width:48px}
+.copy{background:transparent;color:var(--accent);border:2px solid var(--accent);flex:none;min-width:48px;min-height:44px}
 .btn,.primary{background:var(--accent);color:var(--accent-fg);width:100%;margin-top:8px}
 .warn{display:flex;gap:8px;background:var(--warn-bg);color:var(--fg);border-left:4px solid var(--warn);border-radius:10px;padding:12px;margin:12px 0}
 .warn b{color:var(--fg)}
+.box>.warn:last-child{margin-bottom:0}
 .timer p{margin:0 0 8px;display:flex;justify-content:space-between;font-weight:600}
 .clock{font-size:1.25rem;font-variant-numeric:tabular-nums}
 .bar{height:10px;border-radius:99px;background:var(--line);overflow:hidden}
