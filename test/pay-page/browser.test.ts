@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The pay page in real headless Chromium: the whole customer journey, languages, copy
 // buttons, a phone-sized viewport, an accessibility scan, and the README screenshot.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';

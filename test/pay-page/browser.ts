@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Real headless Chromium (Debian package `chromium`) driven by puppeteer-core.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
