@@ -77,9 +77,10 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('walk through create → credit → confirm webhook and create → expiry → cancel webhook, locally')
-    .action(async () => {
+    .option('--keep', 'then keep a pending payment and its pay page open (15 min or Ctrl-C)')
+    .action(async (opts: { keep?: boolean }) => {
       const { runDemo } = await import('./cli/demo-command.js');
-      exitCode = await runDemo(processIO);
+      exitCode = await runDemo(processIO, { keep: opts.keep ?? false });
     });
 
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
