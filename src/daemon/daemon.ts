@@ -38,6 +38,8 @@ export interface Daemon {
   ctx: TxContext;
   metrics: Metrics;
   processor: MessageProcessor;
+  /** CARDS plus the card registry, as this daemon sees it. */
+  cards: CardDirectory;
   /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
   fatal: Promise<string>;
   /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
@@ -157,6 +159,7 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     ctx,
     metrics,
     processor,
+    cards,
     fatal,
     watcherReady,
     async stop(deadlineMs = 8000) {
