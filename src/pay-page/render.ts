@@ -5,6 +5,7 @@ import { amountDigits, formatAmount, LANGS, STRINGS, type Lang } from './i18n/in
 import type { PayStatus } from './status.js';
 import { CSS } from './styles.js';
 import { CLIENT_JS } from './client.js';
+import { ICONS } from './icons.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
@@ -110,15 +111,15 @@ ${
     : ''
 }</div>`;
 
-  const paid = `<section class="box state paid" id="s-paid"${hidden('paid')}><span class="icon" aria-hidden="true">✓</span><h2>${esc(s.paidTitle)}</h2><p>${esc(s.paidText)}</p>
+  const paid = `<section class="box state paid" id="s-paid"${hidden('paid')}>${ICONS.paid}<h2>${esc(s.paidTitle)}</h2><p>${esc(s.paidText)}</p>
 <p class="muted">${esc(amount)}</p>${
     success
       ? `<p id="redirect" hidden>${esc(s.redirectIn).replace('{s}', `<span id="redirect-s">${REDIRECT_SECONDS}</span>`)}</p><a class="btn" id="go" href="${esc(success)}">${esc(s.goNow)}</a>`
       : ''
   }</section>`;
-  const closed = (state: 'expired' | 'cancelled', icon: string, title: string, text: string) =>
-    `<section class="box state ${state}" id="s-${state}"${hidden(state)}><span class="icon" aria-hidden="true">${icon}</span><h2>${esc(title)}</h2><p>${esc(text)}</p>${back}</section>`;
-  const late = `<section class="box state late" id="s-late"${hidden('late')}><span class="icon" aria-hidden="true">!</span><h2>${esc(s.lateTitle)}</h2><p>${esc(s.lateText)}</p>
+  const closed = (state: 'expired' | 'cancelled', title: string, text: string) =>
+    `<section class="box state ${state}" id="s-${state}"${hidden(state)}>${ICONS[state]}<h2>${esc(title)}</h2><p>${esc(text)}</p>${back}</section>`;
+  const late = `<section class="box state late" id="s-late"${hidden('late')}>${ICONS.late}<h2>${esc(s.lateTitle)}</h2><p>${esc(s.lateText)}</p>
 <code class="txid">${esc(st.transaction_id)}</code>${back}</section>`;
 
   const cfg = {
@@ -133,7 +134,7 @@ ${
     t: { copied: s.copied, checking: s.checking, liveNote: s.liveNote, paidTitle: s.paidTitle, expiredTitle: s.expiredTitle, cancelledTitle: s.cancelledTitle, lateTitle: s.lateTitle },
   };
   const body = `<header class="top"><h1>${esc(s.title)}</h1>${langSwitcher(o.lang, o.path)}</header>
-<main>${pending}${paid}${closed('expired', '⏱', s.expiredTitle, s.expiredText)}${closed('cancelled', '✕', s.cancelledTitle, s.cancelledText)}${late}
+<main>${pending}${paid}${closed('expired', s.expiredTitle, s.expiredText)}${closed('cancelled', s.cancelledTitle, s.cancelledText)}${late}
 <div class="sr" id="live" role="status" aria-live="polite"></div></main>
 <footer>${esc(s.transaction)}: ${esc(st.transaction_id)}</footer>`;
   const script = `<script type="application/json" id="cfg">${jsonForScript(cfg)}</script><script>${CLIENT_JS}</script>`;
@@ -145,7 +146,7 @@ export function renderNotFound(lang: Lang): string {
   return shell(
     lang,
     s.notFoundTitle,
-    `<main><section class="box state expired"><span class="icon" aria-hidden="true">?</span><h1>${esc(s.notFoundTitle)}</h1><p>${esc(s.notFoundText)}</p></section></main>`,
+    `<main><section class="box state expired">${ICONS.unknown}<h1>${esc(s.notFoundTitle)}</h1><p>${esc(s.notFoundText)}</p></section></main>`,
     false,
   );
 }

@@ -44,15 +44,16 @@ display:inline-flex;align-items:center;justify-content:center;text-decoration:no
 .timer.warning .hurry,.timer.danger .hurry{display:inline}
 .qr{display:none}
 @media (min-width:720px){.wrap{max-width:720px}.grid{display:grid;grid-template-columns:1fr 220px;gap:16px;align-items:start}
-.qr{display:block;text-align:center}.qr svg{width:200px;height:200px;background:#fff;border-radius:8px;padding:6px}}
+.qr{display:block;text-align:center;margin:0}.qr svg{width:200px;height:200px;background:#fff;border-radius:8px;padding:6px}}
 .steps{margin:8px 0 0;padding-left:1.4em;color:var(--muted)}
 .status{display:flex;align-items:center;gap:10px;font-weight:600;margin:12px 0 0}
 .spin{width:18px;height:18px;border-radius:50%;border:3px solid var(--line);border-top-color:var(--accent);animation:r 1s linear infinite;flex:none}
 @keyframes r{to{transform:rotate(360deg)}}
 .state{text-align:center;padding:24px 16px}
 .state h2{margin:8px 0;font-size:1.5rem}
-.icon{font-size:3rem;line-height:1;display:block}
+.icon{display:block;margin:0 auto}
 .paid .icon,.paid h2{color:var(--ok)}
+.state h1{margin:8px 0;font-size:1.5rem}
 .expired .icon,.cancelled .icon,.late .icon{color:var(--danger)}
 .txid{font-family:ui-monospace,monospace;overflow-wrap:anywhere;background:var(--bg);padding:8px;border-radius:8px;display:block;margin:8px 0}
 .sandbox{border:2px dashed #7c2d12}

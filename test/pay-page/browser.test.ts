@@ -13,6 +13,19 @@ import { formatAmount, type Lang } from '../../src/pay-page/i18n/index.js';
 
 const CARD = { number: '9860100000027159', holder: 'ALISHER KARIMOV', label: 'main', links: [{ title: 'Click', url: 'https://my.click.uz/pay?amount={amount}' }] };
 const OUT = resolve(import.meta.dirname, '../../test-output');
+const DOCS = resolve(import.meta.dirname, '../../docs');
+
+/** Writes a screenshot under test-output/ and checks it is a real PNG; with
+ * UPDATE_SCREENSHOTS=1 it also becomes the README's copy in docs/. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, name);
+  await page.screenshot({ path: file, fullPage: true });
+  const png = readFileSync(file);
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.length).toBeGreaterThan(5_000);
+  if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(file, join(DOCS, name));
+}
 
 let browser: Browser;
 let d: TestDaemon;
@@ -80,6 +93,7 @@ describe('pay page in Chromium', () => {
     expect(navigations).toEqual([]); // no reload
     expect(await text(page, '#s-paid h2')).toBe("To'lov qabul qilindi");
     expect(await text(page, '#live')).toBe("To'lov qabul qilindi");
+    await screenshot(page, 'pay-page-paid.png');
 
     const nav = await page.waitForNavigation({ timeout: 15_000 });
     expect(nav?.url()).toBe(`${success}?transaction_id=${tx.id}`);
@@ -110,6 +124,7 @@ describe('pay page in Chromium', () => {
     expect(await text(page, '#s-expired h2')).toBe('Time is up');
     expect(await page.$eval('#s-expired a', (a) => (a as HTMLAnchorElement).href)).toBe(back);
     expect(await page.$eval('#s-expired a', (a) => a.getAttribute('target'))).toBeNull();
+    await screenshot(page, 'pay-page-expired.png');
     await page.close();
   });
 
@@ -151,24 +166,21 @@ describe('pay page in Chromium', () => {
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     expect(widths.client).toBe(360);
 
-    mkdirSync(OUT, { recursive: true });
-    const shot = join(OUT, 'pay-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    const png = readFileSync(shot);
-    expect(png.subarray(1, 4).toString()).toBe('PNG');
-    expect(png.length).toBeGreaterThan(10_000);
-    // The README's screenshot is this one, refreshed on request.
-    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(shot, resolve(import.meta.dirname, '../../docs/pay-page.png'));
+    await screenshot(page, 'pay-page.png');
+    // The QR code of the first payment-app link is for wide screens only (a phone cannot scan itself).
+    expect(await visible(page, '.qr svg')).toBe(false);
+    await page.setViewport({ width: 1024, height: 900 });
+    expect(await visible(page, '.qr svg')).toBe(true);
+    await screenshot(page, 'pay-page-wide.png');
+    await page.setViewport({ width: 360, height: 740 });
 
     const serious = (await axeScan(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious).toEqual([]);
 
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
-    const darkShot = join(OUT, 'pay-page-dark.png');
-    await page.screenshot({ path: darkShot, fullPage: true });
+    await screenshot(page, 'pay-page-dark.png');
     const seriousDark = (await axeScan(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(seriousDark).toEqual([]);
-    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(darkShot, resolve(import.meta.dirname, '../../docs/pay-page-dark.png'));
     await page.close();
   });
 });

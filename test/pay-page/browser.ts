@@ -39,5 +39,5 @@ export async function axeScan(page: Page): Promise<AxeViolation[]> {
 
 /** Visible means rendered: not hidden by the attribute or an ancestor. */
 export async function visible(page: Page, selector: string): Promise<boolean> {
-  return page.$eval(selector, (el) => (el as HTMLElement).offsetParent !== null || getComputedStyle(el).position === 'fixed').catch(() => false);
+  return page.$eval(selector, (el) => el.checkVisibility()).catch(() => false);
 }
