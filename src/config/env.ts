@@ -154,6 +154,7 @@ const schema = z
     PAY_STREAMS_MAX: int(2000, 0, 1_000_000),
     PAY_RATE_LIMIT: int(120, 0, 1_000_000),
     TRUST_PROXY: bool(false),
+    PAY_HEARTBEAT: duration('20s', 1000),
   });
 
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
@@ -204,6 +205,8 @@ export interface Config {
   /** Public page requests per client IP per minute; 0 = no limit. */
   payRateLimit: number;
   trustProxy: boolean;
+  /** Comment lines on idle status streams, so proxies do not close them. */
+  payHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -266,5 +269,6 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dae
     payStreamsMax: e.PAY_STREAMS_MAX,
     payRateLimit: e.PAY_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    payHeartbeatMs: e.PAY_HEARTBEAT,
   };
 }

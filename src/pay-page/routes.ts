@@ -14,8 +14,6 @@ import type { PayFeed } from './feed.js';
 import type { StreamRegistry } from './streams.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-/** Comment lines keep proxies (nginx: 60 s by default) from closing a quiet stream. */
-export const HEARTBEAT_MS = 20_000;
 
 export interface PayPageDeps extends AppDeps {
   feed: PayFeed;
@@ -108,7 +106,8 @@ export function payPageRoutes(deps: PayPageDeps) {
       });
       const untrack = deps.streams.track(() => finish());
       stream.onAbort(() => finish());
-      const heartbeat = setInterval(() => void stream.write(': ping\n\n').catch(() => finish()), HEARTBEAT_MS);
+      // Comment lines keep proxies (nginx: 60 s by default) from closing a quiet stream.
+      const heartbeat = setInterval(() => void stream.write(': ping\n\n').catch(() => finish()), config.payHeartbeatMs);
       try {
         let status = (loaded as LoadedStatus).status;
         await stream.writeSSE({ event: 'status', data: JSON.stringify(status), retry: 3000 });

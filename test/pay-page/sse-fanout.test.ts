@@ -18,7 +18,7 @@ beforeAll(async () => {
   server = await startLocalRedis({ say: () => undefined });
   admin = createRedis({ url: server.url, name: 'test-admin', commandTimeoutMs: 5000 });
   expect(await connectRedis(admin, 5000)).toBe(true);
-  d = await startTestDaemon({ REDIS_URL: server.url, PAY_STREAMS_MAX: String(N), PAY_RATE_LIMIT: '0', LIMIT: '1000', CARDS: '7159' });
+  d = await startTestDaemon({ REDIS_URL: server.url, PAY_STREAMS_MAX: String(N), PAY_RATE_LIMIT: '0', LIMIT: '1000', CARDS: '7159', PAY_HEARTBEAT: '1s' });
 });
 
 afterAll(async () => {
@@ -79,6 +79,34 @@ describe(`${N} SSE clients`, () => {
     expect(await clients()).toBe(before);
     // Every slot was released: a new stream is accepted again.
     await waitUntil('stream slots to be released', async () => (await statusOfExtra()) === 200, 5000);
+  });
+});
+
+describe('an idle stream', () => {
+  it('carries heartbeat comments, so proxies keep it open', async () => {
+    const tx = (await d.call('/create/transaction/', { body: { amount: 77 } })).body.data;
+    const res = await fetch(`${d.url}/pay/${tx.transaction_id}/events`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes(': ping') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).toContain('\n\n: ping\n\n');
+    await d.call(`/transaction/${tx.transaction_id}/cancel`, { method: 'POST' });
+  });
+
+  it('still gets its update when the subscriber connection was cut (re-read on reconnect)', async () => {
+    const tx = (await d.call('/create/transaction/', { body: { amount: 88 } })).body.data;
+    const s = openSse(`${d.url}/pay/${tx.transaction_id}/events`);
+    await s.waitForEvents(1, 5000);
+    // Cut the daemon's pub/sub connection and confirm at once: the publish is likely lost.
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    expect((await d.call('/sandbox/credit', { body: { amount: tx.amount, card: '7159' } })).body.data.matched).toBe(true);
+    await s.waitForEvents(2, 10_000);
+    expect(JSON.parse((s.events[1] as { data: string }).data)).toMatchObject({ transaction_id: tx.transaction_id, state: 'paid' });
+    await s.ended;
   });
 });
 
