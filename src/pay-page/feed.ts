@@ -1,5 +1,5 @@
 // One Redis subscriber connection per daemon, whatever the number of waiting customers:
-// the deciding scripts PUBLISH `txid|state`, and this fans each message out to the streams
+// the deciding scripts PUBLISH `txid|event|ms`, and this fans each message out to the streams
 // waiting on that transaction. After a reconnect every listener is told to re-read its
 // status, so a publish missed while disconnected never strands a customer.
 import type { Redis } from 'ioredis';
@@ -7,8 +7,14 @@ import { createRedis } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { Logger } from '../log/logger.js';
 
-/** `update` carries the published state; `resync` means "something may have been missed". */
-export type FeedListener = (event: 'update' | 'resync', state?: string) => void;
+/** What a deciding script published: `confirmed`, `expired`, `cancelled` or `late`, and when. */
+export interface FeedUpdate {
+  event: string;
+  at: number;
+}
+
+/** An update, or null for "something may have been missed: re-read". */
+export type FeedListener = (update: FeedUpdate | null) => void;
 
 export class PayFeed {
   private readonly sub: Redis;
@@ -24,15 +30,15 @@ export class PayFeed {
     this.sub = createRedis({ url, name: 'paycue-pay-feed', commandTimeoutMs: 5000, ...(log ? { log } : {}) });
     this.sub.on('message', (channel: string, message: string) => {
       if (channel === keys.cardsChannel) return this.onCardsChanged();
-      const bar = message.indexOf('|');
-      const set = this.listeners.get(message.slice(0, bar));
-      if (set) for (const l of set) l('update', message.slice(bar + 1));
+      const [txid, event, at] = message.split('|');
+      const set = this.listeners.get(txid ?? '');
+      if (set) for (const l of set) l({ event: event ?? '', at: Number(at) });
     });
     this.sub.on('ready', () => {
       if (!this.subscribed) return void this.subscribe();
       // ioredis re-subscribed by itself; anything published meanwhile was lost.
       this.onCardsChanged();
-      for (const set of this.listeners.values()) for (const l of set) l('resync');
+      for (const set of this.listeners.values()) for (const l of set) l(null);
     });
   }
 

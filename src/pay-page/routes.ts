@@ -2,16 +2,18 @@
 // and in sandbox POST /pay/:id/simulate. No authentication: the UUID v4 is the capability.
 // A malformed id is answered without Redis; any other request reads it once.
 import { Hono, type Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { AppDeps } from '../http/deps.js';
 import { fail, ok } from '../http/respond.js';
 import { chooseLang, isLang } from './i18n/index.js';
-import { readPayStatus, type LoadedStatus } from './status.js';
+import { applyPublished, readPayStatus, type LoadedStatus } from './status.js';
 import { CONTENT_SECURITY_POLICY, renderNotFound, renderPayPage } from './render.js';
 import { qrSvg } from './qr.js';
 import { rateLimit } from './rate-limit.js';
-import type { PayFeed } from './feed.js';
+import type { FeedUpdate, PayFeed } from './feed.js';
 import type { StreamRegistry } from './streams.js';
+import { openSse } from './sse.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -76,7 +78,9 @@ export function payPageRoutes(deps: PayPageDeps) {
     // Listen before the first read, so a decision landing in between is not missed.
     let wake: (() => void) | undefined;
     let dirty = false;
-    const unlisten = deps.feed.listen(id, () => {
+    let published: FeedUpdate | null = null;
+    const unlisten = deps.feed.listen(id, (update) => {
+      published = update;
       dirty = true;
       wake?.();
     });
@@ -93,41 +97,47 @@ export function payPageRoutes(deps: PayPageDeps) {
       release();
       return fail(c, 404, 'payment not found');
     }
-    c.header('Cache-Control', 'no-store');
-    c.header('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
-    return streamSSE(c, async (stream) => {
-      let closed = false;
-      let finish: () => void = () => undefined;
-      const ended = new Promise<void>((resolve) => {
-        finish = () => {
-          closed = true;
-          resolve();
-        };
-      });
-      const untrack = deps.streams.track(() => finish());
-      stream.onAbort(() => finish());
-      // Comment lines keep proxies (nginx: 60 s by default) from closing a quiet stream.
-      const heartbeat = setInterval(() => void stream.write(': ping\n\n').catch(() => finish()), config.payHeartbeatMs);
-      try {
-        let status = (loaded as LoadedStatus).status;
-        await stream.writeSSE({ event: 'status', data: JSON.stringify(status), retry: 3000 });
-        while (!closed && status.state === 'pending') {
-          if (!dirty) await Promise.race([ended, new Promise<void>((r) => (wake = r))]);
-          if (closed) break;
-          dirty = false;
-          const next = await read(id).catch(() => null); // Redis blip: the page also re-reads on reconnect
-          if (next && next.status.state !== status.state) {
-            status = next.status;
-            await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
-          }
+    const res = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (!res) {
+      unlisten();
+      release();
+      return fail(c, 501, 'status streams need the Node server');
+    }
+    const stream = openSse(res);
+    let closed = false;
+    let status = loaded.status;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      untrack();
+      unlisten();
+      release();
+      stream.end();
+      wake?.();
+    };
+    const untrack = deps.streams.track(finish);
+    stream.onClose(finish);
+    const heartbeat = setInterval(() => stream.comment('ping'), config.payHeartbeatMs);
+    stream.send('status', JSON.stringify(status), 3000);
+    // A published decision is applied as is (no Redis call per waiting customer); after a
+    // resync (Redis reconnected, something may be missed) the status is read again.
+    void (async () => {
+      while (!closed && status.state === 'pending') {
+        if (!dirty) await new Promise<void>((r) => (wake = r));
+        if (closed) break;
+        dirty = false;
+        const update = published as FeedUpdate | null;
+        published = null;
+        const next = (update && applyPublished(status, update.event, update.at)) ?? (await read(id).catch(() => null))?.status; // a Redis blip: the page re-reads on reconnect
+        if (next && next.state !== status.state) {
+          status = next;
+          stream.send('status', JSON.stringify(status));
         }
-      } finally {
-        clearInterval(heartbeat);
-        untrack();
-        unlisten();
-        release();
       }
-    });
+      finish();
+    })();
+    return RESPONSE_ALREADY_SENT;
   });
 
   app.post('/pay/:id/simulate', async (c) => {

@@ -49,6 +49,18 @@ export function pageState(t: Transaction): PageState {
   return t.cancelReason === 'cancelled' ? 'cancelled' : 'expired';
 }
 
+const PUBLISHED: Record<string, PageState> = { confirmed: 'paid', expired: 'expired', cancelled: 'cancelled', late: 'late' };
+
+/**
+ * The status after a published decision, without reading Redis again: everything else on the
+ * page is fixed once the transaction exists. Null for an event this version does not know.
+ */
+export function applyPublished(st: PayStatus, event: string, at: number): PayStatus | null {
+  const state = PUBLISHED[event];
+  if (!state) return null;
+  return { ...st, state, paid_at: state === 'paid' ? new Date(at).toISOString() : st.paid_at, now: new Date(at).toISOString() };
+}
+
 /** `{amount}` → so'm as the create response shows it, `{amount_tiyin}` → tiyin. */
 export function fillLink(template: string, tiyin: number, step: AmountStep): string {
   return template.replaceAll('{amount_tiyin}', String(tiyin)).replaceAll('{amount}', String(publicAmount(tiyin, step)));

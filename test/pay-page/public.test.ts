@@ -90,7 +90,7 @@ describe('public endpoints expose only what the page shows', () => {
       expect(body).not.toContain('+998901234567');
       expect(body).not.toMatch(/webhook|attempt|metadata/i);
     }
-    expect(stream).toMatch(/^event: status\ndata: \{.*"state":"pending"/);
+    expect(stream).toMatch(/\nevent: status\ndata: \{.*"state":"pending"/);
   });
 
   it('the page is self-contained: strict CSP, no external resources, under 30 KB', async () => {

@@ -2,7 +2,7 @@
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
 KEYS[6] amounts zset  KEYS[7] owners hash
 ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
-      pay page channel (optional: PUBLISH `txid|reason` there for waiting pay pages)
+      pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages)
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
@@ -33,5 +33,5 @@ elseif redis.call('HGET', KEYS[7], amount) == txid then
   if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[3], 'offgrid:' .. card, -1) end
 end
 redis.call('XADD', KEYS[5], '*', 'tx', txid, 'action', 'cancel')
-if ARGV[7] and ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], txid .. '|' .. reason) end
+if ARGV[7] and ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], txid .. '|' .. reason .. '|' .. fmt(now)) end
 return {'cancelled'}

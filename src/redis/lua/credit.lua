@@ -4,7 +4,7 @@ KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zs
 KEYS[9] unmatched list
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap,
-      pay page channel (optional: PUBLISH `txid|confirmed` / `txid|late` there)
+      pay page channel (optional: PUBLISH `txid|confirmed|now` / `txid|late|now` there)
 Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
 'stale': the amount's owner changed since the caller looked it up; look again. ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -55,6 +55,6 @@ if result ~= 'matched' then
 end
 redis.call('SET', KEYS[1], result .. '|' .. txid, 'EX', msg_ttl)
 if (result == 'matched' or result == 'late') and ARGV[9] and ARGV[9] ~= '' then
-  redis.call('PUBLISH', ARGV[9], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late'))
+  redis.call('PUBLISH', ARGV[9], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late') .. '|' .. fmt(now))
 end
 return {result, txid}
