@@ -113,6 +113,34 @@ describe('pay page in Chromium', () => {
     await page.close();
   });
 
+  it('works without JavaScript: the static parts show, the simulate form posts and comes back paid', async () => {
+    const tx = await create(d);
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(false);
+    await page.setViewport({ width: 360, height: 740 });
+    await page.goto(`${tx.url}?lang=en`, { waitUntil: 'load' });
+    expect(await text(page, '#amount')).toBe(shown(tx.amount, 'en'));
+    expect(await text(page, '#pan')).toBe('9860 1000 0002 7159');
+    expect(await text(page, '#clock')).toMatch(/^(29:[0-5]\d|30:00)$/);
+    expect(await text(page, '#live-note')).toBe('Reload the page to see the payment status.');
+    expect(await visible(page, 'button.copy')).toBe(false); // copying needs the script
+    await Promise.all([page.waitForNavigation(), page.click('#simulate button')]);
+    expect(page.url()).toBe(tx.url);
+    expect(await visible(page, '#s-paid')).toBe(true);
+    await page.close();
+  });
+
+  it('falls back to polling the status when the stream cap is reached', async () => {
+    const capped = await startTestDaemon({ PAY_STREAMS_MAX: '0', PAY_RATE_LIMIT: '0', PUBLIC_URL: 'https://pay.example.uz' });
+    expect((await capped.call('/cards', { body: CARD })).status).toBe(201);
+    const tx = await create(capped);
+    const page = await open(tx.url);
+    await page.waitForSelector('body[data-live="poll"]', { timeout: 5000 });
+    await capped.call('/sandbox/credit', { body: { amount: tx.amount, card: '7159' } });
+    await page.waitForSelector('#s-paid:not([hidden])', { timeout: 12_000 }); // polled every 5 s
+    await page.close();
+  });
+
   it('an expiry (short TTL) turns the page into the expired screen with a link back to the shop', async () => {
     const short = await startTestDaemon({ TRANSACTION_TTL: '3s', PAY_RATE_LIMIT: '0', PUBLIC_URL: 'https://pay.example.uz' });
     const back = shop.url.replace('/hook', '/cart');
