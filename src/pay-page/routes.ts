@@ -14,6 +14,7 @@ import { rateLimit } from './rate-limit.js';
 import type { FeedUpdate, PayFeed } from './feed.js';
 import type { StreamRegistry } from './streams.js';
 import { openSse } from './sse.js';
+import { payMetrics } from './metrics.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -38,14 +39,16 @@ function idOf(c: Context): string | null {
 export function payPageRoutes(deps: PayPageDeps) {
   const { ctx, config } = deps;
   const app = new Hono();
+  const counters = payMetrics(deps.metrics.registry, deps.streams);
   const read = (id: string): Promise<LoadedStatus | null> => readPayStatus(ctx.redis, ctx.keys, id, ctx.rules.step, ctx.now());
   const langOf = (c: Context, atCreate?: LoadedStatus['lang']) => chooseLang(c.req.query('lang'), atCreate, c.req.header('accept-language'));
 
   app.use(
     '/pay/*',
-    rateLimit(config.payRateLimit, config.trustProxy, (c, wait) =>
-      fail(c, 429, `too many requests; retry in ${wait} s`, { 'Retry-After': String(wait) }),
-    ),
+    rateLimit(config.payRateLimit, config.trustProxy, (c, wait) => {
+      counters.refused('rate_limit');
+      return fail(c, 429, `too many requests; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    }),
   );
 
   app.get('/pay/:id', async (c) => {
@@ -74,7 +77,10 @@ export function payPageRoutes(deps: PayPageDeps) {
     const id = idOf(c);
     if (!id) return fail(c, 404, 'payment not found');
     const release = deps.streams.reserve();
-    if (!release) return fail(c, 503, 'too many open status streams; poll /status instead', { 'Retry-After': '5' });
+    if (!release) {
+      counters.refused('streams_cap');
+      return fail(c, 503, 'too many open status streams; poll /status instead', { 'Retry-After': '5' });
+    }
     // Listen before the first read, so a decision landing in between is not missed.
     let wake: (() => void) | undefined;
     let dirty = false;

@@ -159,6 +159,7 @@ describe('rate limit', () => {
     expect((await fetch(`${d.url}/pay/${tx.transaction_id}/status`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(429);
     // The merchant API is not limited.
     expect((await d.call(`/transaction/${tx.transaction_id}`)).status).toBe(200);
+    expect((await d.call('/metrics')).body).toContain('paycue_pay_requests_refused_total{reason="rate_limit"} 3');
   });
 
   it('behind a trusted proxy, counts each X-Forwarded-For client separately', async () => {

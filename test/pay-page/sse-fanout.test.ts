@@ -63,6 +63,9 @@ describe(`${N} SSE clients`, () => {
     expect(extra.status).toBe(503);
     expect(extra.headers.get('retry-after')).toBe('5');
     expect((await d.call(`/pay/${ids[0]}/status`, { auth: false })).status).toBe(200);
+    const metrics = (await d.call('/metrics')).body as string;
+    expect(metrics).toContain(`paycue_pay_streams_open ${N}`);
+    expect(metrics).toContain('paycue_pay_requests_refused_total{reason="streams_cap"} 1');
 
     await inBatches(ids, 50, async (id) => {
       const r = await d.call('/sandbox/credit', { body: { amount: amounts.get(id), card: '7159' } });
