@@ -23,11 +23,11 @@ function apply(s){
   if(!s||!s.state)return;
   if(s.state===state)return;
   state=s.state;show(state);
-  if(state==="paid"){say(t.paidTitle);stopLive();redirect(s)}
+  if(state==="paid"){say(t.paidTitle);stopLive();redirect()}
   else if(state==="expired"||state==="cancelled"){say(state==="expired"?t.expiredTitle:t.cancelledTitle);stopLive();watchLate()}
   else if(state==="late"){say(t.lateTitle);stopLive()}
 }
-function redirect(s){
+function redirect(){
   var url=cfg.success,n=cfg.redirect_seconds,el=$("redirect");
   if(!url||!el)return;
   el.hidden=false;
@@ -39,9 +39,10 @@ function fetchStatus(){
     .then(function(j){if(j&&j.data)apply(j.data)}).catch(function(){});
 }
 function startPolling(){d.body.setAttribute("data-live","poll");if(!poll)poll=setInterval(fetchStatus,5000);fetchStatus()}
-function stopLive(){if(es){es.close();es=null}if(poll&&Date.now()>lateUntil){clearInterval(poll);poll=null}}
+function stopLive(){if(es){es.close();es=null}if(poll){clearInterval(poll);poll=null}}
 function watchLate(){lateUntil=Date.now()+15*60000;if(poll)clearInterval(poll);poll=setInterval(function(){if(Date.now()>lateUntil){clearInterval(poll);poll=null}else fetchStatus()},10000)}
 function live(){
+  if(state==="paid")return redirect();
   if(state!=="pending")return state==="expired"||state==="cancelled"?watchLate():void 0;
   if(!window.EventSource)return startPolling();
   es=new EventSource(cfg.events_url);

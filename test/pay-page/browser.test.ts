@@ -142,7 +142,7 @@ describe('pay page in Chromium', () => {
   });
 
   it('an expiry (short TTL) turns the page into the expired screen with a link back to the shop', async () => {
-    const short = await startTestDaemon({ TRANSACTION_TTL: '3s', PAY_RATE_LIMIT: '0', PUBLIC_URL: 'https://pay.example.uz' });
+    const short = await startTestDaemon({ TRANSACTION_TTL: '3s', PAY_RATE_LIMIT: '0', PUBLIC_URL: 'https://pay.example.uz', CARDS: '7159' });
     const back = shop.url.replace('/hook', '/cart');
     const tx = await create(short, { cancel_url: back, lang: 'en' });
     const page = await open(tx.url);
@@ -153,6 +153,25 @@ describe('pay page in Chromium', () => {
     expect(await page.$eval('#s-expired a', (a) => (a as HTMLAnchorElement).href)).toBe(back);
     expect(await page.$eval('#s-expired a', (a) => a.getAttribute('target'))).toBeNull();
     await screenshot(page, 'pay-page-expired.png');
+
+    // The money arrives after all: the expired page notices by itself (it keeps checking).
+    const late = await short.call('/sandbox/credit', { body: { amount: tx.amount, card: '7159' } });
+    expect(late.body.data).toMatchObject({ matched: false, reason: 'late' });
+    await page.waitForSelector('#s-late:not([hidden])', { timeout: 15_000 });
+    expect(await text(page, '#s-late h2')).toBe('Payment received after the deadline');
+    expect(await text(page, '#s-late code')).toBe(tx.id);
+    await page.close();
+  });
+
+  it('reopening a paid page goes straight on to success_url', async () => {
+    const success = shop.url.replace('/hook', '/again');
+    const tx = await create(d, { success_url: success });
+    await d.call('/sandbox/credit', { body: { amount: tx.amount, card: '7159' } });
+    const page = await browser.newPage();
+    await page.goto(tx.url, { waitUntil: 'load' });
+    expect(await visible(page, '#s-paid')).toBe(true);
+    if (!page.url().startsWith(success)) await page.waitForNavigation({ timeout: 15_000 });
+    expect(page.url()).toBe(`${success}?transaction_id=${tx.id}`);
     await page.close();
   });
 

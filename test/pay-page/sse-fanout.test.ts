@@ -110,6 +110,13 @@ describe('an idle stream', () => {
     await s.waitForEvents(2, 10_000);
     expect(JSON.parse((s.events[1] as { data: string }).data)).toMatchObject({ transaction_id: tx.transaction_id, state: 'paid' });
     await s.ended;
+    // Re-subscribed: a later decision arrives by publish again (no resync happens now).
+    const next = (await d.call('/create/transaction/', { body: { amount: 89 } })).body.data;
+    const s2 = openSse(`${d.url}/pay/${next.transaction_id}/events`);
+    await s2.waitForEvents(1, 5000);
+    await d.call('/sandbox/credit', { body: { amount: next.amount, card: '7159' } });
+    await s2.waitForEvents(2, 5000);
+    expect(JSON.parse((s2.events[1] as { data: string }).data)).toMatchObject({ transaction_id: next.transaction_id, state: 'paid' });
   });
 });
 
