@@ -40,6 +40,9 @@ export function payPageRoutes(deps: PayPageDeps) {
   const { ctx, config } = deps;
   const app = new Hono();
   const counters = payMetrics(deps.metrics.registry, deps.streams);
+  // Behind a proxy that serves paycue under a path (PUBLIC_URL=https://shop.uz/pay-api), the
+  // page's own links must carry that path too.
+  const base = config.publicUrl ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '';
   const read = (id: string): Promise<LoadedStatus | null> => readPayStatus(ctx.redis, ctx.keys, id, ctx.rules.step, ctx.now());
   const langOf = (c: Context, atCreate?: LoadedStatus['lang']) => chooseLang(c.req.query('lang'), atCreate, c.req.header('accept-language'));
 
@@ -59,7 +62,7 @@ export function payPageRoutes(deps: PayPageDeps) {
     const html = renderPayPage(loaded.status, {
       lang: langOf(c, isLang(loaded.lang) ? loaded.lang : undefined),
       sandbox: config.sandbox,
-      path: `/pay/${loaded.status.transaction_id}`,
+      path: `${base}/pay/${loaded.status.transaction_id}`,
       ...(first ? { qrSvg: await qrSvg(first.url) } : {}),
     });
     return c.body(html, 200, HTML_HEADERS);
@@ -158,7 +161,7 @@ export function payPageRoutes(deps: PayPageDeps) {
       `sandbox:page:${st.transaction_id}`,
     );
     if ((c.req.header('accept') ?? '').includes('application/json')) return ok(c, out);
-    return c.redirect(`/pay/${st.transaction_id}`, 303);
+    return c.redirect(`${base}/pay/${st.transaction_id}`, 303);
   });
 
   return app;

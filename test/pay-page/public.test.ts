@@ -111,6 +111,16 @@ describe('public endpoints expose only what the page shows', () => {
     expect(html).toContain('href="https://payme.example/pay?sum=');
   });
 
+  it('under a PUBLIC_URL with a path, the page links carry that path', async () => {
+    const d = await daemonWithCard({ PUBLIC_URL: 'https://shop.example/pay-api/' });
+    const tx = await create(d);
+    expect(tx.pay_url).toBe(`https://shop.example/pay-api/pay/${tx.transaction_id}`);
+    const html = await (await fetch(`${d.url}/pay/${tx.transaction_id}`)).text();
+    expect(html).toContain(`"status_url":"/pay-api/pay/${tx.transaction_id}/status"`);
+    expect(html).toContain(`href="/pay-api/pay/${tx.transaction_id}?lang=ru"`);
+    expect(html).toContain(`action="/pay-api/pay/${tx.transaction_id}/simulate"`);
+  });
+
   it('an unknown id is a friendly 404 that reads Redis once; a malformed one never touches it', async () => {
     const d = await daemonWithCard();
     const monitor = await (await openRedis()).monitor();
