@@ -77,11 +77,11 @@ export const LAST4 = /^\d{4}$/;
 
 const linkSchema = z.object(
   {
-    title: z.string().trim().min(1, 'title must not be empty').max(40, 'title must be at most 40 characters'),
+    title: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
     url: z
       .string()
       .trim()
-      .max(500, 'url must be at most 500 characters')
+      .max(500, 'must be at most 500 characters')
       .refine((v) => {
         try {
           const u = new URL(v.replaceAll('{amount_tiyin}', '1').replaceAll('{amount}', '1'));
@@ -89,20 +89,20 @@ const linkSchema = z.object(
         } catch {
           return false;
         }
-      }, 'url must be an http:// or https:// URL (with an optional {amount} placeholder)'),
+      }, 'must be an http:// or https:// URL (with an optional {amount} placeholder)'),
   },
   { error: 'each link must be {"title", "url"}' },
 );
 
 const holderSchema = z
-  .string({ error: 'holder must be a string' })
+  .string({ error: 'must be a string' })
   .trim()
-  .min(2, 'holder must be at least 2 characters')
-  .max(60, 'holder must be at most 60 characters')
-  .refine((v) => !/[<>\p{Cc}]/u.test(v), 'holder contains characters that are not allowed');
-const labelSchema = z.string({ error: 'label must be a string' }).trim().min(1, 'label must not be empty').max(40, 'label must be at most 40 characters');
-const botSchema = z.enum(CARD_BOTS, { error: `bot must be one of ${CARD_BOTS.join(', ')}` });
-const linksSchema = z.array(linkSchema, { error: 'links must be an array' }).max(5, 'at most 5 links');
+  .min(2, 'must be at least 2 characters')
+  .max(60, 'must be at most 60 characters')
+  .refine((v) => !/[<>\p{Cc}]/u.test(v), 'contains characters that are not allowed');
+const labelSchema = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters');
+const botSchema = z.enum(CARD_BOTS, { error: `must be one of ${CARD_BOTS.join(', ')}` });
+const linksSchema = z.array(linkSchema, { error: 'must be an array' }).max(5, 'at most 5 links');
 
 const objectError = (extra: string) => (iss: { code: string; keys?: string[] }) =>
   iss.code === 'unrecognized_keys' ? `unknown field ${(iss.keys ?? []).join(', ')}${extra}` : 'body must be a JSON object';
@@ -110,15 +110,15 @@ const objectError = (extra: string) => (iss: { code: string; keys?: string[] }) 
 export const newCardSchema = z.strictObject(
   {
     number: z
-      .string({ error: 'number is required (16 digits)' })
+      .string({ error: (iss) => (iss.input === undefined ? 'is required (16 digits)' : 'must be a string of 16 digits') })
       .transform((v) => v.replace(/[\s-]/g, ''))
-      .refine((v) => /^\d{16}$/.test(v), 'number must be 16 digits')
-      .refine((v) => luhnValid(v), 'number fails the Luhn check (a typo?)'),
+      .refine((v) => /^\d{16}$/.test(v), 'must be 16 digits')
+      .refine((v) => luhnValid(v), 'fails the Luhn check (a typo?)'),
     holder: holderSchema,
     label: labelSchema.optional(),
     bot: botSchema.optional().default('humo'),
     links: linksSchema.optional().default([]),
-    active: z.boolean({ error: 'active must be true or false' }).optional().default(true),
+    active: z.boolean({ error: 'must be true or false' }).optional().default(true),
   },
   { error: objectError('') },
 );
@@ -129,7 +129,7 @@ export const cardPatchSchema = z.strictObject(
     label: labelSchema.nullable().optional(),
     bot: botSchema.optional(),
     links: linksSchema.optional(),
-    active: z.boolean({ error: 'active must be true or false' }).optional(),
+    active: z.boolean({ error: 'must be true or false' }).optional(),
   },
   { error: objectError(' (the number cannot change: remove the card and add it again)') },
 );

@@ -56,12 +56,13 @@ describe('/cards API', () => {
     const redis = await openRedis();
     const before = await keysUnder(redis, d.config.redisPrefix);
     const bad: [unknown, RegExp][] = [
-      [{ ...MAIN, number: '9860100000027158' }, /Luhn/],
-      [{ ...MAIN, number: '98601000000271' }, /16 digits/],
-      [{ ...MAIN, number: 9860100000027159 }, /number/],
-      [{ ...MAIN, holder: '' }, /holder/],
-      [{ ...MAIN, bot: 'payme' }, /bot must be one of humo, cardxabar/],
-      [{ ...MAIN, links: [{ title: 'x', url: 'javascript:alert(1)' }] }, /http/],
+      [{ ...MAIN, number: '9860100000027158' }, /^number: fails the Luhn check/],
+      [{ ...MAIN, number: '98601000000271' }, /^number: must be 16 digits/],
+      [{ ...MAIN, number: 9860100000027159 }, /^number: must be a string of 16 digits/],
+      [{ holder: 'X Y' }, /^number: is required/],
+      [{ ...MAIN, holder: '' }, /^holder: must be at least 2 characters/],
+      [{ ...MAIN, bot: 'payme' }, /^bot: must be one of humo, cardxabar/],
+      [{ ...MAIN, links: [{ title: 'x', url: 'javascript:alert(1)' }] }, /^links\.0\.url: must be an http/],
       [{ ...MAIN, extra: 1 }, /unknown field extra/],
       [[MAIN], /JSON object/],
     ];
