@@ -34,18 +34,24 @@ export class PayFeed {
       const set = this.listeners.get(txid ?? '');
       if (set) for (const l of set) l({ event: event ?? '', at: Number(at) });
     });
+    // Whenever the subscription is (re)established, anything published before may have been
+    // missed (ioredis re-subscribes by itself after a reconnect): every listener re-reads.
     this.sub.on('ready', () => {
-      if (!this.subscribed) return void this.subscribe();
-      // ioredis re-subscribed by itself; anything published meanwhile was lost.
-      this.onCardsChanged();
-      for (const set of this.listeners.values()) for (const l of set) l(null);
+      if (!this.subscribed) void this.subscribe();
+      else this.resync();
     });
+  }
+
+  private resync(): void {
+    this.onCardsChanged();
+    for (const set of this.listeners.values()) for (const l of set) l(null);
   }
 
   private async subscribe(): Promise<void> {
     try {
       await this.sub.subscribe(this.keys.payChannel, this.keys.cardsChannel);
       this.subscribed = true;
+      this.resync();
     } catch {
       /* not connected: the next 'ready' tries again */
     }
