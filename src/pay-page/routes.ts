@@ -2,18 +2,16 @@
 // and in sandbox POST /pay/:id/simulate. No authentication: the UUID v4 is the capability.
 // A malformed id is answered without Redis; any other request reads it once.
 import { Hono, type Context } from 'hono';
-import type { ServerResponse } from 'node:http';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { AppDeps } from '../http/deps.js';
 import { fail, ok } from '../http/respond.js';
 import { chooseLang, isLang } from './i18n/index.js';
-import { applyPublished, readPayStatus, type LoadedStatus } from './status.js';
+import { readPayStatus, type LoadedStatus } from './status.js';
 import { CONTENT_SECURITY_POLICY, renderNotFound, renderPayPage } from './render.js';
 import { qrSvg } from './qr.js';
 import { rateLimit } from './rate-limit.js';
-import type { FeedUpdate, PayFeed } from './feed.js';
+import type { PayFeed } from './feed.js';
 import type { StreamRegistry } from './streams.js';
-import { openSse } from './sse.js';
+import { statusStream } from './events.js';
 import { payMetrics } from './metrics.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -31,7 +29,7 @@ const HTML_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-function idOf(c: Context): string | null {
+export function idOf(c: Context): string | null {
   const id = (c.req.param('id') ?? '').toLowerCase();
   return UUID_V4.test(id) ? id : null;
 }
@@ -76,78 +74,13 @@ export function payPageRoutes(deps: PayPageDeps) {
     return ok(c, loaded.status);
   });
 
-  app.get('/pay/:id/events', async (c) => {
-    const id = idOf(c);
-    if (!id) return fail(c, 404, 'payment not found');
-    const release = deps.streams.reserve();
-    if (!release) {
-      counters.refused('streams_cap');
-      return fail(c, 503, 'too many open status streams; poll /status instead', { 'Retry-After': '5' });
-    }
-    // Listen before the first read, so a decision landing in between is not missed.
-    let wake: (() => void) | undefined;
-    let dirty = false;
-    let published: FeedUpdate | null = null;
-    const unlisten = deps.feed.listen(id, (update) => {
-      published = update;
-      dirty = true;
-      wake?.();
-    });
-    let loaded: LoadedStatus | null;
-    try {
-      loaded = await read(id);
-    } catch (err) {
-      unlisten();
-      release();
-      throw err;
-    }
-    if (!loaded) {
-      unlisten();
-      release();
-      return fail(c, 404, 'payment not found');
-    }
-    const res = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    if (!res) {
-      unlisten();
-      release();
-      return fail(c, 501, 'status streams need the Node server');
-    }
-    const stream = openSse(res);
-    let closed = false;
-    let status = loaded.status;
-    const finish = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      untrack();
-      unlisten();
-      release();
-      stream.end();
-      wake?.();
-    };
-    const untrack = deps.streams.track(finish);
-    stream.onClose(finish);
-    const heartbeat = setInterval(() => stream.comment('ping'), config.payHeartbeatMs);
-    stream.send('status', JSON.stringify(status), 3000);
-    // A published decision is applied as is (no Redis call per waiting customer); after a
-    // resync (Redis reconnected, something may be missed) the status is read again.
-    void (async () => {
-      while (!closed && status.state === 'pending') {
-        if (!dirty) await new Promise<void>((r) => (wake = r));
-        if (closed) break;
-        dirty = false;
-        const update = published as FeedUpdate | null;
-        published = null;
-        const next = (update && applyPublished(status, update.event, update.at)) ?? (await read(id).catch(() => null))?.status; // a Redis blip: the page re-reads on reconnect
-        if (next && next.state !== status.state) {
-          status = next;
-          stream.send('status', JSON.stringify(status));
-        }
-      }
-      finish();
-    })();
-    return RESPONSE_ALREADY_SENT;
-  });
+  app.get(
+    '/pay/:id/events',
+    statusStream({
+      feed: deps.feed, streams: deps.streams, heartbeatMs: config.payHeartbeatMs, read, idOf,
+      refused: () => counters.refused('streams_cap'),
+    }),
+  );
 
   app.post('/pay/:id/simulate', async (c) => {
     if (!config.sandbox) return fail(c, 404, 'not found: the sandbox is off (SANDBOX=false)');
