@@ -86,9 +86,10 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('walk through create → credit → confirm webhook and create → expiry → cancel webhook, locally')
-    .action(async () => {
+    .option('--keep', 'then keep a pending payment and its pay page open (15 min or Ctrl-C)')
+    .action(async (opts: { keep?: boolean }) => {
       const { runDemo } = await import('./cli/demo-command.js');
-      exitCode = await runDemo(processIO);
+      exitCode = await runDemo(processIO, { keep: opts.keep ?? false });
     });
 
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
@@ -118,6 +119,57 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
       exitCode = await runCreditsUnmatched(operatorConfig(), processIO, listOptions(opts));
+    });
+
+  const cards = program.command('cards').description('the card registry: card numbers and holders the pay page shows');
+  cards
+    .command('add')
+    .description('register a card (16 digits, Luhn-checked); its last-4 is its name')
+    .requiredOption('--number <digits>', 'the full card number')
+    .requiredOption('--holder <name>', 'the holder name as printed on the card')
+    .option('--label <text>', 'a label for the operator and the page, e.g. main')
+    .option('--bot <bot>', 'the bank bot that reports it: humo or cardxabar', 'humo')
+    .option('--link <Title=URL>', 'a payment-app button; {amount} in the URL is filled in (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--disabled', 'register it disabled (no new transactions)')
+    .action(async (opts: import('./cards/cli.js').AddOptions) => {
+      const { runCardsAdd } = await import('./cards/cli.js');
+      exitCode = await runCardsAdd(operatorConfig(), processIO, opts);
+    });
+  cards
+    .command('list')
+    .description('list registered cards')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { json?: boolean }) => {
+      const { runCardsList } = await import('./cards/cli.js');
+      exitCode = await runCardsList(operatorConfig(), processIO, opts.json ?? false);
+    });
+  cards
+    .command('show')
+    .description('show one card')
+    .argument('<last4>')
+    .option('--json', 'as JSON')
+    .action(async (last4: string, opts: { json?: boolean }) => {
+      const { runCardsShow } = await import('./cards/cli.js');
+      exitCode = await runCardsShow(operatorConfig(), processIO, last4, opts.json ?? false);
+    });
+  for (const [name, active] of [['enable', true], ['disable', false]] as const) {
+    cards
+      .command(name)
+      .description(active ? 'let a card take new transactions again' : 'stop new transactions on a card (pending ones still match payments)')
+      .argument('<last4>')
+      .action(async (last4: string) => {
+        const { runCardsSetActive } = await import('./cards/cli.js');
+        exitCode = await runCardsSetActive(operatorConfig(), processIO, last4, active);
+      });
+  }
+  cards
+    .command('remove')
+    .description('remove a card; refused while it has pending transactions unless --force')
+    .argument('<last4>')
+    .option('--force', 'cancel its pending transactions (with cancel webhooks) and remove it')
+    .action(async (last4: string, opts: { force?: boolean }) => {
+      const { runCardsRemove } = await import('./cards/cli.js');
+      exitCode = await runCardsRemove(operatorConfig(), processIO, last4, opts.force ?? false);
     });
 
   const telegram = program.command('telegram').description('Telegram session management, for scripts');

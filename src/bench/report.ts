@@ -7,6 +7,7 @@ import type { Measured } from './http-load.js';
 import type { LatencyResult, MeteredPhase } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ParserBenchResult } from './parser-bench.js';
+import type { PayPageResult } from './pay-page.js';
 
 /** bare endpoint, bare + one Redis PING, paycue create at spread prices, paycue create at one price. */
 export type Side = 'bare' | 'ping' | 'paycue' | 'same';
@@ -35,6 +36,7 @@ export interface BenchReport {
   webhookLatency?: LatencyResult & { p50: Verdict };
   memory?: MemoryResult & { perTransaction: Verdict };
   parser?: ParserBenchResult;
+  payPage?: PayPageResult;
   errors: string[];
   totalSeconds: number;
 }
@@ -109,6 +111,27 @@ export function rows(r: BenchReport): Row[] {
   }
   if (r.parser) {
     out.push({ name: '(e) bot-message parser', result: `${int(r.parser.messagesPerSecond)} messages/s`, target: '', status: '' });
+  }
+  if (r.payPage) {
+    const { render: p, fanout: f } = r.payPage;
+    out.push({
+      name: '(f) pay page render (status → HTML; GET /pay/:id)',
+      result: `${int(p.inProcessUs)} µs in process; HTTP p50 ${ms(p.httpP50Ms)}, p99 ${ms(p.httpP99Ms)}; ${int(p.bytes)} B (${int(p.gzipBytes)} B gzipped)`,
+      target: '< 30 KB',
+      status: p.bytes < 30 * 1024 ? 'PASS' : 'FAIL',
+    });
+    out.push({
+      name: `(f) SSE fan-out, ${int(f.streams)} streams confirmed at once`,
+      result: `all updated ${int(f.allUpdatedMs)} ms after the confirms began (confirming took ${int(f.confirmSpanMs)} ms); per stream p50 ${ms(f.perClientMs.p50)}, p99 ${ms(f.perClientMs.p99)}; ${f.wrongUpdates} wrong`,
+      target: '',
+      status: f.wrongUpdates === 0 ? 'PASS' : 'FAIL',
+    });
+    out.push({
+      name: '(f) daemon memory per open stream',
+      result: `${int(f.heapBytesPerStream)} B heap, ${int(f.rssBytesPerStream)} B RSS; ${f.redisConnections} Redis connections in all`,
+      target: '',
+      status: '',
+    });
   }
   return out;
 }

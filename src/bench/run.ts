@@ -1,6 +1,6 @@
 // `npm run bench`: every number in one run against private redis-servers on 127.0.0.1, then a
 // table on stdout, bench-results/latest.json and bench-results/latest.md.
-//   BENCH_ONLY=a,b,c,d,e   run a subset ((b) needs (a))
+//   BENCH_ONLY=a,b,c,d,e,f run a subset ((b) needs (a); (f) is the pay page)
 //   BENCH_SECONDS=10       measured seconds per side of each HTTP comparison
 // Process layout: this process runs the daemon and the bare baselines; autocannon and the
 // webhook receiver each run in a child process; redis-server is its own process.
@@ -23,13 +23,14 @@ import { startLatencyClient } from './latency.js';
 import { describeMachine, machineLine } from './machine.js';
 import { measureMemory } from './memory.js';
 import { benchParser } from './parser-bench.js';
+import { benchPayPage } from './pay-page.js';
 import { textTable, writeReport, type BenchReport, type Side } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'bot-messages.json');
 const OUT_DIR = join(ROOT, 'bench-results');
 
-const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(',').map((s) => s.trim().toLowerCase()));
+const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim().toLowerCase()));
 const phaseSec = Number(process.env.BENCH_SECONDS ?? 10);
 if (!(phaseSec >= 2 && phaseSec <= 60)) throw new Error(`BENCH_SECONDS must be between 2 and 60, got ${process.env.BENCH_SECONDS}`);
 
@@ -310,6 +311,13 @@ async function main(): Promise<number> {
     await phase('(e) parser', async () => {
       say('(e) parser');
       report.parser = benchParser(FIXTURES, 2000);
+    });
+  }
+
+  if (only.has('f')) {
+    await phase('(f) pay page', async () => {
+      say('(f) pay page: render, and SSE fan-out to 1000 streams');
+      report.payPage = await benchPayPage(say, (stop) => cleanups.push(stop), 1000);
     });
   }
 

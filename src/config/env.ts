@@ -242,6 +242,11 @@ const COMMON = {
   quarantineShortOk: v('AMOUNT_QUARANTINE_SHORT_OK', bool(false)),
   /** Take the client address from X-Forwarded-For (set by the one reverse proxy in front). */
   trustProxy: v('TRUST_PROXY', bool(false)),
+  // Pay page (src/pay-page): public base URL, open SSE stream cap, per-IP request budget.
+  publicUrl: v('PUBLIC_URL', httpUrl.transform((x) => x?.replace(/\/+$/, ''))),
+  payStreamsMax: v('PAY_STREAMS_MAX', int(2000, 0, 1_000_000)),
+  payRateLimit: v('PAY_RATE_LIMIT', int(120, 0, 1_000_000)),
+  payHeartbeatMs: v('PAY_HEARTBEAT', duration('20s', 1000)),
 };
 
 /** What only the daemon needs: the API's credentials. */

@@ -21,6 +21,9 @@ import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
 import { describeTarget } from '../redis/target.js';
 import { httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
+import { CardDirectory } from '../cards/directory.js';
+import { PayFeed } from '../pay-page/feed.js';
+import { StreamRegistry } from '../pay-page/streams.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
@@ -56,6 +59,8 @@ export interface Daemon {
   ctx: TxContext;
   metrics: Metrics;
   processor: MessageProcessor;
+  /** CARDS plus the card registry, as this daemon sees it. */
+  cards: CardDirectory;
   /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
   fatal: Promise<Fatal>;
   /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
@@ -114,6 +119,16 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   if (config.quarantineMs < SHORT_QUARANTINE_MS) {
     log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
   }
+  // The card list creates and credits use is CARDS plus the registry, kept current in memory
+  // (ctx.rules.cards reads it, so every operation sees a disable or an added card at once).
+  const cards = new CardDirectory(ctx, config.cards, log);
+  Object.defineProperty(ctx.rules, 'cards', { get: () => cards.universe(), enumerable: true });
+  if (up) await cards.refresh();
+  cards.start();
+  // One subscriber connection feeds every waiting pay page and registry change.
+  const payFeed = new PayFeed(redisTarget(config), ctx.keys, () => void cards.refresh(), log);
+  payFeed.start();
+  const payStreams = new StreamRegistry(config.payStreamsMax);
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
@@ -160,6 +175,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       );
     },
     components,
+    cards,
+    payFeed,
+    payStreams,
     // Held while bank messages may be waiting unread (Telegram down, catch-up failing): amounts
     // stay reserved meanwhile, so the operator must be able to see it.
     details: (): Record<string, string> => (config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
@@ -169,6 +187,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     http = await startHttpServer(app.fetch, config.host, config.port);
   } catch (err) {
     await sweeper.stop();
+    cards.stop();
+    payFeed.stop();
     redis.disconnect();
     blocking.disconnect();
     throw listenError(err, config);
@@ -225,9 +245,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
 
   log.info(
     {
-      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: cards.universe(), workers: config.workers,
       redis: describeTarget(redisTarget(config)), prefix: config.redisPrefix,
-      webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
+      webhook: webhooks.target.display, public_url: config.publicUrl, signed: webhooks.secret !== undefined,
       // The effective durations, so a unit-less value read as minutes is visible at a glance.
       ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
       webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
@@ -240,17 +260,21 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     ctx,
     metrics,
     processor,
+    cards,
     fatal,
     watcherReady,
     async stop(deadlineMs = 8000) {
       const started = Date.now();
       stopping = true;
       stopStarting.abort(); // a watcher still connecting gives up and releases the session lock
+      payStreams.closeAll();
       await http.close();
       await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
       await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+      cards.stop();
+      payFeed.stop();
       blocking.disconnect();
       await redis.quit().catch(() => redis.disconnect());
       log.info('paycue stopped');

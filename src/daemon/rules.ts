@@ -84,6 +84,9 @@ export function httpSettings(c: Config): HttpSettings {
     sandbox: c.sandbox,
     trustProxy: c.trustProxy,
     bots: watchedBotsOf(c),
+    ...(c.publicUrl ? { publicUrl: c.publicUrl } : {}),
+    payRateLimit: c.payRateLimit,
+    payHeartbeatMs: c.payHeartbeatMs,
   };
 }
 

@@ -10,8 +10,16 @@ import type { CliIO } from '../cli/io.js';
 import { startDemoReceiver, type DemoReceiver } from './receiver.js';
 
 const TTL_SECONDS = 3;
+/** Life of the transaction `--keep` leaves open for a look at its pay page. */
+const KEEP_TTL = '15m';
 
-export async function runDemo(io: CliIO): Promise<number> {
+export interface DemoOptions {
+  /** After the walk-through, keep a pending transaction and its pay page up until `hold` resolves. */
+  keep?: boolean;
+  hold?: () => Promise<void>;
+}
+
+export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number> {
   const env = readEnvironment();
   let redis: LocalRedis | undefined;
   let daemon: Daemon | undefined;
@@ -34,7 +42,7 @@ export async function runDemo(io: CliIO): Promise<number> {
     receiver = await startDemoReceiver(secret);
     const user = 'demo';
     const password = randomBytes(12).toString('hex');
-    const config = parseConfig({
+    const settings = {
       API_USERNAME: user,
       API_PASSWORD: password,
       SANDBOX: 'true',
@@ -47,8 +55,9 @@ export async function runDemo(io: CliIO): Promise<number> {
       TRANSACTION_TTL: `${TTL_SECONDS}s`,
       AMOUNT_QUARANTINE: '10s',
       AMOUNT_QUARANTINE_SHORT_OK: 'true',
-    });
-    daemon = await startDaemon(config, createLogger({ debug: false, level: env.DEMO_LOG ?? 'error' }));
+    };
+    const log = createLogger({ debug: false, level: env.DEMO_LOG ?? 'error' });
+    daemon = await startDaemon(parseConfig(settings), log);
     const base = `http://127.0.0.1:${daemon.port}`;
     say(`paycue is running in sandbox mode at ${base} (webhooks go to a local merchant receiver at ${receiver.url})`);
     detail(`transactions live ${TTL_SECONDS} s in this demo (30 min by default)`);
@@ -70,6 +79,7 @@ export async function runDemo(io: CliIO): Promise<number> {
     const second = await post('/create/transaction/', { amount: 20000, metadata: { order: 'demo-2' } });
     detail(`order demo-1 must pay ${first.amount} so'm  (transaction ${String(first.transaction_id)})`);
     detail(`order demo-2 must pay ${second.amount} so'm  (transaction ${String(second.transaction_id)}): a unique amount`);
+    detail(`the customer of demo-1 would open ${base}/pay/${String(first.transaction_id)} (the pay page; with PUBLIC_URL set, create answers it as pay_url)`);
 
     const text = humoCreditMessage(Number(second.amount_tiyin), '7159');
     say(`The customer of demo-2 pays ${second.amount} so'm; @HUMOcardbot would send:`);
@@ -100,6 +110,21 @@ export async function runDemo(io: CliIO): Promise<number> {
     if (late.matched !== false) throw new Error('a late payment must not confirm');
 
     io.out('\nDemo complete: every step happened. Next: configure .env (see .env.example) and run `paycue --telegram`.');
+    if (opts.keep) {
+      // A daemon with a customer-sized TTL on the same Redis, so the page can be looked at.
+      await daemon.stop(3000);
+      daemon = undefined;
+      daemon = await startDaemon(parseConfig({ ...settings, TRANSACTION_TTL: KEEP_TTL, PORT: env.PORT || '0' }), log);
+      const keepBase = `http://127.0.0.1:${daemon.port}`;
+      const kept = await fetch(`${keepBase}/create/transaction/`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 20000, metadata: { order: 'demo-keep' }, success_url: 'https://example.com/thanks', cancel_url: 'https://example.com/cart' }),
+      }).then((r) => r.json() as Promise<{ data: { transaction_id: string } }>);
+      say(`Kept open for ${KEEP_TTL}: a pending payment's page (press the simulate button, or Ctrl-C to end):`);
+      io.out(`   ${keepBase}/pay/${kept.data.transaction_id}`);
+      await opts.hold?.();
+    }
     return 0;
   } catch (err) {
     io.err(`\ndemo failed at step ${step}: ${(err as Error).message}`);

@@ -11,6 +11,8 @@ import { HttpError, fail } from './respond.js';
 import { healthRoutes } from './routes/health.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { cardRoutes } from '../cards/routes.js';
+import { payPageRoutes } from '../pay-page/routes.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -80,10 +82,14 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('/sandbox/*', auth);
+  app.use('/cards', auth);
+  app.use('/cards/*', auth);
 
   app.route('/', healthRoutes(deps));
   app.route('/', transactionRoutes(deps));
   app.route('/', sandboxRoutes(deps));
+  app.route('/', cardRoutes({ ...deps, onCardsChanged: async () => deps.cards?.refresh() }));
+  if (deps.payFeed && deps.payStreams) app.route('/', payPageRoutes({ ...deps, feed: deps.payFeed, streams: deps.payStreams }));
 
   // A known path with the wrong method is a 405 naming the right one, not a puzzling 404.
   const allowed: [string, string][] = [
@@ -94,6 +100,11 @@ export function createApp(deps: AppDeps) {
     ['/health', 'GET, POST'],
     ['/ready', 'GET'],
     ['/metrics', 'GET'],
+    ['/cards', 'GET, POST'],
+    ['/cards/:last4', 'GET, PATCH, DELETE'],
+    ['/pay/:id', 'GET'],
+    ['/pay/:id/status', 'GET'],
+    ['/pay/:id/events', 'GET'],
   ];
   for (const [path, allow] of allowed) {
     app.all(path, (c) => fail(c, 405, `method ${c.req.method} not allowed; use ${allow}`, { Allow: allow }));

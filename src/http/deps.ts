@@ -4,6 +4,9 @@ import type { Events } from '../events.js';
 import type { WatchedBotId } from '../bot-messages/bots.js';
 import type { MessageProcessor } from '../matching/process-message.js';
 import type { TxContext } from '../transactions/context.js';
+import type { CardDirectory } from '../cards/directory.js';
+import type { PayFeed } from '../pay-page/feed.js';
+import type { StreamRegistry } from '../pay-page/streams.js';
 
 export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting' | 'refusing_writes';
 
@@ -16,6 +19,10 @@ export interface HttpSettings {
   trustProxy: boolean;
   /** The watched bots; the sandbox's text form defaults to the first. */
   bots: WatchedBotId[];
+  /** Pay page: public base URL (pay_url), requests a minute per client, SSE heartbeat. */
+  publicUrl?: string;
+  payRateLimit: number;
+  payHeartbeatMs: number;
 }
 
 /** What the HTTP layer needs from the daemon. */
@@ -34,4 +41,9 @@ export interface AppDeps {
   components?: () => Record<string, ComponentState>;
   /** Shown by /ready without deciding readiness (the API works while expiry is held). */
   details?: () => Record<string, string>;
+  /** The daemon's view of the card registry (src/cards); absent: CARDS only. */
+  cards?: CardDirectory;
+  /** The pay page's live updates and open-stream cap (src/pay-page); absent: no pay page. */
+  payFeed?: PayFeed;
+  payStreams?: StreamRegistry;
 }

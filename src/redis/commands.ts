@@ -30,6 +30,8 @@ export interface ReserveRequest {
   idem: string;
   /** A card from `cards`, or undefined for the least-loaded one. */
   card?: string;
+  /** Pay page options as JSON, '' for none. */
+  page: string;
 }
 
 export type ReserveReply =
@@ -130,12 +132,12 @@ export class Commands {
   /** Reserves an amount per request, in order, in one call. */
   async reserve(s: ReserveSettings, requests: ReserveRequest[]): Promise<ReserveReply[]> {
     const k = this.keys;
-    const keys = [k.deadlines, k.cardLoad];
+    const keys = [k.deadlines, k.cardLoad, k.cardsInactive];
     for (const c of s.cards) keys.push(k.amounts(c), k.owners(c));
     const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, s.now, s.ttlMs, s.cards.length, ...s.cards];
     for (const r of requests) {
       keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
-      args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1);
+      args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1, r.page);
     }
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
     if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
@@ -164,7 +166,7 @@ export class Commands {
       this.redis,
       'cancel',
       [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-')],
-      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0'],
+      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel],
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated();
     return reply[0] as CancelOutcome;
@@ -181,7 +183,7 @@ export class Commands {
         k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
         k.unmatched, k.idempotency(idem || '-'),
       ],
-      [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap],
+      [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap, k.payChannel],
     )) as string[];
     const result = reply[0] as CreditScriptResult;
     if (result !== 'stale' && result !== 'already_processed') await this.replicated();
@@ -262,6 +264,38 @@ export class Commands {
   /** Removes a webhook consumer that holds nothing; false when it still has pending entries. */
   async leaveGroup(consumer: string): Promise<boolean> {
     return Number(await runScript(this.redis, 'leave-group', [this.keys.events], [WEBHOOK_GROUP, consumer])) === 1;
+  }
+
+  // --- Card registry (last-4 → card JSON, and the set of cards taking no new reservations).
+
+  async cardAdd(last4: string, json: string, active: boolean): Promise<'added' | 'exists'> {
+    const k = this.keys;
+    return (await runScript(this.redis, 'card-add', [k.cards, k.cardsInactive], [last4, json, active ? '1' : '0', k.cardsChannel])) as 'added' | 'exists';
+  }
+
+  /** Replaces a card's JSON if it is still `expected` (a concurrent edit is a conflict). */
+  async cardUpdate(last4: string, expected: string, json: string, active: boolean): Promise<'updated' | 'unknown' | 'conflict'> {
+    const k = this.keys;
+    return (await runScript(this.redis, 'card-update', [k.cards, k.cardsInactive], [last4, expected, json, active ? '1' : '0', k.cardsChannel])) as
+      | 'updated'
+      | 'unknown'
+      | 'conflict';
+  }
+
+  /** Removes a card with no pending transactions. */
+  async cardRemove(last4: string): Promise<{ result: 'removed' | 'unknown' } | { result: 'pending'; pending: number }> {
+    const k = this.keys;
+    const r = (await runScript(this.redis, 'card-remove', [k.cards, k.cardsInactive, k.cardLoad], [last4, k.cardsChannel])) as [string, number?];
+    return r[0] === 'pending' ? { result: 'pending', pending: Number(r[1]) } : { result: r[0] as 'removed' | 'unknown' };
+  }
+
+  /** A transaction's hash and its registered card's JSON ('' when none), in one round trip. */
+  async payStatus(txId: string): Promise<{ tx: Record<string, string>; card: string } | null> {
+    const r = (await runScript(this.redis, 'pay-status', [this.keys.tx(txId), this.keys.cards], [])) as [string[], string] | [];
+    if (r.length === 0) return null;
+    const tx: Record<string, string> = {};
+    for (let i = 0; i + 1 < r[0].length; i += 2) tx[r[0][i] as string] = r[0][i + 1] as string;
+    return { tx, card: r[1] };
   }
 
   // --- Telegram catch-up cursor: a hash of bot id → highest message id finished with.

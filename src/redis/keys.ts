@@ -24,6 +24,13 @@ export function redisKeys(prefix: string) {
     sessionLock: `${t}:telegram:lock`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */
     readyProbe: `${t}:ready`,
+    // Card registry: last-4 → card JSON; last-4s that take no new reservations (disabled or removed).
+    cards: `${t}:cards`,
+    cardsInactive: `${t}:cards:inactive`,
+    // Pub/sub channels (not keys): `txid|state` when a transaction closes or a late credit
+    // arrives (published by the deciding scripts), and a ping when the card registry changes.
+    payChannel: `${t}:pay:updates`,
+    cardsChannel: `${t}:cards:changed`,
   };
 }
 

@@ -9,6 +9,7 @@ import type { RedisConnection } from './client.js';
 export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
   'heartbeat', 'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
+  'card-add', 'card-update', 'card-remove', 'pay-status',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -15,6 +15,8 @@ export interface CreateRequest {
   card?: string;
   metadata?: unknown;
   idempotencyKey?: string;
+  /** Pay page options (success_url, cancel_url, lang), stored with the transaction. */
+  page?: Record<string, string>;
 }
 
 export type CreateResult =
@@ -103,6 +105,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     metadata: req.metadata === undefined ? '' : JSON.stringify(req.metadata),
     idem: idemName,
     ...(req.card !== undefined ? { card: req.card } : {}),
+    page: req.page === undefined ? '' : JSON.stringify(req.page),
   });
 
   if (reply.kind === 'full') return { kind: 'full' };
@@ -113,6 +116,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
       state: 'pending', createdAt: reply.expiresAt - rules.ttlMs, expiresAt: reply.expiresAt,
       webhookState: 'pending', webhookAttempts: 0, webhookRound: 0, idem: idemName,
       ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
+      ...(req.page !== undefined ? { page: req.page } : {}),
     };
     return { kind: 'created', tx };
   }

@@ -25,6 +25,10 @@ export interface Transaction {
   webhookId?: string;
   /** Name of its Idempotency-Key ('' when none). */
   idem: string;
+  /** Pay page options given at create (success_url, cancel_url, lang). */
+  page?: Record<string, string>;
+  /** When a credit arrived after the transaction was cancelled. */
+  lateCreditAt?: number;
 }
 
 export function fromHash(h: Record<string, string>): Transaction | null {
@@ -47,6 +51,8 @@ export function fromHash(h: Record<string, string>): Transaction | null {
   if (h.confirmed_at) t.confirmedAt = Number(h.confirmed_at);
   if (h.cancelled_at) t.cancelledAt = Number(h.cancelled_at);
   if (h.cancel_reason) t.cancelReason = h.cancel_reason;
+  if (h.page) t.page = JSON.parse(h.page) as Record<string, string>;
+  if (h.late_credit_at) t.lateCreditAt = Number(h.late_credit_at);
   return t;
 }
 

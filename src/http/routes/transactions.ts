@@ -27,7 +27,19 @@ const amountSchema = z.unknown().transform((v, ctx) => {
   return v;
 });
 
-function createSchema(cards: string[]) {
+const pageUrl = z
+  .string({ error: 'must be an http:// or https:// URL' })
+  .max(1000, 'must be at most 1000 characters')
+  .refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL')
+  .optional();
+
+function createSchema(cardList: () => string[]) {
   return z.object(
     {
       amount: amountSchema,
@@ -36,6 +48,7 @@ function createSchema(cards: string[]) {
         .optional()
         .transform((v, ctx) => {
           if (v === undefined || v === null) return undefined;
+          const cards = cardList();
           if (typeof v !== 'string' || !cards.includes(v)) {
             ctx.addIssue({
               code: 'custom',
@@ -60,6 +73,10 @@ function createSchema(cards: string[]) {
           }
           return v as Record<string, unknown>;
         }),
+      // Pay page options (optional; stored with the transaction for the page).
+      success_url: pageUrl,
+      cancel_url: pageUrl,
+      lang: z.enum(['uz', 'ru', 'en'], { error: 'must be uz, ru or en' }).optional(),
     },
     { error: 'body must be a JSON object' },
   );
@@ -68,8 +85,9 @@ function createSchema(cards: string[]) {
 export function transactionRoutes(deps: AppDeps) {
   const { ctx, events } = deps;
   const step = ctx.rules.step;
-  const schema = createSchema(ctx.rules.cards);
+  const schema = createSchema(() => ctx.rules.cards);
   const app = new Hono();
+  const payUrl = (id: string) => (deps.settings.publicUrl ? { pay_url: `${deps.settings.publicUrl}/pay/${id}` } : {});
 
   app.post('/create/transaction', async (c) => {
     const body = validate(schema, await readJson(c));
@@ -77,11 +95,20 @@ export function transactionRoutes(deps: AppDeps) {
     if (idem !== undefined && (idem.length === 0 || idem.length > 255)) {
       throw new HttpError(400, 'Idempotency-Key must be 1 to 255 characters');
     }
+    if (body.card !== undefined && deps.cards && !deps.cards.isActive(body.card)) {
+      throw new HttpError(400, `card: ${body.card} is disabled; it takes no new transactions`);
+    }
+    const page = {
+      ...(body.success_url !== undefined ? { success_url: body.success_url } : {}),
+      ...(body.cancel_url !== undefined ? { cancel_url: body.cancel_url } : {}),
+      ...(body.lang !== undefined ? { lang: body.lang } : {}),
+    };
     const r = await createTransaction(ctx, {
       amountSom: body.amount,
       ...(body.card !== undefined ? { card: body.card } : {}),
       ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       ...(idem !== undefined ? { idempotencyKey: idem } : {}),
+      ...(Object.keys(page).length > 0 ? { page } : {}),
     });
     if (r.kind === 'full') {
       throw new HttpError(409, `no free amount within ${ctx.rules.limit} steps of ${body.amount} so'm; try again later`);
@@ -101,6 +128,7 @@ export function transactionRoutes(deps: AppDeps) {
       state,
       ...(confirmed_at !== undefined ? { confirmed_at } : {}),
       ...(cancelled_at !== undefined ? { cancelled_at, cancel_reason } : {}),
+      ...payUrl(r.tx.id),
     });
   });
 
@@ -108,7 +136,7 @@ export function transactionRoutes(deps: AppDeps) {
     const id = parseTransactionId(c.req.param('id'));
     const found = id ? await getTransactionWithAttempts(ctx, id) : null;
     if (!found) throw new HttpError(404, 'transaction not found');
-    return ok(c, toPublic(found.tx, step, found.attempts));
+    return ok(c, { ...toPublic(found.tx, step, found.attempts), ...payUrl(found.tx.id) });
   });
 
   app.post('/transaction/:id/cancel', async (c) => {

@@ -3,7 +3,8 @@ KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none) 
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
 KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
-      credit as a non-empty JSON object (for the unmatched list), unmatched cap
+      credit as a non-empty JSON object (for the unmatched list), unmatched cap,
+      pay page channel (optional: PUBLISH `txid|confirmed|now` / `txid|late|now` there)
 Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
 'stale': the amount's owner changed since the caller looked it up; look again. ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -31,6 +32,10 @@ if txid ~= '' then
     redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
     result = 'matched'
   elseif state == 'cancelled' then
+    -- The record remembers it, so the pay page can tell the customer to contact the seller.
+    if redis.call('HEXISTS', KEYS[2], 'late_credit_at') == 0 then
+      redis.call('HSET', KEYS[2], 'late_credit_at', fmt(now))
+    end
     result = 'late'
   elseif state == 'confirmed' then
     result = 'already_confirmed'
@@ -45,4 +50,7 @@ if result ~= 'matched' then
   redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[8]) - 1)
 end
 redis.call('SET', KEYS[1], result .. '|' .. txid, 'EX', msg_ttl)
+if (result == 'matched' or result == 'late') and ARGV[9] and ARGV[9] ~= '' then
+  redis.call('PUBLISH', ARGV[9], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late') .. '|' .. fmt(now))
+end
 return {result, txid}

@@ -1,11 +1,13 @@
 --[[ Reserve unique amounts for new pending transactions. Requests that arrive while the
 previous call is in flight share one call (fewer round trips under load); each is handled in
 turn exactly as if it were alone.
-KEYS[1] deadlines zset   KEYS[2] card load hash
-KEYS[3 .. 2+2C] for each of the C cards in ARGV: amounts zset, owners hash
+KEYS[1] deadlines zset   KEYS[2] card load hash   KEYS[3] inactive cards set (disabled or removed)
+KEYS[4 .. 3+2C] for each of the C cards in ARGV: amounts zset, owners hash
 then for each request: tx hash, idempotency key
 ARGV: step, direction (1|-1), limit, now, ttl, C, the C card names, then for each request:
-      txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card)
+      txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card),
+      pay page options as JSON ('' = none)
+An inactive card takes no new reservation (checked here, so a disable is never raced).
 Returns 4 items per request: 'created', amount, card, expires_at | 'existing', txid, '', '' |
 'full', '', '', ''
 Taken amounts sit in a zset scored by amount, so ZCOUNT over a range says how many of its
@@ -13,7 +15,7 @@ slots are held: a binary search finds the first free slot in O(log LIMIT) calls 
 many offsets of one price are taken. ]]
 local step, dir, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, ttl, ncards = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local first_arg, first_key = 7 + ncards, 3 + 2 * ncards
+local first_arg, first_key = 7 + ncards, 4 + 2 * ncards
 local deadlines, load = KEYS[1], KEYS[2]
 
 local function fmt(x) return string.format('%d', x) end
@@ -66,14 +68,20 @@ local function first_free(zset, card, requested)
 end
 
 -- Candidate cards: the one asked for, or all by fewest pending transactions (stable for ties).
+local function active(i) return redis.call('SISMEMBER', KEYS[3], ARGV[6 + i]) == 0 end
 local function candidates(fixed)
-  if fixed > 0 then return {fixed} end
+  if fixed > 0 then
+    if active(fixed) then return {fixed} end
+    return {}
+  end
   local order, pending = {}, {}
   for i = 1, ncards do
-    order[i] = i
-    pending[i] = tonumber(redis.call('HGET', load, ARGV[6 + i]) or '0')
+    if active(i) then
+      order[#order + 1] = i
+      pending[i] = tonumber(redis.call('HGET', load, ARGV[6 + i]) or '0')
+    end
   end
-  if ncards > 1 then
+  if #order > 1 then
     table.sort(order, function(a, b)
       if pending[a] == pending[b] then return a < b end
       return pending[a] < pending[b]
@@ -82,14 +90,14 @@ local function candidates(fixed)
   return order
 end
 
-local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed)
+local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed, page)
   if idem ~= '' then
     local existing = redis.call('GET', idemkey)
     if existing then return {'existing', existing, '', ''} end
   end
   for _, i in ipairs(candidates(fixed)) do
     local card = ARGV[6 + i]
-    local zset, owners = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+    local zset, owners = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
     local amount = first_free(zset, card, requested)
     if amount then
       local a = fmt(amount)
@@ -102,6 +110,7 @@ local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed)
       redis.call('HSET', txkey, 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
         'metadata', metadata, 'state', 'pending', 'created_at', fmt(now), 'expires_at', fmt(now + ttl),
         'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0', 'idem', idem)
+      if page ~= '' then redis.call('HSET', txkey, 'page', page) end
       redis.call('ZADD', deadlines, fmt(now + ttl), txid)
       -- Like the record, the key has no TTL while the transaction is pending (a retry after the
       -- TTL, expiry held, must not create a second transaction); closing it sets the record's TTL.
@@ -114,9 +123,9 @@ end
 
 local out = {}
 local r = 0
-while first_arg + 5 * r <= #ARGV do
-  local b, k = first_arg + 5 * r, first_key + 2 * r
-  local res = reserve(KEYS[k], KEYS[k + 1], ARGV[b], tonumber(ARGV[b + 1]), ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4]))
+while first_arg + 6 * r <= #ARGV do
+  local b, k = first_arg + 6 * r, first_key + 2 * r
+  local res = reserve(KEYS[k], KEYS[k + 1], ARGV[b], tonumber(ARGV[b + 1]), ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4]), ARGV[b + 5])
   for _, v in ipairs(res) do out[#out + 1] = v end
   r = r + 1
 end

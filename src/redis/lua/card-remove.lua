@@ -1,0 +1,12 @@
+--[[ Remove a card that holds no pending transaction. It stays in the inactive set, so a
+reservation racing the daemons' view of the registry cannot land on it.
+KEYS[1] cards hash  KEYS[2] inactive cards set  KEYS[3] card load hash
+ARGV: last4, cards-changed channel
+Returns {'removed'} | {'unknown'} | {'pending', n} ]]
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'unknown'} end
+local pending = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if pending > 0 then return {'pending', pending} end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[1])
+return {'removed'}
