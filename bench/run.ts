@@ -7,14 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type Config } from '../config/env.js';
-import { startDaemon } from '../daemon/daemon.js';
-import { createLogger } from '../log/logger.js';
-import { connectRedis, createRedis } from '../redis/client.js';
-import { startLocalRedis } from '../redis/local-server.js';
-import { createTransaction } from '../transactions/create.js';
-import { MAX_SOM } from '../money/amount.js';
-import type { TxContext } from '../transactions/context.js';
+import { parseConfig, type Config } from '../src/config/env.js';
+import { startDaemon } from '../src/daemon/daemon.js';
+import { createLogger } from '../src/log/logger.js';
+import { connectRedis, createRedis } from '../src/redis/client.js';
+import { startLocalRedis } from '../src/redis/local-server.js';
+import { createTransaction } from '../src/transactions/create.js';
+import { MAX_SOM } from '../src/money/amount.js';
+import type { TxContext } from '../src/transactions/context.js';
 import { startBareServer } from './bare-server.js';
 import { addCpu, startCpuMeter, type CpuReport } from './cpu.js';
 import { assertAllOk, perRequest, startLoadGenerator, type LoadGenerator, type LoadResult } from './http-load.js';
@@ -24,6 +24,7 @@ import { measureMemory } from './memory.js';
 import { benchParser } from './parser-bench.js';
 import { textTable, writeReport, type BenchReport, type Side } from './report.js';
 
+// The repository root, from .bench-build/bench/run.js.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'bot-messages.json');
 const OUT_DIR = join(ROOT, 'bench-results');
