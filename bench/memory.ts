@@ -2,7 +2,7 @@
 // the engine's own createTransaction, INFO memory used_memory before and after.
 import type { Redis } from 'ioredis';
 import { createRedis, connectRedis } from '../src/redis/client.js';
-import { startLocalRedis } from '../src/redis/local-server.js';
+import { startLocalRedis } from '../src/dev/local-redis.js';
 import { createTxContext, rulesFromConfig, type TxContext } from '../src/transactions/context.js';
 import { createTransaction } from '../src/transactions/create.js';
 import type { Config } from '../src/config/env.js';

@@ -11,7 +11,7 @@ import { parseConfig, type Config } from '../src/config/env.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { createLogger } from '../src/log/logger.js';
 import { connectRedis, createRedis } from '../src/redis/client.js';
-import { startLocalRedis } from '../src/redis/local-server.js';
+import { startLocalRedis } from '../src/dev/local-redis.js';
 import { createTransaction } from '../src/transactions/create.js';
 import { MAX_SOM } from '../src/money/amount.js';
 import type { TxContext } from '../src/transactions/context.js';

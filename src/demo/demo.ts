@@ -4,7 +4,7 @@ import { parseConfig } from '../config/env.js';
 import { readEnvironment } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startDaemon, type Daemon } from '../daemon/daemon.js';
-import { startLocalRedis, type LocalRedis } from '../redis/local-server.js';
+import { startLocalRedis, type LocalRedis } from '../dev/local-redis.js';
 import { humoCreditMessage } from '../bot-messages/compose.js';
 import type { CliIO } from '../cli/io.js';
 import { startDemoReceiver, type DemoReceiver } from './receiver.js';

@@ -1,7 +1,7 @@
 // Redis goes away and comes back while paycue runs: fast 503s, then everything resumes by
 // itself, and an event decided before the outage is still delivered.
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalRedis } from '../../src/redis/local-server.js';
+import { startLocalRedis } from '../../src/dev/local-redis.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { startReceiver } from '../helpers/receiver.js';
 

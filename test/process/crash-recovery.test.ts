@@ -1,7 +1,7 @@
 // The daemon process killed mid-delivery (SIGKILL) or stopped (SIGTERM): the decided event is
 // still delivered after a restart, with the same webhook-id.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/redis/local-server.js';
+import { freePort } from '../../src/dev/local-redis.js';
 import { AUTH, PASS, USER } from '../helpers/daemon.js';
 import { closeAllRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';

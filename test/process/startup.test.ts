@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-server.js';
+import { freePort, startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { AUTH, PASS, USER } from '../helpers/daemon.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runChild, waitUntil, type Child } from '../helpers/child.js';
