@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('walk through create → credit → confirm webhook and create → expiry → cancel webhook, locally')
     .action(async () => {
-      const { runDemo } = await import('./demo/demo.js');
+      const { runDemo } = await import('./cli/demo-command.js');
       exitCode = await runDemo(processIO);
     });
 

@@ -6,8 +6,8 @@ import { createLogger } from '../log/logger.js';
 import { startDaemon, type Daemon } from '../daemon/daemon.js';
 import { startLocalRedis, type LocalRedis } from '../dev/local-redis.js';
 import { humoCreditMessage } from '../bot-messages/compose.js';
-import type { CliIO } from '../cli/io.js';
-import { startDemoReceiver, type DemoReceiver } from './receiver.js';
+import type { CliIO } from './io.js';
+import { startDemoReceiver, type DemoReceiver } from './demo-receiver.js';
 
 const TTL_SECONDS = 3;
 
