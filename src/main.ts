@@ -1,4 +1,4 @@
-// The `paycue` command line (CONTRACT §1).
+// The `paycue` command line (README: Operator commands).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type Config } from './config/env.js';
 import { loadConfig, readEnvironment } from './config/load.js';

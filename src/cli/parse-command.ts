@@ -1,4 +1,5 @@
-// `paycue parse` (CONTRACT §1, §5): classify bot messages from stdin, one JSON line each.
+// `paycue parse`: classify bot messages from stdin, one JSON line each (README: Operator
+// commands; Bot messages and matching).
 // Exit 0 whatever the verdicts; 2 when some input could not be read as text / JSON lines.
 import { once } from 'node:events';
 import { MAX_TEXT_CHARS, parseBotMessage, type ParseResult } from '../bot-messages/index.js';
