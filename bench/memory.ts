@@ -3,7 +3,8 @@
 import type { Redis } from 'ioredis';
 import { createRedis, connectRedis } from '../src/redis/client.js';
 import { startLocalRedis } from '../src/dev/local-redis.js';
-import { createTxContext, rulesFromConfig, type TxContext } from '../src/transactions/context.js';
+import { createTxContext, type TxContext } from '../src/transactions/context.js';
+import { transactionRules } from '../src/daemon/rules.js';
 import { createTransaction } from '../src/transactions/create.js';
 import type { Config } from '../src/config/env.js';
 
@@ -60,7 +61,7 @@ async function variant(
   n: number,
   metadata: (i: number) => unknown,
 ): Promise<MemoryVariant> {
-  const ctx = createTxContext(redis, prefix, rulesFromConfig(config));
+  const ctx = createTxContext(redis, prefix, transactionRules(config));
   // One create first, outside the measurement: loads the Lua script and creates the
   // per-card structures, so the difference is the marginal cost of N pending transactions.
   await createMany(ctx, 1, 1_000, metadata, 1);

@@ -4,6 +4,7 @@
 //   BENCH_SECONDS=10       measured seconds per side of each HTTP comparison
 // Process layout: this process runs the daemon and the bare baselines; autocannon and the
 // webhook receiver each run in a child process; redis-server is its own process.
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,7 +148,7 @@ async function createComparison(
   const segments: Segment[] = [];
   let sameLeft = order.filter((x) => x === 'same').length;
   for (const side of order) {
-    const meter = await startCpuMeter(side === 'bare' ? undefined : ctx.redis);
+    const meter = await startCpuMeter(side === 'bare' ? undefined : ctx.redis as Redis);
     let r: LoadResult;
     if (side === 'same') {
       // Bounded by time like every other segment, with a request cap far above what the time
@@ -265,7 +266,7 @@ async function httpPhases(report: BenchReport): Promise<void> {
     const r = await latencyClient.run(
       { baseUrl: `http://127.0.0.1:${daemon.port}`, authorization, last4: S.card, startAmount: L.startAmount, sampleTimeoutMs: 5000 },
       L,
-      daemon.ctx.redis,
+      daemon.ctx.redis as Redis,
     );
     for (const [name, p] of [['sequential', r.sequential], ['concurrent', r.concurrent]] as const) {
       if (p.failures > 0) report.errors.push(`(c) ${name}: ${p.failures} samples failed, first: ${p.firstFailure}`);

@@ -1,7 +1,8 @@
-// The `paycue` command line (README: Operator commands).
+// The `paycue` command line (README: Commands): commander wiring only; each command's work is in src/cli.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, type Config } from './config/env.js';
-import { loadConfig, readEnvironment } from './config/load.js';
+import { ConfigError, parseConfig } from './config/env.js';
+import { loadOperatorConfig, readEnvironment } from './config/load.js';
+import { configWarnings } from './config/warnings.js';
 import { VERSION } from './version.js';
 import { processIO } from './cli/io.js';
 import { runDaemon } from './cli/daemon-command.js';
@@ -13,9 +14,10 @@ let exitCode = 0;
 /** GramJS can leave sockets and timers behind; commands that used it end the process explicitly. */
 let forceExit = false;
 
-function config(daemon: boolean): Config {
-  return loadConfig({ daemon });
-}
+/** --env-file of the command being run (any command takes it). */
+let envFile: string | undefined;
+/** Operator commands need Redis and Telegram settings, not the API's credentials. */
+const operatorConfig = () => loadOperatorConfig({ ...(envFile !== undefined ? { file: envFile } : {}) });
 
 /** Runs a Telegram command with a terminal prompt, closed afterwards so the process can exit. */
 async function withPrompt(fn: (io: import('./telegram/prompt.js').PromptIO) => Promise<number>): Promise<number> {
@@ -39,21 +41,27 @@ const listOptions = (opts: { limit: number; json?: boolean }): ListOptions => ({
 
 export function buildProgram(): Command {
   const program = new Command('paycue')
-    .description('Payment matching for HUMO cards: unique amounts, the bank bot\'s messages, signed webhooks.')
+    .description(
+      "Payment matching for HUMO cards: unique amounts, the bank bot's messages, signed webhooks.\n\n" +
+        'Run without a command, paycue is the daemon (HTTP API, Telegram watcher, webhook workers, ' +
+        'expiry sweeper). Every command reads its settings from the environment and from .env in the ' +
+        'working directory (or the file given with --env-file); real environment variables win.',
+    )
     .version(VERSION, '-v, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
+    .helpCommand('help [command]', 'show help for a command')
     .option('-t, --telegram', 'log in to Telegram interactively and save the session')
     .showHelpAfterError('(run paycue --help for usage)')
     .action(async (opts: { telegram?: boolean }) => {
       if (opts.telegram) {
         const { runTelegramLogin } = await import('./cli/telegram-commands.js');
-        exitCode = await withPrompt((io) => runTelegramLogin(config(false), io));
+        exitCode = await withPrompt((io) => runTelegramLogin(operatorConfig(), io));
         return;
       }
-      const cfg = config(true);
+      const env = readEnvironment(undefined, undefined, envFile);
+      const cfg = parseConfig(env);
       forceExit = true;
-      const { telegramWatcherStarter } = await import('./telegram/daemon-watcher.js');
-      exitCode = await runDaemon(cfg, cfg.sandbox ? undefined : telegramWatcherStarter());
+      exitCode = await runDaemon(cfg, configWarnings(env, cfg));
     });
 
   program
@@ -62,10 +70,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--sender <id>', 'sender Telegram id (default WATCH_ID)').argParser(positiveInt))
     .option('--jsonl', 'read JSON lines {"text", "sender"} and print one result per line')
     .action(async (opts: { sender?: number; jsonl?: boolean }) => {
-      const env = readEnvironment();
+      const env = readEnvironment(undefined, undefined, envFile);
       const raw = env.WATCH_ID?.trim();
       if (raw && !/^\d{1,15}$/.test(raw)) throw new ConfigError([{ variable: 'WATCH_ID', message: `expected a whole number, got "${raw}"` }]);
       const watch = raw ? Number(raw) : BOTS.humo;
+      if (process.stdin.isTTY && !opts.jsonl) process.stderr.write('paste a bot message, then press Ctrl-D\n');
       exitCode = await runParse(
         { ...(opts.sender !== undefined ? { sender: opts.sender } : {}), jsonl: opts.jsonl ?? false, defaultSender: watch },
         process.stdin,
@@ -89,7 +98,7 @@ export function buildProgram(): Command {
     .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runWebhooksFailed(config(false), processIO, listOptions(opts));
+      exitCode = await runWebhooksFailed(operatorConfig(), processIO, listOptions(opts));
     });
   webhooks
     .command('redeliver')
@@ -97,7 +106,7 @@ export function buildProgram(): Command {
     .argument('<transaction-id>')
     .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
     .action(async (id: string, opts: { force?: boolean }) => {
-      exitCode = await runWebhooksRedeliver(config(false), processIO, id, opts.force ?? false);
+      exitCode = await runWebhooksRedeliver(operatorConfig(), processIO, id, opts.force ?? false);
     });
 
   program
@@ -108,7 +117,7 @@ export function buildProgram(): Command {
     .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      exitCode = await runCreditsUnmatched(config(false), processIO, listOptions(opts));
+      exitCode = await runCreditsUnmatched(operatorConfig(), processIO, listOptions(opts));
     });
 
   const telegram = program.command('telegram').description('Telegram session management, for scripts');
@@ -118,7 +127,7 @@ export function buildProgram(): Command {
     .option('--phone <phone>', 'phone number (default TG_PHONE)')
     .action(async (opts: { phone?: string }) => {
       const { runSendCode } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runSendCode(config(false), io, opts));
+      exitCode = await withPrompt((io) => runSendCode(operatorConfig(), io, opts));
     });
   telegram
     .command('verify')
@@ -127,31 +136,35 @@ export function buildProgram(): Command {
     .option('--password <password>', '2FA password')
     .action(async (opts: { code: string; password?: string }) => {
       const { runVerify } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runVerify(config(false), io, opts));
+      exitCode = await withPrompt((io) => runVerify(operatorConfig(), io, opts));
     });
   telegram
     .command('status')
     .description('say whether the saved session works and which account it is')
     .action(async () => {
       const { runTelegramStatus } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runTelegramStatus(config(false), io));
+      exitCode = await withPrompt((io) => runTelegramStatus(operatorConfig(), io));
     });
   telegram
     .command('logout')
     .description('log the session out and delete it')
     .action(async () => {
       const { runTelegramLogout } = await import('./cli/telegram-commands.js');
-      exitCode = await withPrompt((io) => runTelegramLogout(config(false), io));
+      exitCode = await withPrompt((io) => runTelegramLogout(operatorConfig(), io));
     });
 
-  // Usage errors exit 2; --help and --version exit 0.
-  const exitOverride = (cmd: Command) => {
+  // Usage errors exit 2; --help and --version exit 0. Every command takes --env-file.
+  const everyCommand = (cmd: Command) => {
     cmd.exitOverride((err) => {
       throw err;
     });
-    cmd.commands.forEach(exitOverride);
+    if (cmd.commands.length === 0 || cmd === program) cmd.option('--env-file <path>', 'read settings from this file instead of ./.env');
+    cmd.commands.forEach(everyCommand);
   };
-  exitOverride(program);
+  everyCommand(program);
+  program.hook('preAction', (_self, action) => {
+    envFile = (action.optsWithGlobals() as { envFile?: string }).envFile;
+  });
   return program;
 }
 
@@ -164,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     const program = buildProgram();
     // The bare command runs the daemon, so commander would call a typo "too many arguments".
     const first = argv[2];
-    if (first !== undefined && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
+    if (first !== undefined && !first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first)) {
       process.stderr.write(`error: unknown command '${first}'\n(run paycue --help for usage)\n`);
       return 2;
     }

@@ -134,9 +134,13 @@ function verdict(lines: readonly string[], bot: BotName): ParseResult {
  * of any size or encoding yields `{credit: false}`.
  */
 export function parseBotMessage(text: string, sender: number): ParseResult {
+  const bot = botNameFor(sender);
+  return bot === null ? nonCredit('unknown_sender') : parseBotText(text, bot);
+}
+
+/** Classifies one message known to come from `bot` (the watcher knows which chat it read). */
+export function parseBotText(text: string, bot: BotName): ParseResult {
   try {
-    const bot = botNameFor(sender);
-    if (bot === null) return nonCredit('unknown_sender');
     if (typeof text !== 'string') return nonCredit('unrecognised');
     if (text.length > MAX_TEXT_CHARS) return nonCredit('too_long');
     return verdict(messageLines(text), bot);

@@ -1,15 +1,21 @@
 // `paycue webhooks failed|redeliver` and `paycue credits unmatched`.
-import type { Config } from '../config/env.js';
+import type { OperatorConfig as Config } from '../config/env.js';
 import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
+import { describeTarget } from '../redis/target.js';
+import { redisTarget } from '../daemon/rules.js';
+import { parseTransactionId } from '../transactions/id.js';
 import type { CliIO } from './io.js';
 
 export interface ListOptions {
   limit: number;
   json: boolean;
 }
+
+/** Where an empty answer came from: a wrong REDIS_URL or prefix looks just like "nothing". */
+const where = (config: Config) => ` (Redis ${describeTarget(redisTarget(config))}, prefix ${config.redisPrefix})`;
 
 /** One JSON object per line with --json, else one readable line per row (or `none`). */
 function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (row: T) => string): number {
@@ -21,20 +27,25 @@ function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (
 
 export async function runWebhooksFailed(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
   const rows = await withContext(config, (ctx) => listFailed(ctx, opts.limit));
-  return printRows(io, rows, opts.json, 'no failed webhook deliveries', (r) => {
+  return printRows(io, rows, opts.json, `no failed webhook deliveries${where(config)}`, (r) => {
     const amount = r.amount_tiyin === null ? '?' : formatSom(r.amount_tiyin);
     return `${r.failed_at}  ${r.transaction_id}  ${r.action ?? '?'}  ${amount}  attempts=${r.attempts}  last: ${r.last_error ?? '-'}`;
   });
 }
 
-export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: string, force = false): Promise<number> {
+export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: string, force = false): Promise<number> {
+  const txId = parseTransactionId(rawId);
+  if (!txId) {
+    io.err(`malformed transaction id "${rawId.slice(0, 80)}": expected a UUID like 622ea789-5b4c-4e6a-a76b-415ac144eb34`);
+    return 2;
+  }
   const result = await withContext(config, (ctx) => redeliver(ctx, txId, force));
   switch (result) {
     case 'queued':
       io.out(`queued a new delivery of ${txId}'s webhook (same webhook-id); a running daemon sends it now`);
       return 0;
     case 'unknown':
-      io.err(`no transaction ${txId} (records are kept 7 days)`);
+      io.err(`no transaction ${txId} (records are kept 7 days)${where(config)}`);
       return 1;
     case 'not_decided':
       io.err(`transaction ${txId} is still pending: there is no webhook to send yet`);
@@ -47,7 +58,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, txId: stri
 
 export async function runCreditsUnmatched(config: Config, io: CliIO, opts: ListOptions): Promise<number> {
   const rows = await withContext(config, (ctx) => listUnmatched(ctx, opts.limit));
-  return printRows(io, rows, opts.json, 'no unmatched credits', (r) => {
+  return printRows(io, rows, opts.json, `no unmatched credits${where(config)}`, (r) => {
     const card = r.last4 ? `*${r.last4}` : '(no card)';
     const tx = r.transaction_id ? ` transaction ${r.transaction_id}` : '';
     return `${r.received_at}  ${formatSom(r.amount_tiyin)}  ${card}  ${r.reason}${tx}${r.detail ? `  (${r.detail})` : ''}  [${r.message_key}]`;

@@ -1,16 +1,20 @@
 // A short-lived Redis connection for operator commands.
-import type { Config } from '../config/env.js';
-import { connectRedis, createRedis } from '../redis/client.js';
-import { createTxContext, rulesFromConfig, type TxContext } from '../transactions/context.js';
+import type { OperatorConfig } from '../config/env.js';
+import { redisTarget, transactionRules } from '../daemon/rules.js';
+import { connectRedis, createRedis, isRedisAuthError, lastRedisError } from '../redis/client.js';
+import { describeTarget } from '../redis/target.js';
+import { createTxContext, type TxContext } from '../transactions/context.js';
 
-export async function withContext<T>(config: Config, fn: (ctx: TxContext) => Promise<T>): Promise<T> {
-  const redis = createRedis({ url: config.redisUrl, name: 'paycue-cli', commandTimeoutMs: 5000 });
+export async function withContext<T>(config: OperatorConfig, fn: (ctx: TxContext) => Promise<T>): Promise<T> {
+  const redis = createRedis({ target: redisTarget(config), name: 'paycue-cli', commandTimeoutMs: 5000 });
   redis.on('error', () => undefined);
   try {
     if (!(await connectRedis(redis, 5000))) {
-      throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}`);
+      const last = lastRedisError(redis);
+      const why = isRedisAuthError(last) ? `it refused the credentials in REDIS_URL (${last?.message.split(' ')[0]})` : (last?.message ?? 'no answer');
+      throw new Error(`cannot use Redis at ${describeTarget(redisTarget(config))}: ${why}`);
     }
-    return await fn(createTxContext(redis, config.redisPrefix, rulesFromConfig(config)));
+    return await fn(createTxContext(redis, config.redisPrefix, transactionRules(config)));
   } finally {
     redis.disconnect();
   }

@@ -1,27 +1,34 @@
-// `paycue`: run the daemon until SIGTERM/SIGINT (exit 0) or a fatal condition (exit 1,
-// so systemd's Restart=on-failure brings it back).
+// `paycue`: run the daemon until SIGTERM/SIGINT/SIGHUP (exit 0) or a fatal condition: exit 1
+// when a restart may help (systemd's Restart=on-failure brings it back), 2 when only the
+// operator can fix it (RestartPreventExitStatus=2 stops the loop).
 import type { Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
-import { startDaemon, type StartWatcher } from '../daemon/daemon.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { telegramStarter } from '../daemon/telegram.js';
+import { StartupError } from '../daemon/startup-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
-export async function runDaemon(config: Config, startWatcher?: StartWatcher): Promise<number> {
+export async function runDaemon(config: Config, warnings: string[] = []): Promise<number> {
   const log = createLogger({ debug: config.debug });
+  for (const w of warnings) log.warn(w);
   let daemon;
   try {
-    daemon = await startDaemon(config, log, startWatcher ? { startWatcher } : {});
+    daemon = await startDaemon(config, log, config.sandbox ? {} : { startWatcher: telegramStarter() });
   } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'paycue could not start');
-    log.flush();
-    return 1;
+    if (err instanceof StartupError) log.fatal({ reason: err.message, exit_code: err.exitCode }, 'paycue could not start');
+    else log.fatal({ err }, 'paycue could not start');
+    await new Promise<void>((r) => log.flush(() => r()));
+    return err instanceof StartupError ? err.exitCode : 1;
   }
   const d = daemon;
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve({ code: 0, why: sig });
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    void d.fatal.then((why) => resolve({ code: 1, why }));
+    // A closed terminal or `systemctl reload`: drain like SIGTERM rather than die at once.
+    process.once('SIGHUP', onSignal);
+    void d.fatal.then((f) => resolve({ code: f.exitCode, why: f.reason }));
   });
   if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');
   else log.error({ reason: reason.why }, 'shutting down after a fatal error');

@@ -46,6 +46,7 @@ export async function runDemo(io: CliIO): Promise<number> {
       WEBHOOK_SECRET: secret,
       TRANSACTION_TTL: `${TTL_SECONDS}s`,
       AMOUNT_QUARANTINE: '10s',
+      AMOUNT_QUARANTINE_SHORT_OK: 'true',
     });
     daemon = await startDaemon(config, createLogger({ debug: false, level: env.DEMO_LOG ?? 'error' }));
     const base = `http://127.0.0.1:${daemon.port}`;

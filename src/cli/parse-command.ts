@@ -1,5 +1,4 @@
-// `paycue parse`: classify bot messages from stdin, one JSON line each (README: Operator
-// commands; Bot messages and matching).
+// `paycue parse` (README: Operator commands, Bot messages and matching): classify bot messages from stdin, one JSON line each.
 // Exit 0 whatever the verdicts; 2 when some input could not be read as text / JSON lines.
 import { once } from 'node:events';
 import { MAX_TEXT_CHARS, parseBotMessage, type ParseResult } from '../bot-messages/index.js';

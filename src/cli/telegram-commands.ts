@@ -1,11 +1,12 @@
 // `paycue --telegram`, `paycue telegram send-code|verify|status|logout`. Each returns the
 // process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
 import { Api } from 'telegram';
-import type { Redis } from 'ioredis';
-import type { Config } from '../config/env.js';
+import type { RedisConnection } from '../redis/client.js';
+import { redisTarget } from '../daemon/rules.js';
+import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';
-import { redisKeys } from '../redis/keys.js';
+import { Commands } from '../redis/commands.js';
 import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from '../telegram/client-factory.js';
 import { describeError, isAuthKeyDuplicated, isSessionRevoked, TimeoutError, withTimeout } from '../telegram/errors.js';
 import {
@@ -15,25 +16,22 @@ import {
   normaliseCode,
   normalisePhone,
   reportLoginError,
-  sendLoginCode,
   sessionString,
-  signInWithCode,
-  signInWithPassword,
   type ComputeCheck,
   type LoginClient,
   type LoginContext,
 } from '../telegram/login.js';
 import type { PromptIO } from '../telegram/prompt.js';
+import { sendCodeStep, verifyStep } from '../telegram/login-flow.js';
 import {
   loadPendingLogin,
   loadSession,
   removePendingLogin,
   removeSession,
-  savePendingLogin,
   saveSession,
   sessionPath,
 } from '../telegram/session-store.js';
-import { describeLockHolder } from '../telegram/session-lock.js';
+import { describeLockHolder, holderIsDead } from '../telegram/session-lock.js';
 
 /** Test seams; production callers pass nothing. */
 export interface TelegramCommandDeps {
@@ -45,7 +43,7 @@ export interface TelegramCommandDeps {
   /** Where GramJS's own log lines go (default: stderr, errors only unless DEBUG=true). */
   log?: Logger;
   /** Redis used to see whether a daemon holds the session lock; null skips the check. */
-  redis?: Redis | null;
+  redis?: RedisConnection | null;
 }
 
 function credentials(config: Config, io: PromptIO): { appId: number; appHash: string } | null {
@@ -160,16 +158,13 @@ export async function runSendCode(config: Config, io: PromptIO, opts: { phone?: 
   try {
     client = clientMaker(config, creds, deps)('');
     if (!(await connectOrReport(client, io, deps))) return 1;
-    const ctx = loginContext(client, io, creds, deps);
-    const sent = await sendLoginCode(ctx, phone);
-    if (sent.user) return await finishLogin(config, io, client, sent.user);
-    const session = sessionString(client);
-    if (!session) {
+    const out = await sendCodeStep(loginContext(client, io, creds, deps), config.sessionDir, phone);
+    if (out.kind === 'logged_in') return await finishLogin(config, io, client, out.user);
+    if (out.kind === 'empty_session') {
       io.error('GramJS returned an empty session after sending the code; verify could not continue it. Run send-code again.');
       return 1;
     }
-    await savePendingLogin(config.sessionDir, { session, phone, phoneCodeHash: sent.phoneCodeHash, sentAt: Date.now() });
-    io.print(`Telegram sent a login code ${sent.via}.`);
+    io.print(`Telegram sent a login code ${out.via}.`);
     io.print('Next: paycue telegram verify --code <code>   (add --password <password> if the account has two-step verification)');
     return 0;
   } catch (err) {
@@ -206,46 +201,25 @@ export async function runVerify(
   try {
     client = clientMaker(config, creds, deps)(pending.session);
     if (!(await connectOrReport(client, io, deps))) return 1;
-    const ctx = loginContext(client, io, creds, deps);
-    if (!pending.passwordNeeded) {
-      try {
-        const user = await signInWithCode(ctx, pending.phone, pending.phoneCodeHash, code);
-        if (user === 'signup') {
-          io.error(`${pending.phone} has no Telegram account. Sign up with an official Telegram app first.`);
-          await removePendingLogin(config.sessionDir);
-          return 1;
-        }
-        return await finishLogin(config, io, client, user);
-      } catch (err) {
-        const rpc = describeError(err);
-        if (rpc === 'PHONE_CODE_INVALID' || rpc === 'PHONE_CODE_EMPTY') {
-          io.error('That code is wrong. Run `paycue telegram verify --code <code>` again with the right code.');
-          return 1;
-        }
-        if (rpc === 'PHONE_CODE_EXPIRED') {
-          const sent = await sendLoginCode(ctx, pending.phone);
-          if (sent.user) return await finishLogin(config, io, client, sent.user);
-          await savePendingLogin(config.sessionDir, { ...pending, session: sessionString(client) || pending.session, phoneCodeHash: sent.phoneCodeHash, sentAt: Date.now() });
-          io.error(`The code had expired; Telegram sent a new one ${sent.via}. Run \`paycue telegram verify --code <new code>\`.`);
-          return 1;
-        }
-        if (rpc !== 'SESSION_PASSWORD_NEEDED') throw err;
-        await savePendingLogin(config.sessionDir, { ...pending, session: sessionString(client) || pending.session, passwordNeeded: true });
-      }
-    }
-    if (!opts.password) {
-      io.error('This account has two-step verification: run `paycue telegram verify --code <code> --password <password>`.');
-      return 1;
-    }
-    try {
-      const user = await signInWithPassword(ctx, opts.password);
-      return await finishLogin(config, io, client, user);
-    } catch (err) {
-      if (describeError(err) === 'PASSWORD_HASH_INVALID') {
+    const out = await verifyStep(loginContext(client, io, creds, deps), config.sessionDir, pending, code, opts.password);
+    switch (out.kind) {
+      case 'logged_in':
+        return await finishLogin(config, io, client, out.user);
+      case 'no_account':
+        io.error(`${out.phone} has no Telegram account. Sign up with an official Telegram app first.`);
+        return 1;
+      case 'wrong_code':
+        io.error('That code is wrong. Run `paycue telegram verify --code <code>` again with the right code.');
+        return 1;
+      case 'code_resent':
+        io.error(`The code had expired; Telegram sent a new one ${out.via}. Run \`paycue telegram verify --code <new code>\`.`);
+        return 1;
+      case 'password_needed':
+        io.error('This account has two-step verification: run `paycue telegram verify --code <code> --password <password>`.');
+        return 1;
+      case 'wrong_password':
         io.error('Wrong two-step verification password. Run verify again with the right --password.');
         return 1;
-      }
-      throw err;
     }
   } catch (err) {
     return reportLoginError(io, err);
@@ -260,7 +234,7 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
   let redis = deps.redis;
   let own = false;
   if (!redis) {
-    redis = createRedis({ url: config.redisUrl, name: 'paycue-cli', commandTimeoutMs: 2000 });
+    redis = createRedis({ target: redisTarget(config), name: 'paycue-cli', commandTimeoutMs: 2000 });
     own = true;
   }
   try {
@@ -268,8 +242,9 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
       io.error('(Redis is unreachable, so it is unknown whether a paycue daemon is using the session right now.)');
       return null;
     }
-    const v = await redis.get(redisKeys(config.redisPrefix).sessionLock);
-    return v === null ? null : describeLockHolder(v);
+    const v = await Commands.forPrefix(redis, config.redisPrefix).lockHolder();
+    // A lock left by a process of this host that is gone is no daemon: the daemon takes it over too.
+    return v === null || holderIsDead(v) ? null : describeLockHolder(v);
   } catch {
     return null;
   } finally {

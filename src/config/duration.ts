@@ -1,13 +1,20 @@
-// Durations as the contract spells them: `500ms`, `90s`, `30m`, `1h`; a bare number means minutes.
+// Durations as the contract spells them: `500ms`, `90s`, `30m`, `1h`, also compound (`1h30m`);
+// a bare number means minutes (the original's meaning; see bareNumber for the warning).
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds, or null when the text is not a duration. */
 export function parseDuration(text: string): number | null {
-  const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return null;
-  const unit = UNIT_MS[m[2] ?? 'm'] as number;
-  const ms = Number(m[1]) * unit;
+  const t = text.trim();
+  if (/^\d{1,9}$/.test(t)) return Number(t) * 60_000;
+  if (!/^(?:\d{1,9}(?:ms|s|m|h))+$/.test(t)) return null;
+  let ms = 0;
+  for (const [, n, unit] of t.matchAll(/(\d{1,9})(ms|s|m|h)/g)) ms += Number(n) * (UNIT_MS[unit as string] as number);
   return Number.isSafeInteger(ms) ? ms : null;
+}
+
+/** True for a duration written without a unit (read as minutes). */
+export function bareNumber(text: string | undefined): boolean {
+  return text !== undefined && /^\d{1,9}$/.test(text.trim());
 }
 
 /** `5s,30s,2m` → [5000, 30000, 120000]; null if any part is not a duration. */
@@ -23,9 +30,16 @@ export function parseDurationList(text: string): number[] | null {
   return out;
 }
 
+/** The shortest exact spelling: 5400000 → `1h30m`. */
 export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
+  if (ms === 0) return '0s';
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
 }

@@ -1,6 +1,10 @@
 // The whole configuration, parsed once from the environment with zod. Every bad
 // variable is reported together so an operator fixes them in one go.
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
+import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 
@@ -48,6 +52,13 @@ const duration = (def: string, minMs = 1) =>
       return ms;
     });
 
+const lowerEnum = <const T extends string>(def: T, values: [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : def))
+    .pipe(z.enum(values));
+
 const optionalText = z
   .string()
   .optional()
@@ -62,7 +73,7 @@ const httpUrl = z
     try {
       u = new URL(v.trim());
     } catch {
-      ctx.addIssue({ code: 'custom', message: `not a valid URL: "${v}"` });
+      ctx.addIssue({ code: 'custom', message: 'not a valid URL (the value is not shown: it may hold credentials)' });
       return z.NEVER;
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
@@ -72,74 +83,156 @@ const httpUrl = z
     return u.toString();
   });
 
-const schema = z
-  .object({
-    APP_ID: int(0, 1, 2 ** 31 - 1).optional(),
-    APP_HASH: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/i.test(v), 'expected 32 hex characters'),
-    TG_PHONE: optionalText,
-    SESSION_DIR: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : 'sessions')),
-    REDIS_ADDR: z
+/** `host:port,host:port`, or undefined when unset. */
+const hostPortList = z
+  .string()
+  .optional()
+  .transform((x, ctx) => {
+    if (x === undefined || x.trim() === '') return undefined;
+    const list = parseHostPorts(x);
+    if (!list) {
+      ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port' });
+      return z.NEVER;
+    }
+    return list;
+  });
+
+const validPort = (p: string) => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+
+/** Why a REDIS_URL cannot work, or null. The value is not echoed: it may carry a password. */
+function redisUrlProblem(raw: string): string | null {
+  if (!/^rediss?:\/\//.test(raw)) return 'expected a redis:// or rediss:// URL';
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a valid URL (like redis://:password@127.0.0.1:6379/0)';
+  }
+  if (!u.hostname) return 'names no host';
+  if (u.port !== '' && !validPort(u.port)) return 'the port must be between 1 and 65535';
+  if (u.pathname.length > 1 && !/^\/\d{1,2}$/.test(u.pathname)) return 'the path must be a database number, like /0';
+  return null;
+}
+
+/** Why HOST cannot be listened on here, or null: an IP address of this machine, or localhost. */
+function bindAddressProblem(host: string): string | null {
+  if (host === 'localhost' || host === '0.0.0.0' || host === '::') return null;
+  if (isIP(host) === 0) return `"${host}" is not an IP address: use 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses`;
+  const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  if (local.includes(host)) return null;
+  return `${host} is not an address of this machine (it has ${local.join(', ')}); use 0.0.0.0 or one of those`;
+}
+
+/** A configuration field: the variable it is read from and how it is parsed. */
+const v = <S extends z.ZodType<unknown, string | undefined>>(env: string, schema: S) => ({ env, schema });
+type Field = ReturnType<typeof v>;
+type Parsed<F extends Record<string, Field>> = { [K in keyof F]: z.output<F[K]['schema']> };
+
+const optionalInt = (min: number, max: number) =>
+  int(0, min, max).transform((n) => (n === 0 ? undefined : n));
+
+/** Everything any command reads: Redis, Telegram, amounts, webhooks. One list of names:
+ * the Config type is inferred from it. */
+const COMMON = {
+  appId: v('APP_ID', optionalInt(1, 2 ** 31 - 1)),
+  appHash: v('APP_HASH', optionalText.refine((x) => x === undefined || /^[0-9a-f]{32}$/i.test(x), 'expected 32 hex characters')),
+  phone: v('TG_PHONE', optionalText),
+  sessionDir: v(
+    'SESSION_DIR',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim() : '127.0.0.1:6379'))
-      .refine((v) => /^[^\s:]+:\d{1,5}$/.test(v), 'expected host:port'),
-    REDIS_URL: optionalText.refine(
-      (v) => v === undefined || /^rediss?:\/\//.test(v),
-      'expected a redis:// or rediss:// URL',
-    ),
-    REDIS_PREFIX: z
+      .transform((x) => (x && x.trim() ? x.trim() : 'sessions'))
+      .refine((dir) => {
+        try {
+          return statSync(dir).isDirectory();
+        } catch {
+          return true; // created on first login
+        }
+      }, 'exists but is not a directory'),
+  ),
+  redisAddr: v(
+    'REDIS_ADDR',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim() : 'paycue'))
-      .refine((v) => /^[A-Za-z0-9_.:-]{1,64}$/.test(v), 'letters, digits, _ . : - only (at most 64)'),
-    WORKERS: int(10, 1, 1000),
-    WEBHOOK_URL: httpUrl,
-    WEBHOOK_SECRET: optionalText.refine(
-      (v) => v === undefined || /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(v),
-      'expected whsec_ followed by base64 of at least 12 bytes',
-    ),
-    WEBHOOK_RETRIES: int(3, 0, 100),
-    WEBHOOK_BACKOFF: z
+      .transform((x) => (x && x.trim() ? x.trim() : '127.0.0.1:6379'))
+      .refine((x) => /^[^\s:]+:\d{1,5}$/.test(x), 'expected host:port')
+      .refine((x) => validPort(x.slice(x.lastIndexOf(':') + 1)), 'the port must be between 1 and 65535'),
+  ),
+  redisUrl: v(
+    'REDIS_URL',
+    optionalText.superRefine((x, ctx) => {
+      if (x === undefined) return;
+      const problem = redisUrlProblem(x);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+  redisPassword: v('REDIS_PASSWORD', optionalText),
+  redisSentinels: v('REDIS_SENTINELS', hostPortList),
+  redisSentinelName: v('REDIS_SENTINEL_NAME', optionalText.refine((x) => x === undefined || /^[\w.-]{1,64}$/.test(x), 'letters, digits, _ . - only')),
+  redisSentinelPassword: v('REDIS_SENTINEL_PASSWORD', optionalText),
+  redisClusterNodes: v('REDIS_CLUSTER_NODES', hostPortList),
+  /** Replicas that must have each acknowledged write (WAIT); default: 0 single node, 1 otherwise. */
+  redisMinReplicas: v('REDIS_MIN_REPLICAS', int(-1, 0, 10).transform((n) => (n === -1 ? undefined : n))),
+  redisAllowEviction: v('REDIS_ALLOW_EVICTION', bool(false)),
+  redisPrefix: v(
+    'REDIS_PREFIX',
+    z
       .string()
       .optional()
-      .transform((v, ctx) => {
-        const list = parseDurationList(v && v.trim() ? v : '5s,30s,2m');
+      .transform((x) => (x && x.trim() ? x.trim() : 'paycue'))
+      .refine((x) => /^[A-Za-z0-9_.:-]{1,64}$/.test(x), 'letters, digits, _ . : - only (at most 64)'),
+  ),
+  workers: v('WORKERS', int(10, 1, 1000)),
+  webhookUrl: v('WEBHOOK_URL', httpUrl),
+  webhookSecret: v(
+    'WEBHOOK_SECRET',
+    optionalText.refine((x) => x === undefined || /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(x), 'expected whsec_ followed by base64 of at least 12 bytes'),
+  ),
+  webhookRetries: v('WEBHOOK_RETRIES', int(3, 0, 100)),
+  webhookBackoffMs: v(
+    'WEBHOOK_BACKOFF',
+    z
+      .string()
+      .optional()
+      .transform((x, ctx) => {
+        const list = parseDurationList(x && x.trim() ? x : '5s,30s,2m');
         if (!list) {
-          ctx.addIssue({ code: 'custom', message: `expected comma-separated durations like 5s,30s,2m, got "${v}"` });
+          ctx.addIssue({ code: 'custom', message: `expected comma-separated durations like 5s,30s,2m, got "${x}"` });
           return z.NEVER;
         }
         return list;
       }),
-    WEBHOOK_TIMEOUT: duration('10s', 100),
-    WEBHOOK_SUCCESS: z
+  ),
+  webhookTimeoutMs: v('WEBHOOK_TIMEOUT', duration('10s', 100)),
+  webhookSuccess: v('WEBHOOK_SUCCESS', lowerEnum('ok', ['ok', '2xx'])),
+  watchId: v('WATCH_ID', int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER)),
+  watchCardXabar: v('WATCH_CARDXABAR', bool(false)),
+  port: v('PORT', int(10800, 0, 65535)),
+  host: v(
+    'HOST',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'ok'))
-      .pipe(z.enum(['ok', '2xx'])),
-    WATCH_ID: int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER),
-    WATCH_CARDXABAR: bool(false),
-    PORT: int(10800, 0, 65535),
-    HOST: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : '0.0.0.0')),
-    DEBUG: bool(false),
-    LIMIT: int(100, 1, 1_000_000),
-    API_USERNAME: z.string({ error: 'required' }).min(1, 'required').refine((v) => !v.includes(':'), 'must not contain ":"'),
-    API_PASSWORD: z.string({ error: 'required' }).min(1, 'required'),
-    TRANSACTION_TTL: duration('30m', 100),
-    AMOUNT_STEP: z
+      .transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))
+      .superRefine((x, ctx) => {
+        const problem = bindAddressProblem(x);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  ),
+  debug: v('DEBUG', bool(false)),
+  limit: v('LIMIT', int(100, 1, 1_000_000)),
+  transactionTtlMs: v('TRANSACTION_TTL', duration('30m', 100)),
+  amountStep: v('AMOUNT_STEP', lowerEnum('som', ['som', 'tiyin'])),
+  amountDirection: v('AMOUNT_DIRECTION', lowerEnum('up', ['up', 'down'])),
+  cards: v(
+    'CARDS',
+    z
       .string()
       .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'som'))
-      .pipe(z.enum(['som', 'tiyin'])),
-    AMOUNT_DIRECTION: z
-      .string()
-      .optional()
-      .transform((v) => (v && v.trim() ? v.trim().toLowerCase() : 'up'))
-      .pipe(z.enum(['up', 'down'])),
-    CARDS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const list = (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+      .transform((x, ctx) => {
+        const list = (x ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
         const bad = list.filter((c) => !/^\d{4}$/.test(c));
         if (bad.length > 0) {
           ctx.addIssue({ code: 'custom', message: `expected last-4 digits like 7159,0042; bad: ${bad.join(', ')}` });
@@ -147,53 +240,91 @@ const schema = z
         }
         return [...new Set(list)];
       }),
-    SANDBOX: bool(false),
-    AMOUNT_QUARANTINE: duration('10m', 0),
-  });
+  ),
+  sandbox: v('SANDBOX', bool(false)),
+  quarantineMs: v('AMOUNT_QUARANTINE', duration('10m', 0)),
+  quarantineShortOk: v('AMOUNT_QUARANTINE_SHORT_OK', bool(false)),
+  /** Take the client address from X-Forwarded-For (set by the one reverse proxy in front). */
+  trustProxy: v('TRUST_PROXY', bool(false)),
+};
 
+/** What only the daemon needs: the API's credentials. */
+const DAEMON = {
+  ...COMMON,
+  apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
+  apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).refine((x) => x.trim() !== '', 'required (it is blank)')),
+};
+
+/** The settings every operator command (webhooks, credits, telegram) may read. */
+export type OperatorConfig = Omit<Parsed<typeof COMMON>, 'redisUrl'> & { redisUrl: string };
+/** The daemon's settings. */
+export type Config = OperatorConfig & Omit<Parsed<typeof DAEMON>, keyof typeof COMMON>;
+
+/** Below this a late bank message (they do arrive minutes late) can confirm the next customer's
+ * order with the released amount, so a shorter quarantine must be asked for explicitly. */
+export const SHORT_QUARANTINE_MS = 60_000;
+
+const truthy = (x: string | undefined) => ['1', 'true', 'yes', 'on'].includes((x ?? '').trim().toLowerCase());
+
+/** On the raw values, like missingOutsideSandbox, so it is reported with every other problem. */
+function shortQuarantineWithoutOptIn(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const raw = env.AMOUNT_QUARANTINE;
+  const ms = raw === undefined || raw.trim() === '' ? null : parseDuration(raw);
+  if (ms === null || ms >= SHORT_QUARANTINE_MS || truthy(env.AMOUNT_QUARANTINE_SHORT_OK)) return [];
+  return [{
+    variable: 'AMOUNT_QUARANTINE',
+    message: `${raw?.trim()} is under 1m: a late payment could confirm another customer's order; set AMOUNT_QUARANTINE_SHORT_OK=true to allow it anyway`,
+  }];
+}
+
+/** Every variable paycue reads (for the look-alike warning). */
+export const KNOWN_VARIABLES: readonly string[] = Object.values(DAEMON).map((f) => f.env);
+
+/** Values copied from .env.example unchanged would start a daemon anyone could guess into. */
+function placeholdersOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (truthy(env.SANDBOX)) return [];
+  const out: { variable: string; message: string }[] = [];
+  if (/^change-me/i.test(env.API_PASSWORD?.trim() ?? '')) {
+    out.push({ variable: 'API_PASSWORD', message: 'is still the .env.example placeholder: set a long random password (openssl rand -hex 24)' });
+  }
+  let host = '';
+  try {
+    host = new URL(env.WEBHOOK_URL?.trim() ?? '').hostname;
+  } catch {
+    /* reported by its own check */
+  }
+  if (/(^|\.)example(\.[a-z]+)+$/i.test(host) || /\.example$/i.test(host)) {
+    out.push({ variable: 'WEBHOOK_URL', message: `points at ${host}, the .env.example placeholder: set your shop's webhook address` });
+  }
+  return out;
+}
+
+/** One Redis deployment at a time, fully described (on the raw values, reported with the rest). */
+function redisModeProblems(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const out: { variable: string; message: string }[] = [];
+  if (set('REDIS_SENTINELS') && set('REDIS_CLUSTER_NODES')) {
+    out.push({ variable: 'REDIS_CLUSTER_NODES', message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
+  }
+  if (set('REDIS_SENTINELS') && !set('REDIS_SENTINEL_NAME')) {
+    out.push({ variable: 'REDIS_SENTINEL_NAME', message: 'required with REDIS_SENTINELS: the name of the primary the sentinels monitor' });
+  }
+  if (set('REDIS_CLUSTER_NODES') && /\/\d+\s*$/.test(env.REDIS_URL ?? '') && !/\/0\s*$/.test(env.REDIS_URL ?? '')) {
+    out.push({ variable: 'REDIS_URL', message: 'Redis Cluster has only database 0' });
+  }
+  return out;
+}
+
+/** The daemon refuses to watch Telegram or deliver webhooks without these (checked on the raw
+ * values, so they are reported together with every other problem). */
 const REQUIRED_OUTSIDE_SANDBOX = ['APP_ID', 'APP_HASH', 'WEBHOOK_URL'] as const;
 
-/** Checked on the raw values, so these are reported together with every other problem
- * (a zod refinement would only run once everything else is valid). */
 function missingOutsideSandbox(env: Record<string, string | undefined>): { variable: string; message: string }[] {
-  const sandbox = ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase());
-  if (sandbox) return [];
+  if (truthy(env.SANDBOX)) return [];
   return REQUIRED_OUTSIDE_SANDBOX.filter((k) => !env[k] || env[k]?.trim() === '' || env[k]?.trim() === '0').map((variable) => ({
     variable,
     message: 'required unless SANDBOX=true',
   }));
-}
-
-export type Env = z.output<typeof schema>;
-
-export interface Config {
-  appId?: number;
-  appHash?: string;
-  phone?: string;
-  sessionDir: string;
-  redisUrl: string;
-  redisPrefix: string;
-  workers: number;
-  webhookUrl?: string;
-  webhookSecret?: string;
-  webhookRetries: number;
-  webhookBackoffMs: number[];
-  webhookTimeoutMs: number;
-  webhookSuccess: 'ok' | '2xx';
-  watchId: number;
-  watchCardXabar: boolean;
-  port: number;
-  host: string;
-  debug: boolean;
-  limit: number;
-  apiUsername: string;
-  apiPassword: string;
-  transactionTtlMs: number;
-  amountStep: 'som' | 'tiyin';
-  amountDirection: 'up' | 'down';
-  cards: string[];
-  sandbox: boolean;
-  quarantineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -205,52 +336,37 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment (already merged with `.env`). Throws ConfigError naming every bad variable. */
-export function parseConfig(env: Record<string, string | undefined>, opts: { daemon?: boolean } = {}): Config {
-  // Operator commands (webhooks, credits, telegram) need Redis and Telegram settings, not the
-  // HTTP credentials or the webhook URL, so only the daemon insists on those.
-  const daemon = opts.daemon ?? true;
-  const input = daemon
-    ? env
-    : { ...env, SANDBOX: 'true', API_USERNAME: env.API_USERNAME || 'unused', API_PASSWORD: env.API_PASSWORD || 'unused' };
-  const r = schema.safeParse(input);
+/** Parses every field; throws ConfigError naming every bad variable at once. */
+function parseFields<F extends Record<string, Field>>(
+  fields: F,
+  env: Record<string, string | undefined>,
+  extra: { variable: string; message: string }[],
+): Parsed<F> {
+  const schema = z.object(Object.fromEntries(Object.values(fields).map((f) => [f.env, f.schema])));
+  const r = schema.safeParse(env);
   const seen = new Map<string, string>();
   for (const issue of r.success ? [] : r.error.issues) {
     const variable = String(issue.path[0] ?? '?');
     if (!seen.has(variable)) seen.set(variable, issue.message);
   }
-  for (const p of missingOutsideSandbox(input)) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
-  if (!r.success || seen.size > 0) {
-    throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
-  }
-  const e = r.data;
-  return {
-    appId: e.APP_ID === 0 ? undefined : e.APP_ID,
-    appHash: e.APP_HASH,
-    phone: e.TG_PHONE,
-    sessionDir: e.SESSION_DIR,
-    redisUrl: e.REDIS_URL ?? `redis://${e.REDIS_ADDR}`,
-    redisPrefix: e.REDIS_PREFIX,
-    workers: e.WORKERS,
-    webhookUrl: e.WEBHOOK_URL,
-    webhookSecret: e.WEBHOOK_SECRET,
-    webhookRetries: e.WEBHOOK_RETRIES,
-    webhookBackoffMs: e.WEBHOOK_BACKOFF,
-    webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
-    webhookSuccess: e.WEBHOOK_SUCCESS,
-    watchId: e.WATCH_ID,
-    watchCardXabar: e.WATCH_CARDXABAR,
-    port: e.PORT,
-    host: e.HOST,
-    debug: e.DEBUG,
-    limit: e.LIMIT,
-    apiUsername: e.API_USERNAME,
-    apiPassword: e.API_PASSWORD,
-    transactionTtlMs: e.TRANSACTION_TTL,
-    amountStep: e.AMOUNT_STEP,
-    amountDirection: e.AMOUNT_DIRECTION,
-    cards: e.CARDS,
-    sandbox: daemon ? e.SANDBOX : ['1', 'true', 'yes', 'on'].includes((env.SANDBOX ?? '').trim().toLowerCase()),
-    quarantineMs: e.AMOUNT_QUARANTINE,
-  };
+  for (const p of extra) if (!seen.has(p.variable)) seen.set(p.variable, p.message);
+  if (!r.success || seen.size > 0) throw new ConfigError([...seen].map(([variable, message]) => ({ variable, message })));
+  const data = r.data as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, data[f.env]])) as Parsed<F>;
+}
+
+const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) => ({ ...c, redisUrl: c.redisUrl ?? `redis://${c.redisAddr}` });
+
+/** The daemon's configuration from the environment (already merged with `.env`). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  return withRedisUrl(
+    parseFields(DAEMON, env, [
+      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
+    ]),
+  );
+}
+
+/** An operator command's configuration: no API credentials or webhook URL needed. */
+export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
+  return withRedisUrl(parseFields(COMMON, env, redisModeProblems(env)));
 }

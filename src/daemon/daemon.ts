@@ -1,34 +1,55 @@
-// Wires the parts together and owns their lifecycle: Redis, expiry sweeper, webhook workers,
-// the Telegram watcher (outside sandbox) and the HTTP API. stop() undoes it in reverse.
-import type { Config } from '../config/env.js';
+// The composition root: creates every connection and loop (Redis, expiry sweeper, webhook
+// workers, the Telegram watcher outside sandbox, the HTTP API), wires them with the settings
+// made by rules.ts, and closes them again in reverse order.
+import { SHORT_QUARANTINE_MS, type Config } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
+import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { connectRedis, createRedis } from '../redis/client.js';
-import { createTxContext, rulesFromConfig, type TxContext } from '../transactions/context.js';
+import { serverFacts } from '../redis/server-check.js';
+import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
+import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
+import { formatDuration } from '../config/duration.js';
+import { VERSION } from '../version.js';
+import type { TelegramStore } from '../redis/commands.js';
+import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
-import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { WebhookDispatcher, type DispatcherTimings } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
 import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
-import { USER_AGENT } from '../version.js';
-import { BOTS } from '../bot-messages/bots.js';
+import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
+import { describeTarget } from '../redis/target.js';
+import { httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
   stop(): Promise<void>;
-  status(): { connected: boolean; lastBotMessageAt: number | null };
+  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null };
 }
 
-export type StartWatcher = (args: {
-  config: Config;
+export type StartWatcher = ((args: {
+  settings: WatcherSettings;
+  store: TelegramStore;
+  handle: BotMessageHandler;
   log: Logger;
-  processor: MessageProcessor;
-  ctx: TxContext;
   onFatal: (reason: string) => void;
-  /** True once the daemon is shutting down: stop waiting and give up. */
-  isStopping: () => boolean;
-}) => Promise<Watcher>;
+  /** Resolves once Redis answers; rejects if the daemon stops first. */
+  waitForRedis: () => Promise<void>;
+  /** Aborted when the daemon stops while the watcher is still starting. */
+  signal: AbortSignal;
+}) => Promise<Watcher>) & {
+  /** Checks, before anything starts, what only the operator can fix (the saved session). */
+  preflight?: (settings: WatcherSettings) => Promise<void>;
+};
+
+export interface DaemonOptions {
+  /** Outside sandbox: how to start the Telegram watcher (none: no watcher, Telegram stays down). */
+  startWatcher?: StartWatcher;
+  /** Faster loops for tests. */
+  sweepIntervalMs?: number;
+  dispatcherTimings?: DispatcherTimings;
+}
 
 export interface Daemon {
   port: number;
@@ -36,32 +57,67 @@ export interface Daemon {
   metrics: Metrics;
   processor: MessageProcessor;
   /** Resolves when something fatal (e.g. the Telegram watchdog) asks the process to exit. */
-  fatal: Promise<string>;
+  fatal: Promise<Fatal>;
   /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
   watcherReady: Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
 
-export function watchedSenders(config: Config): number[] {
-  return config.watchCardXabar ? [config.watchId, BOTS.cardxabar] : [config.watchId];
+/** Exit code for a watcher that could not start: 2 for TelegramStartError's permanent reasons. */
+const exitCodeFor = (err: unknown): ExitCode => ((err as { permanent?: unknown }).permanent === true ? 2 : 1);
+
+/** Listening failures a restart cannot fix, named by the variable that causes them. */
+function listenError(err: unknown, config: Config): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new StartupError(`PORT: ${config.host}:${config.port} is already in use (another paycue?); stop it or choose another PORT`, 2);
+  if (code === 'EADDRNOTAVAIL') return new StartupError(`HOST: ${config.host} is not an address of this machine`, 2);
+  if (code === 'EACCES') return new StartupError(`PORT: ${config.port} needs root to listen on; use a port above 1023 (and a reverse proxy)`, 2);
+  return err as Error;
 }
 
-/** In sandbox without WEBHOOK_URL, webhooks go to our own /health/, as the original's default did. */
-export function webhookUrl(config: Config, port: number): string {
-  return config.webhookUrl ?? `http://127.0.0.1:${port}/health/`;
+/** Refuses a Redis that may evict money state; warns about one that forgets it on restart. */
+async function checkServer(redis: RedisConnection, config: Config, log: Logger, blocking: RedisConnection): Promise<void> {
+  const facts = await serverFacts(redis);
+  if (facts.evictionPolicy === null) log.warn('CONFIG GET is not allowed on this Redis: maxmemory-policy and persistence cannot be checked; make sure they are noeviction and AOF');
+  else if (facts.evictionPolicy !== 'noeviction' && !config.redisAllowEviction) {
+    redis.disconnect();
+    blocking.disconnect();
+    throw new StartupError(
+      `Redis maxmemory-policy is ${facts.evictionPolicy}: under memory pressure it would silently delete transactions and undelivered webhooks; ` +
+        'set maxmemory-policy noeviction (or REDIS_ALLOW_EVICTION=true to accept that risk)',
+      2,
+    );
+  } else if (facts.evictionPolicy !== 'noeviction') log.warn({ policy: facts.evictionPolicy }, 'REDIS_ALLOW_EVICTION=true: Redis may evict money state under memory pressure');
+  if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
 }
 
-export async function startDaemon(config: Config, log: Logger, opts: { startWatcher?: StartWatcher } = {}): Promise<Daemon> {
-  const redis = createRedis({ url: config.redisUrl, log, name: 'paycue' });
-  const blocking = createRedis({ url: config.redisUrl, log, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
+export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  if (!config.sandbox && opts.startWatcher?.preflight) {
+    await opts.startWatcher.preflight(watcherSettings(config)).catch((err: unknown) => {
+      throw new StartupError((err as Error).message, exitCodeFor(err));
+    });
+  }
+  const redisLog = log.child({ component: 'redis' });
+  const redis = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue' });
+  const blocking = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
   const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
+  if (!up && isRedisAuthError(lastRedisError(redis))) {
+    redis.disconnect();
+    blocking.disconnect();
+    const why = (lastRedisError(redis) as Error).message.split(' ')[0];
+    throw new StartupError(`REDIS_URL: Redis at ${describeTarget(redisTarget(config))} refused the credentials (${why}); set the right password in REDIS_URL`, 2);
+  }
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
+  else await checkServer(redis, config, redisLog, blocking);
 
-  const ctx = createTxContext(redis, config.redisPrefix, rulesFromConfig(config));
+  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
+  if (config.quarantineMs < SHORT_QUARANTINE_MS) {
+    log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
+  }
   let watcher: Watcher | undefined;
   const metrics = new Metrics({
-    pendingTransactions: () => redis.zcard(ctx.keys.deadlines),
-    webhookBacklog: async () => (await redis.xlen(ctx.keys.events)) + (await redis.zcard(ctx.keys.retries)),
+    pendingTransactions: () => ctx.commands.pendingCount(),
+    webhookBacklog: () => ctx.commands.webhookBacklog(),
     ...(config.sandbox
       ? {}
       : {
@@ -69,26 +125,42 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
         }),
   });
-  const processor = new MessageProcessor({ ctx, log, metrics, watchedSenders: watchedSenders(config) });
+  const events = new Events(log.child({ component: 'lifecycle' }), metrics);
+  const processor = new MessageProcessor({ ctx, events, bots: watchedBotsOf(config) });
 
-  let fatalReason: (r: string) => void = () => undefined;
-  const fatal = new Promise<string>((resolve) => {
-    fatalReason = resolve;
+  let fatalWith: (f: Fatal) => void = () => undefined;
+  const fatal = new Promise<Fatal>((resolve) => {
+    fatalWith = resolve;
   });
 
-  const sweeper = startSweeper(ctx, log, {
-    // Outside sandbox, a transaction only expires while the bank's messages can be read: while
-    // Telegram is down its payment may already be waiting in the chat, to be caught up.
-    canExpire: () => config.sandbox || watcher?.status().connected === true,
-    onSweep: (r) => {
-      if (r.expired.length > 0) metrics.transactions.inc({ event: 'expired' }, r.expired.length);
-    },
+  const sweeper = startSweeper(ctx, log.child({ component: 'sweeper' }), {
+    ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}),
+    // Outside sandbox, a transaction only expires once the bank's messages have been read up to
+    // now: while Telegram is down, or its history cannot be read, a payment may be waiting.
+    canExpire: () => config.sandbox || watcher?.status().expiryAllowed === true,
+    onSweep: (r) => events.transactionsExpired(r.expired),
   });
 
   const components = (): Record<string, ComponentState> => ({
     telegram: config.sandbox ? 'disabled' : watcher?.status().connected ? 'up' : 'down',
   });
-  const app = createApp({ config, ctx, log, metrics, processor, components });
+  const app = createApp({
+    settings: httpSettings(config),
+    ctx,
+    log: log.child({ component: 'http' }),
+    metrics,
+    events,
+    processor,
+    redisConnected: () => redis.status === 'ready',
+    redisState: async () => {
+      if (redis.status !== 'ready') return 'down';
+      return ctx.commands.writeProbe().then(
+        () => 'up' as const,
+        (err: unknown) => (isRedisRefusingWrites(err) ? 'refusing_writes' : 'down'),
+      );
+    },
+    components,
+  });
   let http;
   try {
     http = await startHttpServer(app.fetch, config.host, config.port);
@@ -96,25 +168,18 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     await sweeper.stop();
     redis.disconnect();
     blocking.disconnect();
-    throw err;
+    throw listenError(err, config);
   }
 
-  const dispatcher = new WebhookDispatcher(
+  const webhooks = webhookSettings(config, http.port);
+  const dispatcher = new WebhookDispatcher({
     ctx,
     blocking,
-    {
-      url: webhookUrl(config, http.port),
-      ...(config.webhookSecret ? { secret: config.webhookSecret } : {}),
-      workers: config.workers,
-      retries: config.webhookRetries,
-      backoffMs: config.webhookBackoffMs,
-      timeoutMs: config.webhookTimeoutMs,
-      success: config.webhookSuccess,
-      userAgent: USER_AGENT,
-    },
+    settings: webhooks,
     log,
-    metrics,
-  );
+    events,
+    ...(opts.dispatcherTimings ? { timings: opts.dispatcherTimings } : {}),
+  });
   await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
   dispatcher.start();
 
@@ -122,19 +187,48 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
   // cannot start, that is fatal: the process exits non-zero with the reason.
   let stopping = false;
+  const stopStarting = new AbortController();
+  const tgLog = log.child({ component: 'telegram' });
+  const waitForRedis = async (): Promise<void> => {
+    let said = false;
+    while (!(await connectRedis(redis, 1000))) {
+      if (stopping) throw new Error('stopped while waiting for Redis');
+      if (!said) tgLog.warn('waiting for Redis before connecting to Telegram');
+      said = true;
+    }
+  };
   const watcherReady: Promise<void> =
     !config.sandbox && opts.startWatcher
       ? opts
-          .startWatcher({ config, log, processor, ctx, onFatal: fatalReason, isStopping: () => stopping })
+          .startWatcher({
+            settings: watcherSettings(config),
+            store: ctx.commands,
+            handle: async (msg, key) => {
+              await processor.process(msg, key);
+            },
+            log,
+            onFatal: (reason) => fatalWith({ reason, exitCode: 1 }),
+            waitForRedis,
+            signal: stopStarting.signal,
+          })
           .then(async (w) => {
             if (stopping) await w.stop();
             else watcher = w;
           })
-          .catch((err: Error) => fatalReason(`telegram: ${err.message}`))
+          .catch((err: Error) => {
+            if (!stopping) fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
+          })
       : Promise.resolve();
 
   log.info(
-    { host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers },
+    {
+      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      redis: describeTarget(redisTarget(config)), prefix: config.redisPrefix,
+      webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
+      // The effective durations, so a unit-less value read as minutes is visible at a glance.
+      ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
+      webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
+    },
     'paycue is running',
   );
 
@@ -148,12 +242,13 @@ export async function startDaemon(config: Config, log: Logger, opts: { startWatc
     async stop(deadlineMs = 8000) {
       const started = Date.now();
       stopping = true;
+      stopStarting.abort(); // a watcher still connecting gives up and releases the session lock
       await http.close();
-      // A watcher still connecting is not waited for: it stops itself once it is up.
-      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 2000).unref())]);
-      await watcher?.stop().catch((err) => log.warn({ err: (err as Error).message }, 'telegram watcher did not stop cleanly'));
+      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
+      await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+      blocking.disconnect();
       await redis.quit().catch(() => redis.disconnect());
       log.info('paycue stopped');
     },

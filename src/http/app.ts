@@ -1,9 +1,12 @@
 // The Hono app: routes per feature, one error shape, auth on the merchant endpoints.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { isRedisUnavailable } from '../redis/client.js';
+import { isRedisRefusingWrites, isRedisUnavailable } from '../redis/client.js';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
 import { basicAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './login-limit.js';
 import { HttpError, fail } from './respond.js';
 import { healthRoutes } from './routes/health.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -11,7 +14,7 @@ import { transactionRoutes } from './routes/transactions.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-/** Trailing slashes are optional (CONTRACT §3): route on the path without them. */
+/** Trailing slashes are optional (README: HTTP API): route on the path without them. */
 function pathWithoutTrailingSlash(req: Request): string {
   const url = req.url;
   const start = url.indexOf('/', url.indexOf('://') + 3);
@@ -20,9 +23,27 @@ function pathWithoutTrailingSlash(req: Request): string {
   return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
 }
 
+/** The peer's address, or with TRUST_PROXY the last X-Forwarded-For entry: the one our own
+ * proxy appended (earlier entries come from the client and prove nothing). */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  const socket = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+  if (!trustProxy) return socket;
+  const last = c.req.header('x-forwarded-for')?.split(',').pop()?.trim();
+  return last || socket;
+}
+
 export function createApp(deps: AppDeps) {
   const app = new Hono({ getPath: pathWithoutTrailingSlash });
-  const auth = basicAuth(deps.config.apiUsername, deps.config.apiPassword);
+  const auth = basicAuth(deps.settings.username, deps.settings.password, {
+    limiter: new LoginLimiter(),
+    clientAddress: (c) => clientAddress(c, deps.settings.trustProxy),
+    onFailure: (outcome, address, reachedLimit) => {
+      deps.metrics.authFailures.inc({ outcome });
+      if (reachedLimit) {
+        deps.log.warn({ client: address, failures: MAX_FAILURES, window_s: WINDOW_MS / 1000 }, 'repeated failed logins; address limited (429)');
+      }
+    },
+  });
 
   // A declared Content-Length is checked up front (Node never hands over more bytes than it
   // says); only chunked bodies go through Hono's streaming limit, which forces the slower
@@ -46,7 +67,7 @@ export function createApp(deps: AppDeps) {
   app.use('/create/*', auth);
   app.use('/transaction/*', auth);
   app.use('/sandbox/*', async (c, next) => {
-    if (!deps.config.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
+    if (!deps.settings.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
     await next();
   });
   app.use('/sandbox/*', auth);
@@ -71,10 +92,14 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => fail(c, 404, 'not found'));
   app.onError((err, c) => {
     if (err instanceof HttpError) return fail(c, err.status, err.detail, err.headers);
-    if (isRedisUnavailable(err) || deps.ctx.redis.status !== 'ready') {
+    if (isRedisUnavailable(err) || !deps.redisConnected()) {
       return fail(c, 503, 'Redis is unreachable; try again shortly', { 'Retry-After': '1' });
     }
-    deps.log.error({ err, path: c.req.path }, 'request failed');
+    if (isRedisRefusingWrites(err)) {
+      deps.log.warn({ err: (err as Error).message.split('\n')[0], path: c.req.path }, 'redis refuses writes');
+      return fail(c, 503, `Redis refuses writes (${(err as Error).message.split(' ')[0]}); try again later`, { 'Retry-After': '5' });
+    }
+    deps.log.error({ err, path: c.req.path }, 'request failed'); // the serializer drops a Redis command's arguments
     return fail(c, 500, 'internal error');
   });
   return app;

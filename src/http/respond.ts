@@ -1,4 +1,4 @@
-// Every response is {"status": bool, "data": …}; errors carry data.detail (CONTRACT §3).
+// Every response is {"status": bool, "data": …}; errors carry data.detail (README: HTTP API).
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 

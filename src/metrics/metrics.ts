@@ -31,7 +31,13 @@ export class Metrics {
   });
   readonly webhookAttempts = new Counter({
     name: 'paycue_webhook_attempts_total',
-    help: 'Webhook delivery attempts by outcome (delivered, retry, failed).',
+    help: 'Webhook delivery attempts by outcome (delivered, retry, failed, superseded: another daemon took the delivery over).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'paycue_auth_failures_total',
+    help: 'HTTP Basic logins refused: unauthorized (wrong credentials) or limited (429, too many from one address).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

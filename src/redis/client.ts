@@ -1,19 +1,79 @@
 // ioredis set up to fail fast: with no offline queue a command issued while Redis is down
 // fails at once (the API answers 503 instead of hanging) and the client keeps reconnecting
 // in the background, so everything resumes by itself when Redis returns.
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
+import { describeTarget, type RedisTarget } from './target.js';
+
+/** One node or a Sentinel-managed primary (both a Redis), or a Cluster. */
+export type RedisConnection = Redis | Cluster;
 
 export interface RedisOptions {
-  url: string;
+  /** Where to connect; `url` is short for a single node. */
+  target?: RedisTarget;
+  url?: string;
   /** Longest a single command may take before it fails (ms). */
   commandTimeoutMs?: number;
   name?: string;
   log?: Logger;
 }
 
-export function createRedis(opts: RedisOptions): Redis {
-  const redis = new Redis(opts.url, {
+const lastErrors = new WeakMap<RedisConnection, Error>();
+
+/** The last connection error this client saw (for telling a wrong password from an outage). */
+export function lastRedisError(redis: RedisConnection): Error | undefined {
+  return lastErrors.get(redis);
+}
+
+/** Redis refused our credentials: retrying will never help. */
+export function isRedisAuthError(err: unknown): boolean {
+  return err instanceof Error && /^(WRONGPASS|NOAUTH)\b|invalid password|ERR AUTH/i.test(err.message);
+}
+
+/** host:port/db of a Redis URL, without its password: safe to print. */
+export function describeRedis(url: string): string {
+  return describeTarget({ mode: 'single', url });
+}
+
+function connection(target: RedisTarget, common: IORedisOptions): RedisConnection {
+  if (target.mode === 'single') return new Redis(target.url, common);
+  const auth = {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+  if (target.mode === 'sentinel') {
+    // Always the primary; failoverDetector reconnects as soon as the sentinels announce a new one.
+    return new Redis({
+      ...common,
+      ...auth,
+      sentinels: target.sentinels,
+      name: target.name,
+      role: 'master',
+      db: target.db,
+      failoverDetector: true,
+      ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+      ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
+      sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
+    });
+  }
+  // Reads and writes on masters only: money state is never read from a lagging replica.
+  return new Cluster(target.nodes, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    scaleReads: 'master',
+    clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
+    slotsRefreshTimeout: 2000,
+    redisOptions: { ...common, ...auth },
+  });
+}
+
+/** A single node by URL (tools and tests) is a plain Redis. */
+export function createRedis(opts: RedisOptions & { target?: undefined }): Redis;
+export function createRedis(opts: RedisOptions): RedisConnection;
+export function createRedis(opts: RedisOptions): RedisConnection {
+  const target = opts.target ?? { mode: 'single', url: opts.url ?? 'redis://127.0.0.1:6379' };
+  const redis = connection(target, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -24,10 +84,12 @@ export function createRedis(opts: RedisOptions): Redis {
   });
   let down = false;
   redis.on('error', (err: Error) => {
-    if (!down) opts.log?.warn({ err: err.message, connection: opts.name }, 'redis unavailable; retrying');
+    lastErrors.set(redis, err);
+    if (!down) opts.log?.warn({ err, connection: opts.name }, 'redis unavailable; retrying');
     down = true;
   });
   redis.on('ready', () => {
+    lastErrors.delete(redis);
     if (down) opts.log?.info({ connection: opts.name }, 'redis reachable again');
     down = false;
   });
@@ -35,17 +97,29 @@ export function createRedis(opts: RedisOptions): Redis {
 }
 
 /** Starts connecting; resolves when connected or after `waitMs` (the client keeps retrying). */
-export async function connectRedis(redis: Redis, waitMs = 1000): Promise<boolean> {
+export async function connectRedis(redis: RedisConnection, waitMs = 1000): Promise<boolean> {
   if (redis.status === 'ready') return true;
   const ready = new Promise<boolean>((resolve) => {
-    const t = setTimeout(() => resolve(false), waitMs);
-    redis.once('ready', () => {
+    // Called once a second by waiting loops during an outage: the listener must not outlive the wait.
+    const onReady = () => {
       clearTimeout(t);
       resolve(true);
-    });
+    };
+    const t = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, waitMs);
+    redis.once('ready', onReady);
   });
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
   return ready;
+}
+
+/** Redis answers but will not write now: maxmemory with noeviction (OOM), a replica or a
+ * demoted primary (READONLY), a failed RDB save (MISCONF), too few replicas, a busy script.
+ * Nothing was written; the request can be retried later. */
+export function isRedisRefusingWrites(err: unknown): boolean {
+  return err instanceof Error && /^(?:OOM|READONLY|MISCONF|NOREPLICAS|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b/.test(err.message);
 }
 
 export function isRedisUnavailable(err: unknown): boolean {
@@ -60,6 +134,11 @@ export function isRedisUnavailable(err: unknown): boolean {
     m.includes('MaxRetriesPerRequestError') ||
     m.includes('Reached the max retries') ||
     m.includes('LOADING') ||
+    // Cluster: no node answers, or the slot map cannot be refreshed (a failover in progress).
+    m.includes('None of startup nodes is available') ||
+    m.includes('Failed to refresh slots cache') ||
+    m.includes("Cluster isn't ready") ||
+    err.name === 'ClusterAllFailedError' ||
     m.includes('connect ETIMEDOUT') ||
     err.name === 'MaxRetriesPerRequestError'
   );

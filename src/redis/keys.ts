@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     unmatched: `${t}:credits:unmatched`,
     cursor: `${t}:telegram:cursor`,
     sessionLock: `${t}:telegram:lock`,
+    /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */
+    readyProbe: `${t}:ready`,
   };
 }
 

@@ -4,7 +4,7 @@
 // in SESSION_DIR/telegram.peers.json, so restarts never resolve it again.
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
-import { BOTS, type BotName } from '../bot-messages/bots.js';
+import { BOTS, type BotName, type WatchedBotId } from '../bot-messages/bots.js';
 import type { Logger } from '../log/logger.js';
 import { TelegramStartError, describeError, floodWaitMessage, floodWaitSeconds, rpcErrorCode, withTimeout } from './errors.js';
 import { loadCachedPeers, saveCachedPeers, type CachedPeer } from './session-store.js';
@@ -15,13 +15,6 @@ export interface WatchedBot {
   name: BotName;
   id: number;
   peer: Api.InputPeerUser;
-}
-
-/** The bots this daemon listens to: WATCH_ID always, CardXabar when WATCH_CARDXABAR=true. */
-export function watchedBotIds(config: { watchId: number; watchCardXabar: boolean }): { name: BotName; id: number }[] {
-  const list: { name: BotName; id: number }[] = [{ name: 'humo', id: config.watchId }];
-  if (config.watchCardXabar && config.watchId !== BOTS.cardxabar) list.push({ name: 'cardxabar', id: BOTS.cardxabar });
-  return list;
 }
 
 export function inputPeerFromCache(c: CachedPeer): Api.InputPeerUser {
@@ -76,28 +69,29 @@ async function resolveOne(client: Invoker, bot: { name: BotName; id: number }, t
 /** Input peers for every watched bot, from the cache when possible. */
 export async function resolveWatchedBots(opts: {
   client: Invoker;
-  config: { watchId: number; watchCardXabar: boolean; sessionDir: string };
+  bots: readonly WatchedBotId[];
+  sessionDir: string;
   account: string;
   log: Logger;
   timeoutMs: number;
 }): Promise<WatchedBot[]> {
-  const cache = await loadCachedPeers(opts.config.sessionDir, opts.account);
+  const cache = await loadCachedPeers(opts.sessionDir, opts.account);
   const out: WatchedBot[] = [];
   let changed = false;
-  for (const bot of watchedBotIds(opts.config)) {
+  for (const bot of opts.bots) {
     let cached = cache[String(bot.id)];
     if (!cached) {
       const user = await resolveOne(opts.client, bot, opts.timeoutMs);
       cached = { id: user.id.toString(), accessHash: user.accessHash!.toString(), username: user.username };
       cache[String(bot.id)] = cached;
       changed = true;
-      opts.log.info({ bot: bot.name, botId: bot.id, username: user.username }, 'resolved the bank bot');
+      opts.log.info({ bot: bot.name, bot_id: bot.id, username: user.username }, 'resolved the bank bot');
     }
     out.push({ name: bot.name, id: bot.id, peer: inputPeerFromCache(cached) });
   }
   if (changed) {
-    await saveCachedPeers(opts.config.sessionDir, opts.account, cache).catch((err: unknown) =>
-      opts.log.warn({ err: describeError(err) }, 'could not cache the resolved bot; it will be resolved again next start'),
+    await saveCachedPeers(opts.sessionDir, opts.account, cache).catch((err: unknown) =>
+      opts.log.warn({ err }, 'could not cache the resolved bot; it will be resolved again next start'),
     );
   }
   return out;

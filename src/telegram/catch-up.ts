@@ -79,13 +79,6 @@ export class CatchUp {
     map.set(m.id, m);
   }
 
-  /** Live messages waiting (tests, metrics). */
-  get liveBacklog(): number {
-    let n = 0;
-    for (const m of this.live.values()) n += m.size;
-    return n;
-  }
-
   /** Syncs every bot; a failure on one does not stop the others. Resolves false if any failed. */
   async syncAll(): Promise<boolean> {
     let ok = true;
@@ -95,7 +88,7 @@ export class CatchUp {
       } catch (err) {
         ok = false;
         this.deps.log.warn(
-          { bot: bot.name, err: err instanceof Error ? err.message : String(err) },
+          { bot: bot.name, err },
           'telegram catch-up stopped; it resumes from the cursor on the next try',
         );
       }

@@ -38,7 +38,7 @@ export function createTelegramClient(opts: ClientOptions): TelegramClient {
   });
   const gramLog = opts.log.child({ component: 'gramjs' });
   client.onError = async (err: Error) => {
-    gramLog.debug({ err: err?.message }, 'gramjs reported an error');
+    gramLog.debug({ err }, 'gramjs reported an error');
   };
   return client;
 }

@@ -91,9 +91,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 export class TelegramStartError extends Error {
   constructor(
     message: string,
-    readonly reason: 'config' | 'no-session' | 'session-revoked' | 'locked' | 'connect' | 'bot',
+    readonly reason: 'config' | 'no-session' | 'session-revoked' | 'locked' | 'connect' | 'bot' | 'stopped',
   ) {
     super(message);
     this.name = 'TelegramStartError';
+  }
+
+  /** Only the operator can fix these (log in again, fix APP_ID or WATCH_ID): restarting cannot. */
+  get permanent(): boolean {
+    return this.reason === 'config' || this.reason === 'no-session' || this.reason === 'session-revoked' || this.reason === 'bot';
   }
 }

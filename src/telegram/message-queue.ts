@@ -3,26 +3,15 @@
 // through it, so messages are processed strictly one after another.
 export class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
-  private pending = 0;
 
   /** Runs `job` after every job pushed before it; resolves/rejects with its result. */
   push<T>(job: () => Promise<T>): Promise<T> {
-    this.pending++;
     const run = this.tail.then(job);
     this.tail = run.then(
-      () => {
-        this.pending--;
-      },
-      () => {
-        this.pending--;
-      },
+      () => undefined,
+      () => undefined,
     );
     return run;
-  }
-
-  /** Jobs queued or running. */
-  get size(): number {
-    return this.pending;
   }
 
   /** Resolves once every job pushed so far has finished. */

@@ -1,39 +1,35 @@
 // One process per Telegram session: the same auth key used by two processes at once makes
-// Telegram revoke it (AUTH_KEY_DUPLICATED). The lock is a Redis key `SET key token NX PX 30000`,
+// Telegram revoke it (AUTH_KEY_DUPLICATED). The lock is a Redis key set if absent for 30 s,
 // renewed every 10 s by its holder and released with compare-and-delete, so a crashed holder
-// frees it within 30 s and nobody ever deletes a lock that is not theirs.
+// frees it within 30 s and nobody ever deletes a lock that is not theirs. A lock held by a
+// process of this host that no longer exists (killed, or stopped mid-connect) is taken over
+// at once instead of after its 30 s.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { TelegramStore } from '../redis/commands.js';
 import type { Logger } from '../log/logger.js';
 import { isRedisUnavailable } from '../redis/client.js';
 
 export const LOCK_TTL_MS = 30_000;
 export const LOCK_RENEW_MS = 10_000;
 
-// 1: still ours, extended. 2: it had expired (Redis was unreachable for a while) and is ours again.
-// 0: someone else holds it.
-const RENEW = `
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-elseif v == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 2
-end
-return 0`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`;
-
 /** "host pid 1234" from a lock token. */
 export function describeLockHolder(token: string): string {
   const [host, pid] = token.split('|');
   return host && pid ? `host ${host}, pid ${pid}` : 'another process';
+}
+
+/** True when `token` names a process of this host that is gone (its pid no longer exists). */
+export function holderIsDead(token: string): boolean {
+  const [host, pidText] = token.split('|');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'; // EPERM: alive, another user's
+  }
 }
 
 export class SessionLockedError extends Error {
@@ -54,8 +50,7 @@ export interface SessionLock {
  * that another process now holds the key: the caller must stop using the session.
  */
 export async function acquireSessionLock(opts: {
-  redis: Redis;
-  key: string;
+  store: TelegramStore;
   log: Logger;
   onLost: (reason: string) => void;
   ttlMs?: number;
@@ -63,28 +58,30 @@ export async function acquireSessionLock(opts: {
 }): Promise<SessionLock> {
   const ttl = opts.ttlMs ?? LOCK_TTL_MS;
   const token = `${hostname()}|${process.pid}|${randomBytes(8).toString('hex')}`;
-  const ok = await opts.redis.set(opts.key, token, 'PX', ttl, 'NX');
-  if (ok !== 'OK') {
-    const holder = await opts.redis.get(opts.key).catch(() => null);
-    throw new SessionLockedError(holder ? describeLockHolder(holder) : 'another process');
+  if (!(await opts.store.lockAcquire(token, ttl))) {
+    const holder = await opts.store.lockHolder().catch(() => null);
+    if (holder && holderIsDead(holder) && (await opts.store.lockTakeOver(holder, token, ttl))) {
+      opts.log.warn({ holder: describeLockHolder(holder) }, 'took over the Telegram session lock of a paycue process that is gone');
+    } else {
+      throw new SessionLockedError(holder ? describeLockHolder(holder) : 'another process');
+    }
   }
   let released = false;
   let lost = false;
   const renew = async (): Promise<void> => {
     if (released || lost) return;
     try {
-      const r = Number(await opts.redis.eval(RENEW, 1, opts.key, token, String(ttl)));
+      const r = await opts.store.lockRenew(token, ttl);
       if (released) return;
-      if (r === 2) opts.log.warn('telegram session lock had expired (Redis was unreachable); taken again');
-      if (r === 0) {
+      if (r === 'retaken') opts.log.warn('telegram session lock had expired (Redis was unreachable); taken again');
+      if (r === 'lost') {
         lost = true;
-        const holder = await opts.redis.get(opts.key).catch(() => null);
+        const holder = await opts.store.lockHolder().catch(() => null);
         opts.onLost(`the Telegram session lock was taken by ${holder ? describeLockHolder(holder) : 'another process'}`);
       }
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      if (isRedisUnavailable(err)) opts.log.warn({ err: msg }, 'cannot renew the telegram session lock: Redis unavailable');
-      else opts.log.error({ err: msg }, 'cannot renew the telegram session lock');
+      if (isRedisUnavailable(err)) opts.log.warn({ err }, 'cannot renew the telegram session lock: Redis unavailable');
+      else opts.log.error({ err }, 'cannot renew the telegram session lock');
     }
   };
   const timer = setInterval(() => void renew(), opts.renewMs ?? LOCK_RENEW_MS);
@@ -96,9 +93,9 @@ export async function acquireSessionLock(opts: {
       released = true;
       clearInterval(timer);
       try {
-        await opts.redis.eval(RELEASE, 1, opts.key, token);
+        await opts.store.lockRelease(token);
       } catch (err) {
-        opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not release the telegram session lock; it expires by itself');
+        opts.log.warn({ err }, 'could not release the telegram session lock; it expires by itself');
       }
     },
   };

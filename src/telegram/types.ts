@@ -1,15 +1,15 @@
 // The watcher's public types (re-exported by watcher.ts).
-import type { BotName } from '../bot-messages/bots.js';
+import type { BotMessage, WatchedBotId } from '../bot-messages/bots.js';
 
-/** One message from a watched bank bot, as handed to the daemon. */
-export interface BotMessage {
-  bot: BotName;
-  senderId: number;
-  messageId: number;
-  /** The raw `message.message` text (no markdown). */
-  text: string;
-  /** Unix seconds (Telegram's message date). */
-  date: number;
+export type { BotMessage };
+
+/** What the watcher needs to know of the configuration (made by daemon/rules.ts). */
+export interface WatcherSettings {
+  sessionDir: string;
+  appId?: number;
+  appHash?: string;
+  /** The bank bots to listen to. */
+  bots: WatchedBotId[];
 }
 
 /**
@@ -22,6 +22,9 @@ export type BotMessageHandler = (msg: BotMessage, key: string) => Promise<void>;
 
 export interface TelegramStatus {
   connected: boolean;
+  /** True only while connected and the last catch-up, started after the last reconnect,
+   * succeeded: a payment cannot be waiting unread, so unpaid transactions may expire. */
+  expiryAllowed: boolean;
   /** Unix ms when a bot message was last received or processed; null if none since start. */
   lastBotMessageAt: number | null;
   me?: { id: string; username?: string };

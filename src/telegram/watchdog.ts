@@ -61,7 +61,7 @@ export function startWatchdog(opts: {
         return false;
       }
       failures++;
-      opts.log.warn({ err: describeError(err), failures, maxFailures }, 'telegram watchdog: health check failed');
+      opts.log.warn({ err, failures, max_failures: maxFailures }, 'telegram watchdog: health check failed');
       if (failures >= maxFailures) {
         stopped = true;
         opts.onFatal(`Telegram has not answered ${failures} consecutive health checks (last: ${describeError(err)})`);

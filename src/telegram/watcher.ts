@@ -1,38 +1,33 @@
-// The Telegram side of the daemon: connect with the saved session (connect() + getMe(), never
-// start(), which would turn any boot error into an interactive login), hold the session lock,
-// listen to the watched bank bots and hand their messages to the daemon, with catch-up so a
-// disconnect or a restart never loses a credit, and a watchdog that asks for a restart when
-// the connection is dead.
-import { Api, TelegramClient } from 'telegram';
+// The Telegram side of the daemon: listen to the watched bank bots and hand every message on
+// as a whole BotMessage, with catch-up so a disconnect or a restart never loses a credit, and
+// a watchdog that asks for a restart when the connection is dead. Start-up is open-session.ts,
+// scheduling of catch-up is sync.ts, the catch-up itself catch-up.ts.
+import { Api, type TelegramClient } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMessage.js';
 import { Raw } from 'telegram/events/Raw.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
-import type { Redis } from 'ioredis';
-import type { Config } from '../config/env.js';
 import { maskCardNumbers, type Logger } from '../log/logger.js';
-import { redisKeys } from '../redis/keys.js';
-import { isRedisUnavailable } from '../redis/client.js';
-import { resolveWatchedBots, type WatchedBot } from './bot-peer.js';
+import type { TelegramStore } from '../redis/commands.js';
+import type { WatchedBot } from './bot-peer.js';
 import { CatchUp, isFromBot } from './catch-up.js';
-import { abandonConnect, connectWithTimeout, createTelegramClient, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from './client-factory.js';
-import { CursorStore } from './cursor.js';
-import { RELOGIN_HINT, TelegramStartError, describeError, withTimeout } from './errors.js';
-import { CoalescedJob, SerialQueue } from './message-queue.js';
-import { acquireSessionLock, SessionLockedError, type SessionLock } from './session-lock.js';
-import { loadSession, sessionPath } from './session-store.js';
-import { fatalSessionMessage, startWatchdog, type Watchdog } from './watchdog.js';
-import type { BotMessageHandler, TelegramStatus, TelegramWatcher } from './types.js';
+import { abandonConnect } from './client-factory.js';
+import { describeError, withTimeout } from './errors.js';
+import { openSession, type OpenSession } from './open-session.js';
+import { SyncScheduler } from './sync.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
+import type { BotMessageHandler, TelegramStatus, TelegramWatcher, WatcherSettings } from './types.js';
 
-export type { BotMessage, BotMessageHandler, TelegramStatus, TelegramWatcher } from './types.js';
+export type { BotMessage, BotMessageHandler, TelegramStatus, TelegramWatcher, WatcherSettings } from './types.js';
 export { TelegramStartError } from './errors.js';
 
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 3 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface TelegramWatcherDeps {
-  config: Config;
-  redis: Redis;
+  settings: WatcherSettings;
+  /** The cursor and the session lock, in Redis. */
+  store: TelegramStore;
   log: Logger;
   handle: BotMessageHandler;
   /** Called once when the watcher cannot go on (dead connection, revoked session, lost lock): exit non-zero. */
@@ -47,6 +42,8 @@ export interface TelegramWatcherDeps {
   lockRenewMs?: number;
   /** First delay before retrying a failed catch-up (doubles up to the catch-up interval). */
   retryBaseMs?: number;
+  /** Aborted when the daemon stops while the watcher is still starting. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -55,226 +52,209 @@ export interface TelegramWatcherDeps {
  * connect timeout, or the bot cannot be resolved.
  */
 export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<TelegramWatcher> {
-  const { config, redis } = deps;
   const log = deps.log.child({ component: 'telegram' });
-  const keys = redisKeys(config.redisPrefix);
   const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const catchUpIntervalMs = deps.catchUpIntervalMs ?? DEFAULT_CATCH_UP_INTERVAL_MS;
-
-  let makeClient: () => TelegramClient;
-  if (deps.client) {
-    const given = deps.client;
-    makeClient = () => given;
-  } else {
-    if (!config.appId || !config.appHash) {
-      throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
-    }
-    const saved = await loadSession(config.sessionDir);
-    if (!saved) {
-      throw new TelegramStartError(
-        `no Telegram session in ${sessionPath(config.sessionDir)}: run \`paycue --telegram\` to log in first`,
-        'no-session',
-      );
-    }
-    const session = parseStringSession(saved);
-    const { appId, appHash } = config;
-    makeClient = () => createTelegramClient({ appId, appHash, session, log: deps.log, purpose: 'daemon' });
-  }
-
-  let stopped = false;
-  let fatalReported = false;
-  const fatal = (reason: string): void => {
-    if (stopped || fatalReported) return;
-    fatalReported = true;
-    log.error({ reason }, 'telegram watcher cannot continue');
-    deps.onFatal(reason);
-  };
-
-  let lock: SessionLock;
-  try {
-    lock = await acquireSessionLock({ redis, key: keys.sessionLock, log, onLost: fatal, renewMs: deps.lockRenewMs });
-  } catch (err) {
-    if (err instanceof SessionLockedError) {
-      throw new TelegramStartError(
-        `${err.message}; refusing to start: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED). ` +
-          'Stop the other paycue first (its lock expires 30 s after it stops).',
-        'locked',
-      );
-    }
-    if (isRedisUnavailable(err)) throw new TelegramStartError('cannot take the Telegram session lock: Redis is unreachable', 'locked');
-    throw err;
-  }
-
-  let client: TelegramClient | undefined;
-  let me: Api.User;
-  let bots: WatchedBot[];
-  let cursors: CursorStore;
-  try {
-    client = makeClient();
-    try {
-      await connectWithTimeout(client, deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-    } catch (err) {
-      throw new TelegramStartError(`cannot connect to Telegram: ${describeError(err)}; check the network and restart`, 'connect');
-    }
-    try {
-      me = await withTimeout(client.getMe(), requestTimeoutMs, 'getMe');
-    } catch (err) {
-      const revoked = fatalSessionMessage(err);
-      if (revoked) throw new TelegramStartError(revoked, 'session-revoked');
-      throw new TelegramStartError(`Telegram did not confirm the account: ${describeError(err)}`, 'connect');
-    }
-    if (!(me instanceof Api.User) || !me.id) {
-      throw new TelegramStartError(`the saved session is not logged in; ${RELOGIN_HINT}`, 'session-revoked');
-    }
-    cursors = new CursorStore(redis, keys.cursor);
-    if (await cursors.bindAccount(me.id.toString())) {
-      log.warn({ account: me.id.toString() }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
-    }
-    bots = await resolveWatchedBots({ client, config, account: me.id.toString(), log, timeoutMs: requestTimeoutMs });
-  } catch (err) {
-    if (client) {
-      abandonConnect(client);
-      await withTimeout(client.destroy(), 10_000, 'client.destroy').catch(() => undefined);
-    }
-    await lock.release();
-    throw err;
-  }
-  const tg = client;
-  const account = { id: me.id.toString(), username: me.username };
-  log.info({ account: account.id, username: account.username, bots: bots.map((b) => ({ bot: b.name, id: b.id })) }, 'telegram connected');
-
-  let connected = true;
-  // When the bank bot last wrote (its own timestamp), kept in Redis so the age reported on
-  // /metrics stays meaningful across restarts.
-  const lastAtField = 'last_message_at';
-  let lastBotMessageAt: number | null = Number(await redis.hget(keys.cursor, lastAtField).catch(() => null)) || null;
-  const sawBotMessage = (unixSeconds: number): void => {
-    const at = unixSeconds * 1000;
-    if (lastBotMessageAt !== null && at <= lastBotMessageAt) return;
-    lastBotMessageAt = at;
-    redis.hset(keys.cursor, lastAtField, String(at)).catch(() => undefined);
-  };
-  const queue = new SerialQueue();
-  const catchUp = new CatchUp(
-    {
-      account: account.id,
-      client: tg,
-      cursors,
-      handle: deps.handle,
-      log,
-      requestTimeoutMs,
-      onBotMessage: (msg) => sawBotMessage(msg.date),
-      isStopped: () => stopped,
-    },
-    bots,
-  );
-
-  // Failed syncs are retried with a growing delay; periodic catch-up runs anyway.
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryDelay = 0;
-  const retryBase = deps.retryBaseMs ?? 2000;
-  const sync = new CoalescedJob(queue, async () => {
-    if (stopped) return;
-    const ok = await catchUp.syncAll();
-    if (ok) {
-      retryDelay = 0;
-      return;
-    }
-    if (stopped || retryTimer) return;
-    retryDelay = Math.min(retryDelay === 0 ? retryBase : retryDelay * 2, Math.max(retryBase, catchUpIntervalMs));
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void sync.request();
-    }, retryDelay);
-    retryTimer.unref();
+  let watcher: LiveWatcher | undefined;
+  let lockLost: string | undefined;
+  const session = await openSession({
+    settings: deps.settings,
+    store: deps.store,
+    log,
+    onLockLost: (reason) => (watcher ? watcher.fatal(reason) : (lockLost = reason)),
+    ...(deps.client ? { client: deps.client } : {}),
+    ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
+    ...(deps.lockRenewMs !== undefined ? { lockRenewMs: deps.lockRenewMs } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    requestTimeoutMs,
   });
+  log.info(
+    { account: session.account.id, username: session.account.username, bots: session.bots.map((b) => ({ bot: b.name, id: b.id })) },
+    'telegram connected',
+  );
+  watcher = new LiveWatcher(session, deps, log, requestTimeoutMs, await deps.store.lastBotMessageAt().catch(() => null));
+  if (lockLost) watcher.fatal(lockLost);
+  await watcher.start();
+  return watcher;
+}
 
-  const botFor = (m: Api.Message): WatchedBot | undefined => {
+class LiveWatcher implements TelegramWatcher {
+  private connected = true;
+  // Expiry is fair only once every bank message up to now has been read: after each loss of
+  // the connection, only a catch-up that *started* after it and succeeded counts. `epoch` counts
+  // losses; `caughtUpEpoch` is the epoch in which the last successful catch-up started.
+  private epoch = 0;
+  private caughtUpEpoch = -1;
+  private lastSyncOk = false;
+  private stopped = false;
+  private fatalReported = false;
+  private stopping: Promise<void> | undefined;
+  private readonly history: CatchUp;
+  private readonly sync: SyncScheduler;
+  private watchdog: Watchdog | undefined;
+  private readonly newMessageEvent: NewMessage;
+  private readonly editedEvent: EditedMessage;
+  private readonly connectionEvent = new Raw({ types: [UpdateConnectionState] });
+
+  constructor(
+    private readonly session: OpenSession,
+    private readonly deps: TelegramWatcherDeps,
+    private readonly log: Logger,
+    requestTimeoutMs: number,
+    /** When a watched bot last wrote (unix ms, its own timestamp). */
+    private lastBotMessageAt: number | null,
+  ) {
+    this.history = new CatchUp(
+      {
+        account: session.account.id,
+        client: session.client,
+        cursors: session.cursors,
+        handle: deps.handle,
+        log,
+        requestTimeoutMs,
+        onBotMessage: (msg) => this.sawBotMessage(msg.date),
+        isStopped: () => this.stopped,
+      },
+      session.bots,
+    );
+    this.sync = new SyncScheduler(() => this.syncOnce(), {
+      intervalMs: deps.catchUpIntervalMs ?? DEFAULT_CATCH_UP_INTERVAL_MS,
+      retryBaseMs: deps.retryBaseMs ?? 2000,
+    });
+    const chats = session.bots.map((b) => String(b.id));
+    this.newMessageEvent = new NewMessage({ chats, incoming: true });
+    this.editedEvent = new EditedMessage({ chats, incoming: true });
+  }
+
+  async start(): Promise<void> {
+    const tg = this.session.client;
+    tg.addEventHandler(this.onNewMessage, this.newMessageEvent);
+    tg.addEventHandler(this.onEdited, this.editedEvent);
+    tg.addEventHandler(this.onConnection, this.connectionEvent);
+    // Credits that arrived while the daemon was stopped are matched now, before start-up returns.
+    await this.sync.request();
+    this.watchdog = startWatchdog({
+      client: tg,
+      log: this.log,
+      onFatal: (reason) => this.fatal(reason),
+      onResult: (ok) => {
+        if (this.stopped) return;
+        if (ok) this.reconnected();
+        else this.lost();
+      },
+      intervalMs: this.deps.watchdogIntervalMs,
+      timeoutMs: this.deps.watchdogTimeoutMs,
+    });
+  }
+
+  fatal(reason: string): void {
+    if (this.stopped || this.fatalReported) return;
+    this.fatalReported = true;
+    this.log.error({ reason }, 'telegram watcher cannot continue');
+    this.deps.onFatal(reason);
+  }
+
+  status(): TelegramStatus {
+    const connected = this.connected && !this.stopped;
+    return {
+      connected,
+      expiryAllowed: connected && this.lastSyncOk && this.caughtUpEpoch === this.epoch,
+      lastBotMessageAt: this.lastBotMessageAt,
+      me: { ...this.session.account },
+    };
+  }
+
+  /** One catch-up pass, remembered for the expiry rule above. */
+  private async syncOnce(): Promise<boolean> {
+    if (this.stopped) return true;
+    const startedIn = this.epoch;
+    const ok = await this.history.syncAll();
+    this.lastSyncOk = ok;
+    if (ok) this.caughtUpEpoch = Math.max(this.caughtUpEpoch, startedIn);
+    return ok;
+  }
+
+  private lost(): void {
+    if (this.connected) this.epoch++;
+    this.connected = false;
+  }
+
+  /** Connected again (GramJS's event, or a healthy watchdog check after a failed one): read what was missed. */
+  private reconnected(): void {
+    if (this.connected) return;
+    this.connected = true;
+    void this.sync.request();
+  }
+
+  catchUp(): Promise<void> {
+    return this.sync.request();
+  }
+
+  private sawBotMessage(unixSeconds: number): void {
+    const at = unixSeconds * 1000;
+    if (this.lastBotMessageAt !== null && at <= this.lastBotMessageAt) return;
+    this.lastBotMessageAt = at;
+    this.deps.store.setLastBotMessageAt(at).catch(() => undefined);
+  }
+
+  private botFor(m: Api.Message): WatchedBot | undefined {
     const peer = m.peerId;
     if (!(peer instanceof Api.PeerUser)) return undefined;
-    return bots.find((b) => String(b.id) === peer.userId.toString());
+    return this.session.bots.find((b) => String(b.id) === peer.userId.toString());
+  }
+
+  private readonly onNewMessage = async (event: NewMessageEvent): Promise<void> => {
+    const m = event.message;
+    const bot = this.botFor(m);
+    if (this.stopped || !bot || !isFromBot(bot, m)) return;
+    this.history.addLive(bot, m);
+    void this.sync.request();
   };
 
-  const chats = bots.map((b) => String(b.id));
-  const onNewMessage = async (event: NewMessageEvent): Promise<void> => {
+  private readonly onEdited = async (event: EditedMessageEvent): Promise<void> => {
     const m = event.message;
-    const bot = botFor(m);
-    if (stopped || !bot || !isFromBot(bot, m)) return;
-    sawBotMessage(m.date);
-    catchUp.addLive(bot, m);
-    void sync.request();
-  };
-  const onEdited = async (event: EditedMessageEvent): Promise<void> => {
-    const m = event.message;
-    const bot = botFor(m);
-    if (stopped || !bot || !isFromBot(bot, m)) return;
+    const bot = this.botFor(m);
+    if (this.stopped || !bot || !isFromBot(bot, m)) return;
     // The new text helps the operator judge it; any full card number in it is masked first.
     const edited = maskCardNumbers((m.message ?? '').slice(0, 500));
-    log.info({ bot: bot.name, messageId: m.id, editDate: m.editDate, edited }, 'a bank bot edited a message; edits are logged, not processed as new credits');
+    this.log.info({ bot: bot.name, message_id: m.id, edit_date: m.editDate, edited }, 'a bank bot edited a message; edits are logged, not processed as new credits');
   };
-  const onConnection = async (u: UpdateConnectionState): Promise<void> => {
-    if (stopped) return;
+
+  private readonly onConnection = async (u: UpdateConnectionState): Promise<void> => {
+    if (this.stopped) return;
     if (u.state === UpdateConnectionState.connected) {
-      if (!connected) log.info('telegram connection is back; catching up');
-      connected = true;
-      void sync.request();
+      if (this.connected) {
+        void this.sync.request(); // GramJS may reconnect without a drop we saw: catch up anyway
+      } else {
+        this.log.info('telegram connection is back; catching up before expiry resumes');
+        this.reconnected();
+      }
     } else {
-      if (connected) log.warn({ state: u.state === UpdateConnectionState.broken ? 'broken' : 'disconnected' }, 'telegram connection lost; GramJS reconnects by itself');
-      connected = false;
+      if (this.connected) {
+        this.log.warn({ state: u.state === UpdateConnectionState.broken ? 'broken' : 'disconnected' }, 'telegram connection lost; GramJS reconnects by itself');
+      }
+      this.lost();
     }
   };
-  const newMessageEvent = new NewMessage({ chats, incoming: true });
-  const editedEvent = new EditedMessage({ chats, incoming: true });
-  const connectionEvent = new Raw({ types: [UpdateConnectionState] });
-  tg.addEventHandler(onNewMessage, newMessageEvent);
-  tg.addEventHandler(onEdited, editedEvent);
-  tg.addEventHandler(onConnection, connectionEvent);
 
-  // Credits that arrived while the daemon was stopped are matched now, before start-up returns.
-  await sync.request();
-
-  const periodic = setInterval(() => void sync.request(), catchUpIntervalMs);
-  periodic.unref();
-  const watchdog: Watchdog = startWatchdog({
-    client: tg,
-    log,
-    onFatal: fatal,
-    onResult: (ok) => {
-      if (!stopped) connected = ok;
-    },
-    intervalMs: deps.watchdogIntervalMs,
-    timeoutMs: deps.watchdogTimeoutMs,
-  });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    status(): TelegramStatus {
-      return { connected: connected && !stopped, lastBotMessageAt, me: { ...account } };
-    },
-    catchUp() {
-      return sync.request();
-    },
-    stop() {
-      stopping ??= (async () => {
-        stopped = true;
-        connected = false;
-        clearInterval(periodic);
-        if (retryTimer) clearTimeout(retryTimer);
-        watchdog.stop();
-        tg.removeEventHandler(onNewMessage, newMessageEvent);
-        tg.removeEventHandler(onEdited, editedEvent);
-        tg.removeEventHandler(onConnection, connectionEvent);
-        await withTimeout(queue.idle(), 15_000, 'finishing the telegram message in progress').catch((err: unknown) =>
-          log.warn({ err: describeError(err) }, 'stopping without waiting for the message in progress'),
-        );
-        abandonConnect(tg); // a reconnect loop in progress would otherwise go on dialling after destroy()
-        await withTimeout(tg.destroy(), 10_000, 'closing the Telegram connection').catch((err: unknown) =>
-          log.warn({ err: describeError(err) }, 'telegram client did not close cleanly'),
-        );
-        await lock.release();
-        log.info('telegram watcher stopped');
-      })();
-      return stopping;
-    },
-  };
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      this.connected = false;
+      this.watchdog?.stop();
+      const tg = this.session.client;
+      tg.removeEventHandler(this.onNewMessage, this.newMessageEvent);
+      tg.removeEventHandler(this.onEdited, this.editedEvent);
+      tg.removeEventHandler(this.onConnection, this.connectionEvent);
+      await withTimeout(this.sync.stop(), 15_000, 'finishing the telegram message in progress').catch((err: unknown) =>
+        this.log.warn({ err }, 'stopping without waiting for the message in progress'),
+      );
+      abandonConnect(tg); // a reconnect loop in progress would otherwise go on dialling after destroy()
+      await withTimeout(tg.destroy(), 10_000, 'closing the Telegram connection').catch((err: unknown) =>
+        this.log.warn({ err }, 'telegram client did not close cleanly'),
+      );
+      await this.session.lock.release();
+      this.log.info('telegram watcher stopped');
+    })();
+    return this.stopping;
+  }
 }

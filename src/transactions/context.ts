@@ -1,8 +1,9 @@
-// What every transaction operation needs: the Redis connection, key names and the rules.
-import type { Redis } from 'ioredis';
+// What every transaction operation needs: the Redis connection, its typed scripts, key names
+// and the rules (made from the configuration by daemon/rules.ts, never read from it here).
+import type { RedisConnection } from '../redis/client.js';
+import { Commands } from '../redis/commands.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { AmountDirection, AmountStep } from '../money/amount.js';
-import type { Config } from '../config/env.js';
 
 export interface TransactionRules {
   step: AmountStep;
@@ -17,31 +18,21 @@ export interface TransactionRules {
   /** How long a processed Telegram message is remembered (s). */
   messageTtlSec: number;
   unmatchedCap: number;
+  /** Replicas that must have each acknowledged write (REDIS_MIN_REPLICAS). */
+  minReplicas?: number;
 }
 
 export interface TxContext {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
+  commands: Commands;
   rules: TransactionRules;
   now: () => number;
 }
 
-export const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
-
-export function rulesFromConfig(c: Config): TransactionRules {
-  return {
-    step: c.amountStep,
-    direction: c.amountDirection,
-    limit: c.limit,
-    ttlMs: c.transactionTtlMs,
-    quarantineMs: c.quarantineMs,
-    cards: c.cards,
-    keepMs: SEVEN_DAYS_MS,
-    messageTtlSec: 30 * 24 * 3600,
-    unmatchedCap: 1000,
-  };
-}
-
-export function createTxContext(redis: Redis, prefix: string, rules: TransactionRules, now = Date.now): TxContext {
-  return { redis, keys: redisKeys(prefix), rules, now };
+export function createTxContext(redis: RedisConnection, prefix: string, rules: TransactionRules, now = Date.now): TxContext {
+  const keys = redisKeys(prefix);
+  // A replica that has not confirmed within this is as good as none: the write is not acknowledged.
+  const durability = { replicas: rules.minReplicas ?? 0, timeoutMs: 1000 };
+  return { redis, keys, commands: new Commands(redis, keys, durability), rules, now };
 }

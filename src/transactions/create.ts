@@ -1,8 +1,9 @@
 // Reserve a unique amount and create the pending transaction: one script call, so two
 // concurrent requests can never get the same amount on the same card.
 import { createHash, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { IMPLICIT_CARD } from '../redis/keys.js';
-import { runScript } from '../redis/scripts.js';
+import type { ReserveReply, ReserveRequest } from '../redis/commands.js';
 import { somToTiyin, stepTiyin } from '../money/amount.js';
 import type { TxContext } from './context.js';
 import { getTransaction } from './get.js';
@@ -31,14 +32,8 @@ const MAX_BATCH = 64;
 /** Two calls in the pipe keep Redis busy while the next batch forms; more only makes batches smaller. */
 const MAX_IN_FLIGHT = 2;
 
-interface Queued {
-  id: string;
-  requested: number;
-  metadata: string;
-  idem: string;
-  /** 1-based index into the card list, 0 = least loaded. */
-  card: number;
-  resolve: (reply: string[]) => void;
+interface Queued extends ReserveRequest {
+  resolve: (reply: ReserveReply) => void;
   reject: (err: unknown) => void;
 }
 
@@ -58,7 +53,7 @@ class ReserveBatcher {
     return this.ctx.rules.cards.length > 0 ? this.ctx.rules.cards : [IMPLICIT_CARD];
   }
 
-  reserve(q: Omit<Queued, 'resolve' | 'reject'>): Promise<string[]> {
+  reserve(q: ReserveRequest): Promise<ReserveReply> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...q, resolve, reject });
       if (this.inFlight < MAX_IN_FLIGHT) this.flush();
@@ -69,22 +64,13 @@ class ReserveBatcher {
     const batch = this.queue.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     this.inFlight++;
-    const { keys, rules } = this.ctx;
-    const cards = this.cards;
-    const scriptKeys = [keys.deadlines, keys.cardLoad];
-    for (const c of cards) scriptKeys.push(keys.amounts(c), keys.owners(c));
-    const args: (string | number)[] = [
-      stepTiyin(rules.step), rules.direction === 'up' ? 1 : -1, rules.limit, this.ctx.now(), rules.ttlMs, cards.length, ...cards,
-    ];
-    for (const q of batch) {
-      scriptKeys.push(keys.tx(q.id), keys.idempotency(q.idem || '-'));
-      args.push(q.id, q.requested, q.metadata, q.idem, q.card);
-    }
-    runScript(this.ctx.redis, 'reserve', scriptKeys, args)
-      .then((reply) => {
-        const flat = reply as string[];
-        batch.forEach((q, i) => q.resolve(flat.slice(i * 4, i * 4 + 4)));
-      })
+    const { rules } = this.ctx;
+    const settings = {
+      stepTiyin: stepTiyin(rules.step), direction: rules.direction, limit: rules.limit, now: this.ctx.now(), ttlMs: rules.ttlMs, cards: this.cards,
+    };
+    this.ctx.commands
+      .reserve(settings, batch)
+      .then((replies) => batch.forEach((q, i) => q.resolve(replies[i] as ReserveReply)))
       .catch((err: unknown) => batch.forEach((q) => q.reject(err)))
       .finally(() => {
         this.inFlight--;
@@ -107,35 +93,34 @@ function batcherFor(ctx: TxContext): ReserveBatcher {
 export async function createTransaction(ctx: TxContext, req: CreateRequest): Promise<CreateResult> {
   const { rules } = ctx;
   const batcher = batcherFor(ctx);
-  const card = req.card === undefined ? 0 : batcher.cards.indexOf(req.card) + 1;
-  if (card === 0 && req.card !== undefined) throw new Error(`card ${req.card} is not configured`);
+  if (req.card !== undefined && !batcher.cards.includes(req.card)) throw new Error(`card ${req.card} is not configured`);
   const id = randomUUID();
-  const idem = req.idempotencyKey !== undefined ? idempotencyName(req.idempotencyKey) : '';
+  const idemName = req.idempotencyKey !== undefined ? idempotencyName(req.idempotencyKey) : '';
   const requested = somToTiyin(req.amountSom);
   const reply = await batcher.reserve({
-    id,
-    requested,
+    txId: id,
+    requestedTiyin: requested,
     metadata: req.metadata === undefined ? '' : JSON.stringify(req.metadata),
-    idem,
-    card,
+    idem: idemName,
+    ...(req.card !== undefined ? { card: req.card } : {}),
   });
 
-  if (reply[0] === 'full') return { kind: 'full' };
-  if (reply[0] === 'created') {
+  if (reply.kind === 'full') return { kind: 'full' };
+  if (reply.kind === 'created') {
     // Built from the script's reply: creating costs no extra round trip.
-    const expiresAt = Number(reply[3]);
     const tx: Transaction = {
-      id, amountTiyin: Number(reply[1]), requestedTiyin: requested, card: reply[2] as string,
-      state: 'pending', createdAt: expiresAt - rules.ttlMs, expiresAt,
-      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0,
+      id, amountTiyin: reply.amountTiyin, requestedTiyin: requested, card: reply.card,
+      state: 'pending', createdAt: reply.expiresAt - rules.ttlMs, expiresAt: reply.expiresAt,
+      webhookState: 'pending', webhookAttempts: 0, webhookRound: 0, idem: idemName,
       ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
     };
     return { kind: 'created', tx };
   }
-  const txId = reply[1] as string;
-  const tx = await getTransaction(ctx, txId);
-  if (!tx) throw new Error(`transaction ${txId} vanished while its idempotency key lived`);
-  // The same key with a different request is a client bug, not a retry.
-  const same = tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card);
+  const tx = await getTransaction(ctx, reply.txId);
+  if (!tx) throw new Error(`transaction ${reply.txId} vanished while its idempotency key lived`);
+  // The same key with a different request is a client bug, not a retry (metadata compared as
+  // values: the same object with its keys in another order is the same request).
+  const same =
+    tx.requestedTiyin === requested && (req.card === undefined || req.card === tx.card) && isDeepStrictEqual(tx.metadata, req.metadata);
   return same ? { kind: 'existing', tx } : { kind: 'idempotency_conflict', tx };
 }

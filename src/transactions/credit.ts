@@ -1,7 +1,6 @@
 // Apply one bank credit to the transaction holding exactly that amount. The Telegram
 // message key makes a repeat (reconnect, catch-up, a second daemon) change nothing.
 import { IMPLICIT_CARD } from '../redis/keys.js';
-import { runScript } from '../redis/scripts.js';
 import type { TxContext } from './context.js';
 
 export interface CreditInput {
@@ -29,30 +28,30 @@ export interface CreditOutcome {
 }
 
 /** Which card's amount table to look in, or why there is none. */
-async function findOwner(ctx: TxContext, amount: string, last4: string | null): Promise<{ card: string; txid: string; detail?: string }> {
+async function findOwner(ctx: TxContext, amountTiyin: number, last4: string | null): Promise<{ card: string; txId: string; detail?: string }> {
   const { cards } = ctx.rules;
   if (cards.length === 0) {
-    return { card: IMPLICIT_CARD, txid: (await ctx.redis.hget(ctx.keys.owners(IMPLICIT_CARD), amount)) ?? '' };
+    const [txId = ''] = await ctx.commands.owners([IMPLICIT_CARD], amountTiyin);
+    return { card: IMPLICIT_CARD, txId };
   }
   if (last4 !== null) {
-    if (!cards.includes(last4)) return { card: IMPLICIT_CARD, txid: '', detail: `card *${last4} is not in CARDS` };
-    return { card: last4, txid: (await ctx.redis.hget(ctx.keys.owners(last4), amount)) ?? '' };
+    if (!cards.includes(last4)) return { card: IMPLICIT_CARD, txId: '', detail: `card *${last4} is not in CARDS` };
+    const [txId = ''] = await ctx.commands.owners([last4], amountTiyin);
+    return { card: last4, txId };
   }
   // No card in the message: accept only when exactly one card holds the amount.
-  const pipe = ctx.redis.pipeline();
-  for (const c of cards) pipe.hget(ctx.keys.owners(c), amount);
-  const owners = ((await pipe.exec()) ?? []).map((r) => (r[1] as string | null) ?? '');
-  const held = cards.map((card, i) => ({ card, txid: owners[i] ?? '' })).filter((o) => o.txid !== '');
-  if (held.length === 1) return held[0] as { card: string; txid: string };
-  if (held.length > 1) return { card: IMPLICIT_CARD, txid: '', detail: 'no card in the message and several cards hold this amount' };
-  return { card: cards[0] as string, txid: '' };
+  const owners = await ctx.commands.owners(cards, amountTiyin);
+  const held = cards.map((card, i) => ({ card, txId: owners[i] ?? '' })).filter((o) => o.txId !== '');
+  if (held.length === 1) return held[0] as { card: string; txId: string };
+  if (held.length > 1) return { card: IMPLICIT_CARD, txId: '', detail: 'no card in the message and several cards hold this amount' };
+  return { card: cards[0] as string, txId: '' };
 }
 
 export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<CreditOutcome> {
-  const { keys, rules } = ctx;
-  const amount = String(credit.amountTiyin);
+  const { rules } = ctx;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const owner = await findOwner(ctx, amount, credit.last4);
+    const found = await findOwner(ctx, credit.amountTiyin, credit.last4);
+    const owner = { ...found, idem: found.txId ? await ctx.commands.idemOf(found.txId) : '' };
     const now = ctx.now();
     const entry = JSON.stringify({
       amount_tiyin: credit.amountTiyin,
@@ -62,24 +61,24 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
       received_at: new Date(now).toISOString(),
       ...(owner.detail ? { detail: owner.detail } : {}),
     });
-    const reply = (await runScript(
-      ctx.redis,
-      'credit',
-      [
-        keys.message(credit.messageKey), keys.tx(owner.txid || '-'), keys.deadlines, keys.cardLoad,
-        keys.quarantine, keys.events, keys.amounts(owner.card), keys.owners(owner.card), keys.unmatched,
-      ],
-      [owner.txid, amount, now, rules.quarantineMs, rules.keepMs, rules.messageTtlSec, entry, rules.unmatchedCap],
-    )) as string[];
-    const result = reply[0] as CreditResult | 'stale';
-    if (result === 'stale') continue; // the amount changed hands between lookup and script
-    if (result === 'already_processed') {
-      const [previous, txid] = (reply[1] ?? '').split('|');
-      return { result, previous, ...(txid ? { transactionId: txid } : {}) };
+    const reply = await ctx.commands.credit({
+      messageKey: credit.messageKey,
+      owner,
+      amountTiyin: credit.amountTiyin,
+      now,
+      quarantineMs: rules.quarantineMs,
+      keepMs: rules.keepMs,
+      messageTtlSec: rules.messageTtlSec,
+      entry,
+      unmatchedCap: rules.unmatchedCap,
+    });
+    if (reply.result === 'stale') continue; // the amount changed hands between lookup and script
+    if (reply.result === 'already_processed') {
+      return { result: reply.result, previous: reply.previous, ...(reply.txId ? { transactionId: reply.txId } : {}) };
     }
     return {
-      result,
-      ...(reply[1] ? { transactionId: reply[1] } : {}),
+      result: reply.result,
+      ...(reply.txId ? { transactionId: reply.txId } : {}),
       ...(owner.detail ? { detail: owner.detail } : {}),
     };
   }

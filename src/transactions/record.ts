@@ -1,4 +1,4 @@
-// The stored transaction hash and its public JSON shape (CONTRACT §3).
+// The stored transaction hash and its public JSON shape (README: HTTP API).
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import { publicAmount, type AmountStep } from '../money/amount.js';
 
@@ -21,6 +21,8 @@ export interface Transaction {
   webhookState: WebhookState;
   webhookAttempts: number;
   webhookRound: number;
+  /** Name of its Idempotency-Key ('' when none). */
+  idem: string;
 }
 
 export function fromHash(h: Record<string, string>): Transaction | null {
@@ -36,6 +38,7 @@ export function fromHash(h: Record<string, string>): Transaction | null {
     webhookState: (h.wh_state ?? 'pending') as WebhookState,
     webhookAttempts: Number(h.wh_attempts ?? 0),
     webhookRound: Number(h.wh_round ?? 0),
+    idem: h.idem ?? '',
   };
   if (h.metadata) t.metadata = JSON.parse(h.metadata);
   if (h.confirmed_at) t.confirmedAt = Number(h.confirmed_at);

@@ -1,7 +1,6 @@
 // One pass over what is due: expire pending transactions past their deadline, and end
 // quarantines. Each item is claimed by its own script, so several daemons sharing a Redis
 // may sweep at once and every transaction is still cancelled exactly once.
-import { runScript } from '../redis/scripts.js';
 import { cancelTransaction } from './cancel.js';
 import type { TxContext } from './context.js';
 
@@ -22,20 +21,21 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
   const due = opts.expire === false ? [] : await redis.zrangebyscore(keys.deadlines, '-inf', now, 'LIMIT', 0, BATCH);
   if (due.length > 0) {
     const pipe = redis.pipeline();
-    for (const id of due) pipe.hget(keys.tx(id), 'card');
-    const cards = (await pipe.exec()) ?? [];
+    for (const id of due) pipe.hmget(keys.tx(id), 'card', 'idem');
+    const fields = (await pipe.exec()) ?? [];
     for (const [i, id] of due.entries()) {
-      const card = (cards[i]?.[1] as string | null) ?? '_';
-      if ((await cancelTransaction(ctx, id, card, 'expired', true)) === 'cancelled') expired.push(id);
+      const [card, idem] = (fields[i]?.[1] as (string | null)[] | undefined) ?? [];
+      if ((await cancelTransaction(ctx, id, card ?? '_', 'expired', true, idem ?? '')) === 'cancelled') expired.push(id);
     }
   }
+  // Every ended quarantine, batch after batch: after a burst, amounts must not stay held long
+  // past their quarantine. A batch's calls go out together (one round trip, not BATCH).
   let released = 0;
-  const ended = await redis.zrangebyscore(keys.quarantine, '-inf', now, 'LIMIT', 0, BATCH);
-  for (const member of ended) {
-    const [card, amount, txid] = member.split('|') as [string, string, string];
-    released += Number(
-      await runScript(redis, 'release', [keys.quarantine, keys.amounts(card), keys.owners(card), keys.cardLoad], [member, amount, txid, card]),
-    );
+  for (;;) {
+    const ended = await ctx.commands.endedQuarantines(now, BATCH);
+    const replies = await Promise.all(ended.map((member) => ctx.commands.release(member)));
+    released += replies.filter(Boolean).length;
+    if (ended.length < BATCH) break;
   }
   // Failed deliveries are listed as long as their records live (7 days).
   await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);

@@ -38,13 +38,12 @@ export function startSweeper(
       }
       do {
         r = await sweepOnce(ctx, { expire });
-        for (const id of r.expired) log.info({ transaction_id: id }, 'transaction expired');
         opts.onSweep?.(r);
       } while (!stopped && r.expired.length >= 200);
       if (failing) log.info('expiry sweeper resumed');
       failing = false;
     } catch (err) {
-      if (!failing) log.warn({ err: (err as Error).message, redis_down: isRedisUnavailable(err) }, 'expiry sweep failed; retrying');
+      if (!failing) log.warn({ err, redis_down: isRedisUnavailable(err) }, 'expiry sweep failed; retrying');
       failing = true;
     }
   };

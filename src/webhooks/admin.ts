@@ -1,5 +1,5 @@
 // Operator view of deliveries: what failed, and queueing one again (same webhook-id).
-import { runScript } from '../redis/scripts.js';
+import type { RedeliverResult } from '../redis/commands.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransactionWithAttempts } from '../transactions/get.js';
 import { publicCard } from '../transactions/record.js';
@@ -34,15 +34,8 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
   return out;
 }
 
-export type RedeliverResult = 'queued' | 'unknown' | 'not_decided' | 'in_progress';
+export type { RedeliverResult };
 
-export async function redeliver(ctx: TxContext, txId: string, force = false): Promise<RedeliverResult> {
-  const { keys } = ctx;
-  const reply = (await runScript(
-    ctx.redis,
-    'redeliver',
-    [keys.tx(txId), keys.events, keys.failed, keys.retries],
-    [txId, force ? '1' : '0'],
-  )) as string[];
-  return reply[0] as RedeliverResult;
+export function redeliver(ctx: TxContext, txId: string, force = false): Promise<RedeliverResult> {
+  return ctx.commands.redeliver(txId, force);
 }

@@ -1,12 +1,14 @@
-// The webhook body (CONTRACT §4), built from the stored transaction.
+// The webhook body (README: Webhooks), built from the stored transaction.
 import { publicAmount, type AmountStep } from '../money/amount.js';
 import { publicCard, type Transaction } from '../transactions/record.js';
 
 export type WebhookAction = 'confirm' | 'cancel';
 
-/** Stable across every attempt and redelivery of a transaction's one event. */
-export function webhookId(txId: string): string {
-  return `msg_${txId}`;
+/** Stable across every attempt and redelivery of one event, and different for the other
+ * action: if Redis loses a confirm (AOF tail) and the transaction later expires, its cancel
+ * must not be dropped as a duplicate by a receiver deduplicating on webhook-id. */
+export function webhookId(txId: string, action: WebhookAction): string {
+  return `msg_${txId}_${action}`;
 }
 
 export function decidedAt(tx: Transaction, action: WebhookAction): number {

@@ -1,6 +1,7 @@
 // One HTTP attempt: signed, timed out, redirects not followed.
 import { parseRetryAfter } from './retry-delay.js';
 import { signature } from './sign.js';
+import { scrubUrl, type WebhookTarget } from './target.js';
 
 export interface AttemptOutcome {
   success: boolean;
@@ -11,7 +12,7 @@ export interface AttemptOutcome {
 }
 
 export interface SendOptions {
-  url: string;
+  target: WebhookTarget;
   id: string;
   body: string;
   key: Buffer | null;
@@ -63,11 +64,12 @@ export async function sendWebhook(o: SendOptions): Promise<AttemptOutcome> {
     'webhook-timestamp': String(timestamp),
   };
   if (o.key) headers['webhook-signature'] = signature(o.key, o.id, timestamp, o.body);
+  if (o.target.authorization) headers.authorization = o.target.authorization;
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await fetch(o.url, { method: 'POST', headers, body: o.body, redirect: 'manual', signal });
+    const res = await fetch(o.target.url, { method: 'POST', headers, body: o.body, redirect: 'manual', signal });
     const text = await readCapped(res);
     const success = isSuccess(o.success, res.status, text);
     const retryAfterMs = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after')) : null;
@@ -82,6 +84,6 @@ export async function sendWebhook(o: SendOptions): Promise<AttemptOutcome> {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const error =
       timeout.aborted ? `timed out after ${o.timeoutMs} ms` : o.signal?.aborted ? 'aborted: shutting down' : (e.cause?.code ?? e.cause?.message ?? e.message);
-    return { success: false, status: null, error, retryAfterMs: null, durationMs: elapsed() };
+    return { success: false, status: null, error: scrubUrl(error, o.target), retryAfterMs: null, durationMs: elapsed() };
   }
 }

@@ -21,7 +21,7 @@ describe('operator commands', () => {
     const d = await startTestDaemon();
     const empty = io();
     expect(await runCreditsUnmatched(d.config, empty.io, { limit: 10, json: false })).toBe(0);
-    expect(empty.out).toEqual(['no unmatched credits']);
+    expect(empty.out).toEqual([`no unmatched credits (Redis ${new URL(d.config.redisUrl).host}, prefix ${d.config.redisPrefix})`]);
     await d.call('/sandbox/credit', { body: { amount: 777, card: '1234' } });
     await d.call('/sandbox/credit', { body: { amount: 778.5 } });
     const listed = io();
@@ -69,6 +69,16 @@ describe('operator commands', () => {
       expect(busy.err[0]).toMatch(/--force/);
       expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id, true)).toBe(0);
       await receiver.waitFor(3);
+
+      // Ids are case-insensitive, as in the API; a malformed one is named as such.
+      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id.toUpperCase())).toBe(0);
+      await receiver.waitFor(4);
+      const malformed = io();
+      expect(await runWebhooksRedeliver(d.config, malformed.io, 'not-an-id')).toBe(2);
+      expect(malformed.err[0]).toMatch(/malformed transaction id "not-an-id"/);
     } finally {
       await receiver.close();
     }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/env.js';
-import { parseDuration, parseDurationList } from '../../src/config/duration.js';
+import { formatDuration, parseDuration, parseDurationList } from '../../src/config/duration.js';
+import { configWarnings } from '../../src/config/warnings.js';
 import { loadConfig } from '../../src/config/load.js';
 
 const base = { API_USERNAME: 'shop', API_PASSWORD: 'pw', SANDBOX: 'true' };
@@ -23,6 +24,13 @@ describe('durations', () => {
     ['500ms', 500], ['90s', 90_000], ['30m', 1_800_000], ['1h', 3_600_000], ['30', 1_800_000], [' 5s ', 5000],
   ])('%s → %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
   it.each(['', 'abc', '1.5s', '-1s', '10d', '5 s'])('rejects %j', (text) => expect(parseDuration(text)).toBeNull());
+  it('accepts compound durations and prints them back exactly', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('2m30s500ms')).toBe(150_500);
+    expect(parseDuration('1h 30m')).toBeNull();
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(500)).toBe('500ms');
+  });
   it('parses backoff lists', () => {
     expect(parseDurationList('5s,30s,2m')).toEqual([5000, 30_000, 120_000]);
     expect(parseDurationList('5s,x')).toBeNull();
@@ -39,6 +47,15 @@ describe('configuration', () => {
       webhookRetries: 3, webhookBackoffMs: [5000, 30_000, 120_000], webhookTimeoutMs: 10_000,
       webhookSuccess: 'ok', quarantineMs: 600_000, debug: false, sandbox: true,
     });
+  });
+
+  it('refuses a quarantine under 1 minute unless AMOUNT_QUARANTINE_SHORT_OK=true (issue #15 item 8)', () => {
+    expect(problems({ ...base, AMOUNT_QUARANTINE: '0' }).AMOUNT_QUARANTINE).toMatch(/AMOUNT_QUARANTINE_SHORT_OK=true/);
+    expect(problems({ ...base, AMOUNT_QUARANTINE: '59s' }).AMOUNT_QUARANTINE).toMatch(/under 1m/);
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '0', AMOUNT_QUARANTINE_SHORT_OK: 'true' }).quarantineMs).toBe(0);
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '1m' }).quarantineMs).toBe(60_000);
+    // Reported together with the other problems.
+    expect(Object.keys(problems({ ...base, AMOUNT_QUARANTINE: '10s', PORT: 'x' })).sort()).toEqual(['AMOUNT_QUARANTINE', 'PORT']);
   });
 
   it('REDIS_URL wins over REDIS_ADDR', () => {
@@ -91,5 +108,57 @@ describe('configuration', () => {
     const c = loadConfig({ cwd: dir, env: { PORT: '4321' } });
     expect(c.apiUsername).toBe('fromfile');
     expect(c.port).toBe(4321);
+  });
+
+  it('catches addresses that cannot work, each named, in one message', () => {
+    const p = problems({ ...base, REDIS_ADDR: '127.0.0.1:99999', HOST: 'paycue.example.org', API_PASSWORD: '   ' });
+    expect(p.REDIS_ADDR).toMatch(/between 1 and 65535/);
+    expect(p.HOST).toMatch(/not an IP address/);
+    expect(p.API_PASSWORD).toMatch(/blank/);
+    expect(problems({ ...base, REDIS_URL: 'redis://:::' }).REDIS_URL).toMatch(/not a valid URL/);
+    expect(problems({ ...base, REDIS_URL: 'redis://:s3cret@h:70000' }).REDIS_URL).toMatch(/not a valid URL|port/);
+    expect(JSON.stringify(problems({ ...base, REDIS_URL: 'redis://:s3cret@h:70000' }))).not.toContain('s3cret');
+    expect(problems({ ...base, HOST: '192.0.2.10' }).HOST).toMatch(/not an address of this machine/);
+    expect(parseConfig({ ...base, HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+  });
+
+  it('refuses .env.example placeholders outside the sandbox', () => {
+    const env = {
+      API_USERNAME: 'shop', API_PASSWORD: 'change-me-to-a-long-random-string', WEBHOOK_URL: 'https://shop.example.uz/paycue/webhook',
+      APP_ID: '1', APP_HASH: '0123456789abcdef0123456789abcdef',
+    };
+    const p = problems(env);
+    expect(p.API_PASSWORD).toMatch(/placeholder/);
+    expect(p.WEBHOOK_URL).toMatch(/shop\.example\.uz.*placeholder/);
+    expect(problems({ ...env, SANDBOX: 'true' })).toEqual({});
+  });
+
+  it('names .env when it is a directory, and --env-file when it is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paycue-env-'));
+    mkdirSync(join(dir, '.env'));
+    expect(() => loadConfig({ cwd: dir })).toThrow(/\.env: is a directory/);
+    expect(() => loadConfig({ cwd: dir, file: 'nope.env' })).toThrow(/--env-file .*nope\.env: no such file/);
+    writeFileSync(join(dir, 'prod.env'), 'API_USERNAME=u\nAPI_PASSWORD=p\nSANDBOX=true\nPORT=2222\n');
+    expect(loadConfig({ cwd: dir, file: 'prod.env', env: {} }).port).toBe(2222);
+    if (process.getuid?.() !== 0) {
+      // root reads any file: the permission case is only observable as another user.
+      writeFileSync(join(dir, 'locked.env'), 'PORT=1\n');
+      chmodSync(join(dir, 'locked.env'), 0o000);
+      expect(() => loadConfig({ cwd: dir, file: 'locked.env' })).toThrow(/chown/);
+    }
+  });
+
+  it('warns about look-alike names, unit-less durations, unsigned webhooks and an exposed sandbox', () => {
+    const env = { ...base, WEBHOOK_SECERT: 'x', TRANSACTION_TIMEOUT: '5m', WEBHOOK_TIMEOUT: '10', PATH: '/bin', HOME: '/root' };
+    const w = configWarnings(env, parseConfig(env));
+    expect(w).toContainEqual(expect.stringMatching(/WEBHOOK_SECERT is not a paycue setting.*did you mean WEBHOOK_SECRET\?/));
+    expect(w).toContainEqual(expect.stringMatching(/TRANSACTION_TIMEOUT .*did you mean TRANSACTION_TTL\?/));
+    expect(w).toContainEqual(expect.stringMatching(/WEBHOOK_TIMEOUT=10: a number without a unit means minutes/));
+    expect(w).toContainEqual(expect.stringMatching(/SANDBOX=true while listening on 0\.0\.0\.0/));
+    expect(w.join('\n')).not.toMatch(/PATH|HOME/);
+    const prod = { API_USERNAME: 'a', API_PASSWORD: 'b', APP_ID: '1', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: 'https://shop.uz/h' };
+    expect(configWarnings(prod, parseConfig(prod))).toEqual([expect.stringMatching(/WEBHOOK_SECRET is empty/)]);
+    const quiet = { ...base, HOST: '127.0.0.1', WEBHOOK_TIMEOUT: '10s' };
+    expect(configWarnings(quiet, parseConfig(quiet))).toEqual([]);
   });
 });

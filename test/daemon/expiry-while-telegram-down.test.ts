@@ -21,7 +21,7 @@ describe('expiry and Telegram', () => {
       stop: async () => undefined,
       status: () => {
         statusCalls++;
-        return { connected, lastBotMessageAt: null };
+        return { connected, expiryAllowed: connected, lastBotMessageAt: null };
       },
     });
     const d = await startTestDaemon(

@@ -16,7 +16,7 @@ export interface Child {
 export function runChild(args: string[], env: Record<string, string>, opts: { stdin?: string; cwd?: string } = {}): Child {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'paycue-cwd-'));
   const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--', BIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,7 +1,7 @@
 // An in-process daemon on 127.0.0.1 with a port of its own and a fresh key prefix.
 import { parseConfig, type Config } from '../../src/config/env.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startDaemon, type Daemon, type StartWatcher } from '../../src/daemon/daemon.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon/daemon.js';
 import { redisUrl, uniquePrefix } from './redis.js';
 
 export const USER = 'merchant';
@@ -30,9 +30,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export async function startTestDaemon(env: Record<string, string> = {}, opts: { startWatcher?: StartWatcher } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(env: Record<string, string> = {}, opts: DaemonOptions & { log?: Logger } = {}): Promise<TestDaemon> {
   const config = testConfig(env);
-  const log = createLogger({ debug: false, level: process.env.TEST_LOG ?? 'silent' });
+  const log = opts.log ?? createLogger({ debug: false, level: process.env.TEST_LOG ?? 'silent' });
   const d = await startDaemon(config, log, opts);
   const url = `http://127.0.0.1:${d.port}`;
   const td: TestDaemon = Object.assign(d, {

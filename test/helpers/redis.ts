@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Redis } from 'ioredis';
-import { connectRedis, createRedis } from '../../src/redis/client.js';
+import { connectRedis, createRedis, type RedisConnection } from '../../src/redis/client.js';
 import { createTxContext, type TransactionRules, type TxContext } from '../../src/transactions/context.js';
 
 export function redisUrl(): string {
@@ -43,6 +43,6 @@ export async function testContext(rules: Partial<TransactionRules> = {}, prefix 
 }
 
 /** Every key under a prefix: lets a test prove a rejected request wrote nothing. */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+export async function keysUnder(redis: RedisConnection, prefix: string): Promise<string[]> {
   return (await redis.keys(`{${prefix}}:*`)).sort();
 }

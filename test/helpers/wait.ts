@@ -1,6 +1,5 @@
 // Waiting in tests: poll for a state instead of sleeping for a guessed time.
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../../src/redis/keys.js';
+import type { TxContext } from '../../src/transactions/context.js';
 
 export interface WaitOptions {
   /** Give up after this long (default 10 s). */
@@ -39,7 +38,7 @@ export async function waitFor<T>(
  * delivery recorded (the entry is deleted in the same script) and no retry is scheduled. After
  * this, a receiver's hit count is final until something decides a new event.
  */
-export async function webhooksSettled(ctx: { redis: Redis; keys: RedisKeys }, opts?: WaitOptions): Promise<void> {
+export async function webhooksSettled(ctx: Pick<TxContext, 'redis' | 'keys'>, opts?: WaitOptions): Promise<void> {
   await waitFor(
     'the webhook queue to drain (no stream entry, no scheduled retry)',
     async () => (await ctx.redis.xlen(ctx.keys.events)) === 0 && (await ctx.redis.zcard(ctx.keys.retries)) === 0,

@@ -83,6 +83,11 @@ describe('bad input changes nothing', () => {
     ['array body', { body: [1] }, 400, /JSON object/],
     ['metadata not an object', { body: { amount: 5, metadata: 'x' } }, 400, /metadata: must be a JSON object/],
     ['oversized metadata', { body: { amount: 5, metadata: { blob: 'x'.repeat(3000) } } }, 400, /metadata: must be at most 2048 bytes/],
+    // Issue #15 items 5 and 8: a deep nest used to overflow the stack (500); JSON.parse kept the last duplicate.
+    ['metadata nested 5,000 levels', { raw: `{"amount":5,"metadata":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, type: 'application/json' }, 400, /nested deeper than 32 levels/],
+    ['metadata nested 33 levels', { raw: `{"amount":5,"metadata":{"x":${'['.repeat(31)}${']'.repeat(31)}}}`, type: 'application/json' }, 400, /nested deeper than 32 levels/],
+    ['duplicate key', { raw: '{"amount":-1,"amount":1000}', type: 'application/json' }, 400, /duplicate key "amount"/],
+    ['duplicate key spelled with an escape', { raw: '{"amount":1000,"metadata":{"a":1,"\\u0061":2}}', type: 'application/json' }, 400, /duplicate key "a"/],
     ['not JSON content type', { raw: 'amount=10', type: 'application/x-www-form-urlencoded' }, 415, /application\/json/],
     ['body over 16 KB', { raw: JSON.stringify({ amount: 5, pad: 'x'.repeat(17_000) }), type: 'application/json' }, 413, /larger than 16 KB/],
     ['no auth', { body: { amount: 5 }, auth: false }, 401, /authentication required/],

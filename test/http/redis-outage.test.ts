@@ -52,7 +52,7 @@ describe('Redis outage', () => {
       }, { timeoutMs: 25_000, intervalMs: 200 });
       expect(state).toBe('delivered');
       expect(receiver.received.length).toBeGreaterThanOrEqual(2);
-      expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}`]));
+      expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}_confirm`]));
     } finally {
       await stopTestDaemons();
       await receiver.close();

@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, maskCardNumbers } from '../../src/log/logger.js';
 import { parseConfig } from '../../src/config/env.js';
+import { closeAllRedis, openRedis } from '../helpers/redis.js';
+
+afterAll(closeAllRedis);
 
 function capture() {
   const lines: string[] = [];
@@ -28,6 +31,16 @@ describe('logging', () => {
     expect(out).not.toContain('0123456789abcdef0123456789abcdef');
     expect(out).not.toContain('1BQANOTAREALSESSION');
     expect(out).toContain('[redacted]');
+  });
+
+  it("logs a Redis error without the command's arguments (issue #15 item 6: a whole batch's metadata)", async () => {
+    const { lines, log } = capture();
+    const redis = await openRedis();
+    const err = await redis.eval("return redis.error_reply('ERR refused')", 0, '{"customer":"meta-secret-7"}').catch((e: unknown) => e);
+    expect(JSON.stringify((err as { command?: unknown }).command)).toContain('meta-secret-7'); // ioredis keeps them on the error
+    log.error({ err }, 'request failed');
+    expect(lines.join('')).toContain('ERR refused');
+    expect(lines.join('')).not.toContain('meta-secret-7');
   });
 
   it('masks full card numbers down to the last four', () => {

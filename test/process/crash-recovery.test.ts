@@ -67,7 +67,7 @@ describe('crash and shutdown during a delivery', () => {
     const deliveredAfterMs = receiver.received.at(-1)!.at - restartedAt;
     expect(deliveredAfterMs).toBeLessThan(15_000);
     expect(receiver.received.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}`]));
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}_confirm`]));
   }, 60_000);
 
   it('SIGTERM mid-delivery → exit 0 promptly; the delivery completes after restart', async () => {

@@ -43,6 +43,20 @@ describe('start-up', () => {
     expect(await c.exited).toBe(0);
   }, 40_000);
 
+  it('SIGHUP drains and exits 0 like SIGTERM', async () => {
+    const port = await freePort();
+    const c = runChild([], {
+      API_USERNAME: USER, API_PASSWORD: PASS, SANDBOX: 'true', HOST: '127.0.0.1', PORT: String(port),
+      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(),
+    });
+    children.push(c);
+    await waitFor('the API to be ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, { timeoutMs: 15_000 });
+    c.proc.kill('SIGHUP');
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toMatch(/"reason":"SIGHUP".*shutting down/);
+    expect(c.output()).toMatch(/paycue stopped/);
+  }, 30_000);
+
   it('without a Telegram session: exits non-zero and tells the operator to log in', async () => {
     const port = await freePort();
     const c = runChild([], {
@@ -51,7 +65,7 @@ describe('start-up', () => {
       REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), SESSION_DIR: join(mkdtempSync(join(tmpdir(), 'paycue-s-')), 'sessions'),
     });
     children.push(c);
-    expect(await c.exited).toBe(1);
+    expect(await c.exited).toBe(2); // only the operator can fix it: systemd must not restart
     expect(c.output()).toMatch(/no Telegram session in .*run `paycue --telegram`/);
   }, 30_000);
 });

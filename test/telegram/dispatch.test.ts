@@ -144,7 +144,7 @@ describe('live bot messages through the GramJS dispatcher', () => {
     await h.watcher.catchUp();
     expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:160`]);
     expect(h.logs.text()).toMatch(/edited a message/);
-    expect(h.logs.text()).toMatch(/"messageId":160/);
+    expect(h.logs.text()).toMatch(/"message_id":160/);
     expect(h.logs.text()).toContain('9.999,00');
     expect(h.logs.text()).toContain('860012******7159');
     expect(h.logs.text()).not.toContain('8600123456787159');

@@ -6,7 +6,7 @@ import { Api } from 'telegram';
 import { _dispatchUpdate } from 'telegram/client/updates.js';
 import { humoCreditMessage } from '../../src/bot-messages/compose.js';
 import { createLogger } from '../../src/log/logger.js';
-import { telegramWatcherStarter } from '../../src/telegram/daemon-watcher.js';
+import { telegramStarter } from '../../src/daemon/telegram.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -24,7 +24,7 @@ afterEach(async () => {
 const silent = createLogger({ debug: false, level: 'silent' });
 
 async function telegramDaemon(client: RecordedTelegram, env: Record<string, string>): Promise<TestDaemon> {
-  const d = await startTestDaemon({ SANDBOX: 'false', APP_ID: '12345', APP_HASH, ...env }, { startWatcher: telegramWatcherStarter({ client }) });
+  const d = await startTestDaemon({ SANDBOX: 'false', APP_ID: '12345', APP_HASH, ...env }, { startWatcher: telegramStarter({ client }) });
   await d.watcherReady;
   return d;
 }

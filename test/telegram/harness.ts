@@ -3,6 +3,13 @@ import type { Redis } from 'ioredis';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
 import { startTelegramWatcher, type BotMessage, type BotMessageHandler, type TelegramWatcher } from '../../src/telegram/watcher.js';
 import type { Config } from '../../src/config/env.js';
+import { Commands } from '../../src/redis/commands.js';
+import { watcherSettings } from '../../src/daemon/rules.js';
+
+/** The watcher's settings and its Redis store, as the daemon would hand them over. */
+export function telegramDeps(config: Config, redis: Redis) {
+  return { settings: watcherSettings(config), store: Commands.forPrefix(redis, config.redisPrefix) };
+}
 import { captureLog, RecordedTelegram, removeTempDirs, tempDir, testConfig } from './helpers.js';
 
 export interface Harness {
@@ -56,8 +63,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
       handled.push({ msg, key });
     });
   const watcher = await startTelegramWatcher({
-    config,
-    redis,
+    ...telegramDeps(config, redis),
     log: logs.log,
     handle,
     onFatal: (r) => fatal.push(r),

@@ -6,7 +6,7 @@ import { redisKeys } from '../../src/redis/keys.js';
 import { startTelegramWatcher, TelegramStartError } from '../../src/telegram/watcher.js';
 import { saveSession } from '../../src/telegram/session-store.js';
 import { openRedis, uniquePrefix } from '../helpers/redis.js';
-import { cleanup, harness } from './harness.js';
+import { cleanup, harness, telegramDeps } from './harness.js';
 import { botUser, captureLog, HUMO, HUMO_CREDIT, privateMessage, RecordedTelegram, tempDir, testConfig } from './helpers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -69,7 +69,7 @@ describe('start-up refusals', () => {
     const prefix = uniquePrefix();
     const config = testConfig({ REDIS_PREFIX: prefix, SESSION_DIR: await tempDir() });
     const err = await startError(
-      startTelegramWatcher({ config, redis, log: captureLog().log, handle: async () => {}, onFatal: () => {} }),
+      startTelegramWatcher({ ...telegramDeps(config, redis), log: captureLog().log, handle: async () => {}, onFatal: () => {} }),
     );
     expect(err.reason).toBe('no-session');
     expect(err.message).toMatch(/paycue --telegram/);
@@ -81,7 +81,7 @@ describe('start-up refusals', () => {
     const dir = await tempDir();
     await saveSession(dir, 'not-a-gramjs-session');
     const config = testConfig({ REDIS_PREFIX: uniquePrefix(), SESSION_DIR: dir });
-    const err = await startError(startTelegramWatcher({ config, redis, log: captureLog().log, handle: async () => {}, onFatal: () => {} }));
+    const err = await startError(startTelegramWatcher({ ...telegramDeps(config, redis), log: captureLog().log, handle: async () => {}, onFatal: () => {} }));
     expect(err.message).toMatch(/unreadable.*paycue --telegram/);
   });
 

@@ -136,6 +136,20 @@ describe('expiry', () => {
   });
 });
 
+describe('quarantine release', () => {
+  it('one pass releases every amount whose quarantine ended, however many (not 200 per second)', async () => {
+    const { ctx, advance } = await clocked({ ttlMs: 1000, quarantineMs: 1000 });
+    const txs = await Promise.all(Array.from({ length: 450 }, (_, i) => created(ctx, 1000 + i)));
+    advance(1001);
+    while ((await sweepOnce(ctx)).expired.length > 0); // expiry goes a batch per pass (the sweeper loops)
+    expect(await ctx.redis.zcard(ctx.keys.amounts('_'))).toBe(txs.length);
+    advance(1001);
+    expect((await sweepOnce(ctx)).released).toBe(txs.length);
+    expect(await ctx.redis.zcard(ctx.keys.quarantine)).toBe(0);
+    expect(await ctx.redis.zcard(ctx.keys.amounts('_'))).toBe(0);
+  });
+});
+
 describe('record retention', () => {
   it('keeps a pending record without a TTL (expiry may be held for days) and 7 days once closed', async () => {
     const ctx = await testContext();

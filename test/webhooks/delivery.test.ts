@@ -68,7 +68,7 @@ describe('confirm webhooks', () => {
     });
     expect(hook.headers['content-type']).toBe('application/json');
     expect(hook.headers['user-agent']).toMatch(/^paycue\/\d+\.\d+\.\d+/);
-    expect(hook.headers['webhook-id']).toBe(`msg_${tx.transaction_id}`);
+    expect(hook.headers['webhook-id']).toBe(`msg_${tx.transaction_id}_confirm`);
   });
 
   it('a tampered body fails verification (the signature covers the bytes sent)', async () => {

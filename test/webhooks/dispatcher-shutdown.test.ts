@@ -2,39 +2,25 @@
 // documented extra time (the attempt cut short), nothing read during shutdown is started,
 // and the stopped daemon leaves no consumer behind.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
 import { WEBHOOK_GROUP } from '../../src/redis/keys.js';
-import { runScript } from '../../src/redis/scripts.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { applyCredit } from '../../src/transactions/credit.js';
 import { getTransaction } from '../../src/transactions/get.js';
 import type { TxContext } from '../../src/transactions/context.js';
-import { WebhookDispatcher, type DispatcherTimings } from '../../src/webhooks/dispatcher.js';
-import { closeAllRedis, openRedis, testContext } from '../helpers/redis.js';
+import type { DispatcherTimings } from '../../src/webhooks/dispatcher.js';
+import { closeAllRedis, testContext } from '../helpers/redis.js';
+import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { sleep, waitFor, webhooksSettled } from '../helpers/wait.js';
 
 const FAST: DispatcherTimings = { reclaimIdleMs: 300, reclaimEveryMs: 100, heartbeatEveryMs: 100, retryPollMs: 50, blockMs: 300 };
-const log = createLogger({ debug: false, level: 'silent' });
 const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 afterAll(closeAllRedis);
 
-async function dispatcher(ctx: TxContext, url: string): Promise<WebhookDispatcher> {
-  const d = new WebhookDispatcher(
-    ctx,
-    await openRedis(),
-    { url, workers: 4, retries: 3, backoffMs: [50], timeoutMs: 10_000, success: 'ok', userAgent: 'paycue/test' },
-    log,
-    undefined,
-    FAST,
-  );
-  await d.ensureGroup();
-  d.start();
-  return d;
-}
+const dispatcher = (ctx: TxContext, url: string) => startDispatcher(ctx, url, FAST);
 
 async function confirmedTx(ctx: TxContext): Promise<string> {
   const r = await createTransaction(ctx, { amountSom: 100 });
@@ -61,7 +47,7 @@ describe('dispatcher shutdown', () => {
     await waitFor('the webhook to be delivered', async () => (await getTransaction(ctx, id))?.webhookState === 'delivered');
     await webhooksSettled(ctx);
     expect((await getTransaction(ctx, id))?.webhookState).toBe('delivered');
-    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}`, `msg_${id}`]);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}_confirm`, `msg_${id}_confirm`]);
     expect((await getTransaction(ctx, id))?.webhookAttempts).toBe(1);
     await b.stop(1000);
     expect(await consumers(ctx)).toEqual([]);
@@ -92,9 +78,11 @@ describe('dispatcher shutdown', () => {
   it('records nothing for a transaction whose record is gone (no hash without a TTL)', async () => {
     const ctx = await testContext();
     const k = ctx.keys;
-    const reply = await runScript(ctx.redis, 'attempt-result', [k.tx('gone'), k.attempts('gone'), k.events, k.retries, k.failed],
-      ['gone', 'confirm', '0-1', WEBHOOK_GROUP, 'ok', '{}', Date.now(), 4, Date.now(), 1000, 50]);
-    expect(reply).toEqual(['gone', 0]);
+    const reply = await ctx.commands.attemptResult({
+      consumer: 'consumer',
+      txId: 'gone', action: 'confirm', entryId: '0-1', success: true, attempt: '{}', now: Date.now(), attemptsPerRound: 4, retryAt: Date.now(), keepMs: 1000,
+    });
+    expect(reply).toEqual({ decision: 'gone', attempts: 0 });
     expect(await ctx.redis.exists(k.tx('gone'), k.attempts('gone'))).toBe(0);
   });
 });

@@ -2,16 +2,6 @@
 import { Hono } from 'hono';
 import type { AppDeps, ComponentState } from '../deps.js';
 
-async function redisState(deps: AppDeps): Promise<ComponentState> {
-  if (deps.ctx.redis.status !== 'ready') return 'down';
-  try {
-    await deps.ctx.redis.ping();
-    return 'up';
-  } catch {
-    return 'down';
-  }
-}
-
 export function healthRoutes(deps: AppDeps) {
   const app = new Hono();
   const alive = (c: import('hono').Context) => c.json({ ok: true });
@@ -19,7 +9,7 @@ export function healthRoutes(deps: AppDeps) {
   app.post('/health', alive);
 
   app.get('/ready', async (c) => {
-    const components: Record<string, ComponentState> = { redis: await redisState(deps), ...(deps.components?.() ?? {}) };
+    const components: Record<string, ComponentState> = { redis: await deps.redisState(), ...(deps.components?.() ?? {}) };
     const ready = Object.values(components).every((s) => s === 'up' || s === 'disabled');
     return c.json({ status: ready, data: components }, ready ? 200 : 503);
   });

@@ -27,6 +27,7 @@ const amountForm = z.object({
 
 export function sandboxRoutes(deps: AppDeps) {
   const app = new Hono();
+  const defaultSender = (deps.settings.bots[0] as { id: number }).id;
   app.post('/sandbox/credit', async (c) => {
     const body = await readJson(c);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object');
@@ -34,15 +35,15 @@ export function sandboxRoutes(deps: AppDeps) {
     const keyOf = (sender: number, id: string | number | undefined) => `sandbox:${sender}:${id ?? randomUUID()}`;
     if ('text' in body) {
       const b = validate(textForm, body);
-      const sender = b.sender ?? deps.config.watchId;
-      return ok(c, await deps.processor.processText(b.text, sender, keyOf(sender, b.message_id)));
+      const sender = b.sender ?? defaultSender;
+      return ok(c, await deps.processor.processFromSender(b.text, sender, keyOf(sender, b.message_id)));
     }
     const b = validate(amountForm, body);
     const tiyin = somToTiyinExact(b.amount);
     if (tiyin === null || tiyin <= 0) throw new HttpError(400, "amount: must be a positive number of so'm with at most two decimals");
     const out = await deps.processor.processCredit(
       { amountTiyin: tiyin, last4: b.card ?? null, bot: 'sandbox' },
-      keyOf(deps.config.watchId, b.message_id),
+      keyOf(defaultSender, b.message_id),
     );
     return ok(c, out);
   });

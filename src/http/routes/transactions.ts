@@ -1,17 +1,17 @@
-// POST /create/transaction/, GET /transaction/:id, POST /transaction/:id/cancel (CONTRACT §3).
+// POST /create/transaction/, GET /transaction/:id, POST /transaction/:id/cancel (README: HTTP API).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { MAX_SOM, publicAmount } from '../../money/amount.js';
 import { createTransaction } from '../../transactions/create.js';
 import { cancelTransaction } from '../../transactions/cancel.js';
 import { getTransaction, getTransactionWithAttempts } from '../../transactions/get.js';
+import { parseTransactionId } from '../../transactions/id.js';
 import { publicCard, toPublic } from '../../transactions/record.js';
 import type { AppDeps } from '../deps.js';
 import { readJson, validate } from '../json-body.js';
 import { HttpError, ok } from '../respond.js';
 
 const METADATA_MAX_BYTES = 2048;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const amountSchema = z.unknown().transform((v, ctx) => {
   const bad = (message: string) => {
@@ -66,7 +66,7 @@ function createSchema(cards: string[]) {
 }
 
 export function transactionRoutes(deps: AppDeps) {
-  const { ctx, metrics } = deps;
+  const { ctx, events } = deps;
   const step = ctx.rules.step;
   const schema = createSchema(ctx.rules.cards);
   const app = new Hono();
@@ -89,34 +89,35 @@ export function transactionRoutes(deps: AppDeps) {
     if (r.kind === 'idempotency_conflict') {
       throw new HttpError(409, 'Idempotency-Key was already used for a different request');
     }
-    if (r.kind === 'created') {
-      metrics.transactions.inc({ event: 'created' });
-      deps.log.info({ transaction_id: r.tx.id, amount_tiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) }, 'transaction created');
-    }
+    if (r.kind === 'created') events.transactionCreated({ id: r.tx.id, amountTiyin: r.tx.amountTiyin, card: publicCard(r.tx.card) });
+    // A replay reports the state too: the transaction may have been paid or closed meanwhile.
+    const { state, confirmed_at, cancelled_at, cancel_reason } = toPublic(r.tx, step);
     return ok(c, {
       amount: publicAmount(r.tx.amountTiyin, step),
       amount_tiyin: r.tx.amountTiyin,
       transaction_id: r.tx.id,
       card: publicCard(r.tx.card),
       expires_at: new Date(r.tx.expiresAt).toISOString(),
+      state,
+      ...(confirmed_at !== undefined ? { confirmed_at } : {}),
+      ...(cancelled_at !== undefined ? { cancelled_at, cancel_reason } : {}),
     });
   });
 
   app.get('/transaction/:id', async (c) => {
-    const id = c.req.param('id').toLowerCase();
-    const found = UUID.test(id) ? await getTransactionWithAttempts(ctx, id) : null;
+    const id = parseTransactionId(c.req.param('id'));
+    const found = id ? await getTransactionWithAttempts(ctx, id) : null;
     if (!found) throw new HttpError(404, 'transaction not found');
     return ok(c, toPublic(found.tx, step, found.attempts));
   });
 
   app.post('/transaction/:id/cancel', async (c) => {
-    const id = c.req.param('id').toLowerCase();
-    const tx = UUID.test(id) ? await getTransaction(ctx, id) : null;
-    if (!tx) throw new HttpError(404, 'transaction not found');
-    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false);
+    const id = parseTransactionId(c.req.param('id'));
+    const tx = id ? await getTransaction(ctx, id) : null;
+    if (!id || !tx) throw new HttpError(404, 'transaction not found');
+    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem);
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
-    metrics.transactions.inc({ event: 'cancelled' });
-    deps.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
+    events.transactionCancelled(id);
     const after = await getTransactionWithAttempts(ctx, id);
     return ok(c, toPublic(after?.tx ?? tx, step, after?.attempts ?? []));
   });

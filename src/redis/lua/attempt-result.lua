@@ -3,13 +3,19 @@ The stream entry is acknowledged in the same step, so a crash before this script
 entry pending (it is reclaimed and retried) and a crash after it loses nothing.
 KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
 ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
-      retry due (ms), keep ms, attempts kept
+      retry due (ms), keep ms, attempts kept, consumer
 Returns {'delivered'|'retry'|'failed'|'stale'|'gone', attempts} ]]
 local txid, action, entry, group, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, allowed, due, keep, kept = ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10], tonumber(ARGV[11])
 
-local acked = redis.call('XACK', KEYS[3], group, entry)
-redis.call('XDEL', KEYS[3], entry)
+-- Only the consumer holding the entry decides (XACK alone ignores who holds it): after a
+-- takeover the new holder's result counts, whichever attempt finishes first.
+local acked = 0
+local held = redis.pcall('XPENDING', KEYS[3], group, entry, entry, 1, ARGV[12]) -- an error: no stream or group
+if not held.err and #held > 0 then
+  acked = redis.call('XACK', KEYS[3], group, entry)
+  redis.call('XDEL', KEYS[3], entry)
+end
 -- The record expired (or Redis lost it): writing now would leave a hash without a TTL.
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone', 0} end
 redis.call('RPUSH', KEYS[2], ARGV[6])

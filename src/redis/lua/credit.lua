@@ -1,14 +1,14 @@
 --[[ Apply one bank credit: confirm the pending transaction holding exactly this amount, once.
 KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none)  KEYS[3] deadlines
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
-KEYS[9] unmatched list
+KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap
 Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
 'stale': the amount's owner changed since the caller looked it up; look again. ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local function fmt(x) return string.format('%d', x) end
+--- @include "free-amount"
 
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'already_processed', seen} end
@@ -21,17 +21,12 @@ if txid ~= '' then
   if state == 'pending' then
     redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now))
     redis.call('PEXPIRE', KEYS[2], keep)
+    if (redis.call('HGET', KEYS[2], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[10], keep) end
     redis.call('ZREM', KEYS[3], txid)
     redis.call('HINCRBY', KEYS[4], card, -1)
     -- A second payment of the same amount (a customer paying twice) must not confirm the
     -- next customer's transaction either, so confirmed amounts are held like cancelled ones.
-    if quarantine > 0 then
-      redis.call('ZADD', KEYS[5], fmt(now + quarantine), card .. '|' .. amount .. '|' .. txid)
-    else
-      redis.call('HDEL', KEYS[8], amount)
-      redis.call('ZREM', KEYS[7], amount)
-      if tonumber(amount) % 100 ~= 0 then redis.call('HINCRBY', KEYS[4], 'offgrid:' .. card, -1) end
-    end
+    free_amount(KEYS[5], KEYS[7], KEYS[8], KEYS[4], card, amount, txid, now, quarantine)
     redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
     result = 'matched'
   elseif state == 'cancelled' then

@@ -101,9 +101,11 @@ local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed)
       -- days), or the amount would stay reserved forever. Closing it sets the 7-day TTL.
       redis.call('HSET', txkey, 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
         'metadata', metadata, 'state', 'pending', 'created_at', fmt(now), 'expires_at', fmt(now + ttl),
-        'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0')
+        'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0', 'idem', idem)
       redis.call('ZADD', deadlines, fmt(now + ttl), txid)
-      if idem ~= '' then redis.call('SET', idemkey, txid, 'PX', fmt(ttl)) end
+      -- Like the record, the key has no TTL while the transaction is pending (a retry after the
+      -- TTL, expiry held, must not create a second transaction); closing it sets the record's TTL.
+      if idem ~= '' then redis.call('SET', idemkey, txid) end
       return {'created', a, card, fmt(now + ttl)}
     end
   end

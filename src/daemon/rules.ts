@@ -1,0 +1,97 @@
+// The only place that turns the configuration into what each part needs: every other module
+// takes its own small settings type and never reads Config.
+import type { Config, OperatorConfig } from '../config/env.js';
+import { watchedBots, type WatchedBotId } from '../bot-messages/bots.js';
+import { USER_AGENT } from '../version.js';
+import type { TransactionRules } from '../transactions/context.js';
+import type { WebhookSettings } from '../webhooks/deliver.js';
+import { webhookTarget } from '../webhooks/target.js';
+import type { HttpSettings } from '../http/deps.js';
+import type { WatcherSettings } from '../telegram/types.js';
+import type { RedisTarget } from '../redis/target.js';
+
+/** Closed transaction records (and their webhook logs) are kept this long. */
+export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
+/** A processed Telegram message is remembered this long, so a late repeat changes nothing. */
+const REMEMBER_MESSAGES_SEC = 30 * 24 * 3600;
+/** Unmatched credits listed by `paycue credits unmatched`. */
+const UNMATCHED_KEPT = 1000;
+
+/** The Redis deployment: Cluster or Sentinel when their nodes are set, else one node. Credentials
+ * and TLS come from REDIS_URL (rediss://, user:password) or REDIS_PASSWORD. */
+export function redisTarget(c: OperatorConfig): RedisTarget {
+  const u = new URL(c.redisUrl);
+  const username = decodeURIComponent(u.username) || undefined;
+  const password = decodeURIComponent(u.password) || c.redisPassword;
+  const creds = { ...(username ? { username } : {}), ...(password ? { password } : {}), tls: u.protocol === 'rediss:' };
+  if (c.redisClusterNodes) return { mode: 'cluster', nodes: c.redisClusterNodes, ...creds };
+  if (c.redisSentinels) {
+    return {
+      mode: 'sentinel',
+      sentinels: c.redisSentinels,
+      name: c.redisSentinelName as string,
+      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+      ...(c.redisSentinelPassword ? { sentinelPassword: c.redisSentinelPassword } : {}),
+      ...creds,
+    };
+  }
+  if (c.redisPassword && !u.password) u.password = encodeURIComponent(c.redisPassword);
+  return { mode: 'single', url: u.toString() };
+}
+
+/** Replicas every acknowledged write must reach: REDIS_MIN_REPLICAS, else 1 where there are replicas. */
+export function minReplicas(c: OperatorConfig): number {
+  return c.redisMinReplicas ?? (redisTarget(c).mode === 'single' ? 0 : 1);
+}
+
+export function transactionRules(c: OperatorConfig): TransactionRules {
+  return {
+    step: c.amountStep,
+    direction: c.amountDirection,
+    limit: c.limit,
+    ttlMs: c.transactionTtlMs,
+    quarantineMs: c.quarantineMs,
+    cards: c.cards,
+    keepMs: KEEP_RECORDS_MS,
+    messageTtlSec: REMEMBER_MESSAGES_SEC,
+    unmatchedCap: UNMATCHED_KEPT,
+    minReplicas: minReplicas(c),
+  };
+}
+
+export function watchedBotsOf(c: OperatorConfig): WatchedBotId[] {
+  return watchedBots(c.watchId, c.watchCardXabar);
+}
+
+/** In sandbox without WEBHOOK_URL, webhooks go to our own /health/, as the original's default did. */
+export function webhookSettings(c: Config, port: number): WebhookSettings {
+  return {
+    target: webhookTarget(c.webhookUrl ?? `http://127.0.0.1:${port}/health/`),
+    ...(c.webhookSecret ? { secret: c.webhookSecret } : {}),
+    workers: c.workers,
+    retries: c.webhookRetries,
+    backoffMs: c.webhookBackoffMs,
+    timeoutMs: c.webhookTimeoutMs,
+    success: c.webhookSuccess,
+    userAgent: USER_AGENT,
+  };
+}
+
+export function httpSettings(c: Config): HttpSettings {
+  return {
+    username: c.apiUsername,
+    password: c.apiPassword,
+    sandbox: c.sandbox,
+    trustProxy: c.trustProxy,
+    bots: watchedBotsOf(c),
+  };
+}
+
+export function watcherSettings(c: OperatorConfig): WatcherSettings {
+  return {
+    sessionDir: c.sessionDir,
+    ...(c.appId ? { appId: c.appId } : {}),
+    ...(c.appHash ? { appHash: c.appHash } : {}),
+    bots: watchedBotsOf(c),
+  };
+}

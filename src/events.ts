@@ -1,0 +1,109 @@
+// The one observer of what happened: operations return outcomes, and this turns each into its
+// metric and its lifecycle log line, so every event is counted in exactly one place.
+import type { Logger } from './log/logger.js';
+import type { Metrics } from './metrics/metrics.js';
+import type { ParseResult } from './bot-messages/index.js';
+import type { CreditOutcome } from './transactions/credit.js';
+import type { AttemptDecision } from './redis/commands.js';
+import { formatSom } from './money/amount.js';
+
+export interface CreditFacts {
+  messageKey: string;
+  amountTiyin: number;
+  last4: string | null;
+}
+
+export interface AttemptFacts {
+  transactionId: string;
+  action: string;
+  attempts: number;
+  status: number | null;
+  error?: string;
+  durationMs: number;
+  retryAt?: number;
+  /** Seconds from the decision to this successful delivery. */
+  latencySec?: number;
+}
+
+export class Events {
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  transactionCreated(tx: { id: string; amountTiyin: number; card: string | null }): void {
+    this.metrics.transactions.inc({ event: 'created' });
+    this.log.info({ transaction_id: tx.id, amount_tiyin: tx.amountTiyin, card: tx.card }, 'transaction created');
+  }
+
+  transactionCancelled(id: string): void {
+    this.metrics.transactions.inc({ event: 'cancelled' });
+    this.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
+  }
+
+  transactionsExpired(ids: string[]): void {
+    if (ids.length === 0) return;
+    this.metrics.transactions.inc({ event: 'expired' }, ids.length);
+    for (const id of ids) this.log.info({ transaction_id: id }, 'transaction expired');
+  }
+
+  botMessageParsed(messageKey: string, verdict: ParseResult): void {
+    this.metrics.botMessages.inc({ verdict: verdict.credit ? 'credit' : verdict.reason });
+    if (!verdict.credit) this.log.debug({ message_key: messageKey, reason: verdict.reason }, 'bot message is not a credit');
+  }
+
+  creditProcessed(credit: CreditFacts, out: CreditOutcome): void {
+    const fields = {
+      message_key: credit.messageKey,
+      amount: formatSom(credit.amountTiyin),
+      amount_tiyin: credit.amountTiyin,
+      last4: credit.last4,
+      result: out.result,
+      transaction_id: out.transactionId,
+      detail: out.detail,
+    };
+    this.metrics.credits.inc({ result: out.result === 'already_processed' ? 'duplicate' : out.result });
+    switch (out.result) {
+      case 'matched':
+        this.metrics.transactions.inc({ event: 'confirmed' });
+        this.log.info(fields, 'credit matched; transaction confirmed');
+        return;
+      case 'already_processed':
+        this.log.info({ ...fields, previous: out.previous }, 'message already processed; nothing changed');
+        return;
+      default:
+        // no_match / late / already_confirmed: money arrived that confirms nothing: the operator must see it.
+        this.log.warn(fields, 'credit matched no pending transaction; listed in `paycue credits unmatched`');
+    }
+  }
+
+  webhookAttempt(decision: AttemptDecision, a: AttemptFacts): void {
+    // 'stale': another daemon took the entry over and decides; 'gone': the record expired.
+    this.metrics.webhookAttempts.inc({ outcome: decision === 'stale' || decision === 'gone' ? 'superseded' : decision });
+    const fields = {
+      transaction_id: a.transactionId,
+      action: a.action,
+      attempts: a.attempts,
+      status: a.status,
+      error: a.error,
+      duration_ms: a.durationMs,
+    };
+    switch (decision) {
+      case 'gone':
+        this.log.warn({ transaction_id: a.transactionId }, 'the transaction record expired during delivery; nothing recorded');
+        return;
+      case 'delivered':
+        if (a.latencySec !== undefined) this.metrics.webhookLatency.observe(a.latencySec);
+        this.log.info(fields, 'webhook delivered');
+        return;
+      case 'retry':
+        this.log.warn({ ...fields, retry_at: a.retryAt === undefined ? undefined : new Date(a.retryAt).toISOString() }, 'webhook attempt failed; retry scheduled');
+        return;
+      case 'failed':
+        this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
+        return;
+      case 'stale':
+        return;
+    }
+  }
+}

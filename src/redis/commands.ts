@@ -1,0 +1,343 @@
+// One typed function per Lua script (and the few plain commands that belong with them): the
+// only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
+// named fields and get typed outcomes back (BullMQ's Scripts class is the model).
+import { Cluster } from 'ioredis';
+import type { RedisConnection } from './client.js';
+import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
+import { runScript } from './scripts.js';
+
+/** Retries moved back onto the events stream per call. */
+const REQUEUE_BATCH = 100;
+/** Webhook attempts kept per transaction in its attempt log. */
+const ATTEMPTS_KEPT = 50;
+
+export interface ReserveSettings {
+  stepTiyin: number;
+  direction: 'up' | 'down';
+  limit: number;
+  now: number;
+  ttlMs: number;
+  /** Every card the call may reserve on (the implicit card when CARDS is empty). */
+  cards: string[];
+}
+
+export interface ReserveRequest {
+  txId: string;
+  requestedTiyin: number;
+  /** JSON text, '' for none. */
+  metadata: string;
+  /** Hashed Idempotency-Key, '' for none. */
+  idem: string;
+  /** A card from `cards`, or undefined for the least-loaded one. */
+  card?: string;
+}
+
+export type ReserveReply =
+  | { kind: 'created'; amountTiyin: number; card: string; expiresAt: number }
+  | { kind: 'existing'; txId: string }
+  | { kind: 'full' };
+
+export type CancelOutcome = 'cancelled' | 'not_pending' | 'not_due' | 'unknown';
+
+export interface CreditCall {
+  messageKey: string;
+  /** The transaction that holds the amount ('' when none does), its card and Idempotency-Key name. */
+  owner: { txId: string; card: string; idem: string };
+  amountTiyin: number;
+  now: number;
+  quarantineMs: number;
+  keepMs: number;
+  messageTtlSec: number;
+  /** The credit as a JSON object, kept in the unmatched list when it confirms nothing. */
+  entry: string;
+  unmatchedCap: number;
+}
+
+export type CreditScriptResult = 'matched' | 'already_processed' | 'no_match' | 'late' | 'already_confirmed' | 'stale';
+
+export type CreditReply =
+  | { result: 'already_processed'; previous: string; txId?: string }
+  | { result: Exclude<CreditScriptResult, 'already_processed'>; txId?: string };
+
+export interface AttemptCall {
+  /** The consumer that made the attempt: only the entry's holder decides. */
+  consumer: string;
+  txId: string;
+  action: string;
+  entryId: string;
+  success: boolean;
+  /** The attempt as JSON, appended to the attempt log. */
+  attempt: string;
+  now: number;
+  attemptsPerRound: number;
+  retryAt: number;
+  keepMs: number;
+}
+
+export type AttemptDecision = 'delivered' | 'retry' | 'failed' | 'stale' | 'gone';
+export type RedeliverResult = 'queued' | 'unknown' | 'not_decided' | 'in_progress';
+export type LockRenewal = 'renewed' | 'retaken' | 'lost';
+
+const nonEmpty = (s: string | null | undefined) => (s ? s : undefined);
+
+/** How many replicas must have a write before it is acknowledged, and how long to wait for them. */
+export interface Durability {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** A write the primary took but too few replicas confirmed in time: after a failover it could
+ * be lost, so it is not acknowledged (the API answers 503; an Idempotency-Key retry is safe). */
+export class NotReplicatedError extends Error {
+  constructor(acked: number, wanted: number) {
+    super(`NOREPLICAS only ${acked} of ${wanted} replicas confirmed the write in time`);
+    this.name = 'NotReplicatedError';
+  }
+}
+
+export class Commands {
+  constructor(
+    readonly redis: RedisConnection,
+    readonly keys: RedisKeys,
+    private readonly durability: Durability = { replicas: 0, timeoutMs: 0 },
+  ) {}
+
+  /** The commands for the keys under `prefix`. */
+  static forPrefix(redis: RedisConnection, prefix: string, durability?: Durability): Commands {
+    return new Commands(redis, redisKeys(prefix), durability);
+  }
+
+  /**
+   * WAIT until the writes made so far on our connection reached `replicas` replicas. WAIT is
+   * per connection: on a Cluster it goes in one pipeline with a command on our slot, so it runs
+   * on the primary (and the connection) that took the write.
+   */
+  private async replicated(): Promise<void> {
+    const { replicas, timeoutMs } = this.durability;
+    if (replicas === 0) return;
+    let acked: number;
+    if (this.redis instanceof Cluster) {
+      const res = await this.redis.pipeline().exists(this.keys.readyProbe).call('WAIT', replicas, timeoutMs).exec();
+      const [err, n] = res?.[1] ?? [new Error('WAIT gave no reply'), 0];
+      if (err) throw err;
+      acked = Number(n);
+    } else {
+      acked = Number(await this.redis.call('WAIT', replicas, timeoutMs));
+    }
+    if (acked < replicas) throw new NotReplicatedError(acked, replicas);
+  }
+
+  /** Reserves an amount per request, in order, in one call. */
+  async reserve(s: ReserveSettings, requests: ReserveRequest[]): Promise<ReserveReply[]> {
+    const k = this.keys;
+    const keys = [k.deadlines, k.cardLoad];
+    for (const c of s.cards) keys.push(k.amounts(c), k.owners(c));
+    const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, s.now, s.ttlMs, s.cards.length, ...s.cards];
+    for (const r of requests) {
+      keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
+      args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1);
+    }
+    const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
+    if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
+    return requests.map((_, i): ReserveReply => {
+      const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
+      if (kind === 'created') return { kind, amountTiyin: Number(a), card: b, expiresAt: Number(c) };
+      if (kind === 'existing') return { kind, txId: a };
+      return { kind: 'full' };
+    });
+  }
+
+  /** pending → cancelled with its `cancel` event; `onlyIfDue` for expiry (a no-op before the deadline). */
+  async cancel(a: {
+    txId: string;
+    card: string;
+    /** The transaction's Idempotency-Key name ('' for none): the key then expires with the record. */
+    idem: string;
+    reason: 'expired' | 'cancelled';
+    onlyIfDue: boolean;
+    now: number;
+    quarantineMs: number;
+    keepMs: number;
+  }): Promise<CancelOutcome> {
+    const k = this.keys;
+    const reply = (await runScript(
+      this.redis,
+      'cancel',
+      [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-')],
+      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0'],
+    )) as string[];
+    if (reply[0] === 'cancelled') await this.replicated();
+    return reply[0] as CancelOutcome;
+  }
+
+  /** Applies one bank credit to the amount's owner, once per message key. */
+  async credit(a: CreditCall): Promise<CreditReply> {
+    const k = this.keys;
+    const { txId, card, idem } = a.owner;
+    const reply = (await runScript(
+      this.redis,
+      'credit',
+      [
+        k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
+        k.unmatched, k.idempotency(idem || '-'),
+      ],
+      [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap],
+    )) as string[];
+    const result = reply[0] as CreditScriptResult;
+    if (result !== 'stale' && result !== 'already_processed') await this.replicated();
+    if (result === 'already_processed') {
+      const [previous = '', first] = (reply[1] ?? '').split('|');
+      return { result, previous, ...(first ? { txId: first } : {}) };
+    }
+    const id = nonEmpty(reply[1]);
+    return { result, ...(id ? { txId: id } : {}) };
+  }
+
+  /** Which transaction holds `amountTiyin` on each of `cards` ('' for none), in one round trip. */
+  async owners(cards: string[], amountTiyin: number): Promise<string[]> {
+    const amount = String(amountTiyin);
+    if (cards.length === 1) return [(await this.redis.hget(this.keys.owners(cards[0] as string), amount)) ?? ''];
+    const pipe = this.redis.pipeline();
+    for (const c of cards) pipe.hget(this.keys.owners(c), amount);
+    return ((await pipe.exec()) ?? []).map((r) => (r[1] as string | null) ?? '');
+  }
+
+  /** Quarantines that have ended by `now`, as opaque members for `release`. */
+  endedQuarantines(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.quarantine, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** Ends one quarantine; false when a racing sweeper already did. */
+  async release(member: string): Promise<boolean> {
+    const [card, amount, txid] = member.split('|') as [string, string, string];
+    const k = this.keys;
+    const n = await runScript(this.redis, 'release', [k.quarantine, k.amounts(card), k.owners(card), k.cardLoad], [member, amount, txid, card]);
+    return Number(n) === 1;
+  }
+
+  /** Records one webhook attempt and decides: delivered, a retry at `retryAt`, or failed. */
+  async attemptResult(a: AttemptCall): Promise<{ decision: AttemptDecision; attempts: number }> {
+    const k = this.keys;
+    const [decision, attempts] = (await runScript(
+      this.redis,
+      'attempt-result',
+      [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed],
+      [
+        a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
+        ATTEMPTS_KEPT, a.consumer,
+      ],
+    )) as [AttemptDecision, number];
+    return { decision, attempts: Number(attempts) };
+  }
+
+  /** Moves retries due by `now` back onto the events stream; returns how many. */
+  async requeueDue(now: number): Promise<number> {
+    return Number(await runScript(this.redis, 'requeue-due', [this.keys.retries, this.keys.events], [now, REQUEUE_BATCH]));
+  }
+
+  /** A fresh round of delivery for a decided transaction's event (same webhook-id). */
+  async redeliver(txId: string, force: boolean): Promise<RedeliverResult> {
+    const k = this.keys;
+    const reply = (await runScript(this.redis, 'redeliver', [k.tx(txId), k.events, k.failed, k.retries], [txId, force ? '1' : '0'])) as string[];
+    return reply[0] as RedeliverResult;
+  }
+
+  /** Hands an unfinished delivery back to the queue, if `consumer` still holds the entry. */
+  async requeue(entryId: string, txId: string, action: string, consumer: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'requeue', [this.keys.events], [entryId, WEBHOOK_GROUP, txId, action, consumer])) === 1;
+  }
+
+  /** Resets the idle time of `consumer`'s in-flight entries that it still holds (one taken
+   * over meanwhile stays with its new holder); returns how many. */
+  async heartbeat(consumer: string, entryIds: string[]): Promise<number> {
+    if (entryIds.length === 0) return 0;
+    return Number(await runScript(this.redis, 'heartbeat', [this.keys.events], [WEBHOOK_GROUP, consumer, ...entryIds]));
+  }
+
+  /** The Idempotency-Key name a transaction was created with ('' for none). */
+  async idemOf(txId: string): Promise<string> {
+    return (await this.redis.hget(this.keys.tx(txId), 'idem')) ?? '';
+  }
+
+  /** Removes a webhook consumer that holds nothing; false when it still has pending entries. */
+  async leaveGroup(consumer: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'leave-group', [this.keys.events], [WEBHOOK_GROUP, consumer])) === 1;
+  }
+
+  // --- Telegram catch-up cursor: a hash of bot id → highest message id finished with.
+
+  /** Ties the cursors to the logged-in account; true when another account's were dropped. */
+  async cursorBind(accountId: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'cursor-bind', [this.keys.cursor], [accountId])) === 1;
+  }
+
+  async cursorGet(botId: number): Promise<string | null> {
+    return this.redis.hget(this.keys.cursor, String(botId));
+  }
+
+  /** Sets the first cursor unless one appeared meanwhile. */
+  async cursorInit(botId: number, messageId: number): Promise<void> {
+    await this.redis.hsetnx(this.keys.cursor, String(botId), String(messageId));
+  }
+
+  /** Moves the cursor forward only; returns the cursor in force. */
+  async cursorAdvance(botId: number, messageId: number): Promise<number> {
+    return Number(await runScript(this.redis, 'cursor-advance', [this.keys.cursor], [String(botId), String(messageId)]));
+  }
+
+  /** When a watched bot last wrote (unix ms, its own timestamp), kept across restarts. */
+  async lastBotMessageAt(): Promise<number | null> {
+    return Number(await this.redis.hget(this.keys.cursor, 'last_message_at')) || null;
+  }
+
+  async setLastBotMessageAt(at: number): Promise<void> {
+    await this.redis.hset(this.keys.cursor, 'last_message_at', String(at));
+  }
+
+  // --- Telegram session lock: one process per session.
+
+  async lockAcquire(token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.sessionLock, token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  lockHolder(): Promise<string | null> {
+    return this.redis.get(this.keys.sessionLock);
+  }
+
+  async lockRenew(token: string, ttlMs: number): Promise<LockRenewal> {
+    const r = Number(await runScript(this.redis, 'lock-renew', [this.keys.sessionLock], [token, String(ttlMs)]));
+    return r === 1 ? 'renewed' : r === 2 ? 'retaken' : 'lost';
+  }
+
+  /** Takes the lock over from `deadToken`, if that holder still has it. */
+  async lockTakeOver(deadToken: string, token: string, ttlMs: number): Promise<boolean> {
+    return Number(await runScript(this.redis, 'lock-takeover', [this.keys.sessionLock], [deadToken, token, String(ttlMs)])) === 1;
+  }
+
+  async lockRelease(token: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'lock-release', [this.keys.sessionLock], [token])) === 1;
+  }
+
+  /** A small write with a short TTL: proves the Redis we talk to accepts writes (/ready). */
+  async writeProbe(): Promise<void> {
+    await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
+  }
+
+  // --- Counts for /metrics and status.
+
+  pendingCount(): Promise<number> {
+    return this.redis.zcard(this.keys.deadlines);
+  }
+
+  async webhookBacklog(): Promise<number> {
+    const [len, retries] = await Promise.all([this.redis.xlen(this.keys.events), this.redis.zcard(this.keys.retries)]);
+    return len + retries;
+  }
+}
+
+/** The slice of Commands the Telegram watcher needs: its cursor and its session lock. */
+export type TelegramStore = Pick<
+  Commands,
+  | 'cursorBind' | 'cursorGet' | 'cursorInit' | 'cursorAdvance' | 'lastBotMessageAt' | 'setLastBotMessageAt'
+  | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease' | 'lockTakeOver'
+>;

@@ -1,0 +1,158 @@
+// Start-up of the Telegram side: build the client from the saved session, take the session
+// lock, connect (connect() + getMe(), never start(), which would turn any boot error into an
+// interactive login), tie the cursors to the account and resolve the watched bots. Anything
+// that fails undoes what was done and rejects with a TelegramStartError for the operator.
+import { userInfo } from 'node:os';
+import { Api, type TelegramClient } from 'telegram';
+import type { StringSession } from 'telegram/sessions/index.js';
+import type { Logger } from '../log/logger.js';
+import type { TelegramStore } from '../redis/commands.js';
+import { isRedisUnavailable } from '../redis/client.js';
+import { resolveWatchedBots, type WatchedBot } from './bot-peer.js';
+import { abandonConnect, connectWithTimeout, createTelegramClient, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from './client-factory.js';
+import { CursorStore } from './cursor.js';
+import { RELOGIN_HINT, TelegramStartError, describeError, withTimeout } from './errors.js';
+import { acquireSessionLock, SessionLockedError, type SessionLock } from './session-lock.js';
+import { loadSession, sessionPath } from './session-store.js';
+import { fatalSessionMessage } from './watchdog.js';
+import type { WatcherSettings } from './types.js';
+
+export interface OpenSessionDeps {
+  settings: WatcherSettings;
+  store: TelegramStore;
+  log: Logger;
+  /** Called (once) when another process takes the session lock over. */
+  onLockLost: (reason: string) => void;
+  /** A ready-made client (tests); by default one is built from the session in SESSION_DIR. */
+  client?: TelegramClient;
+  connectTimeoutMs?: number;
+  requestTimeoutMs: number;
+  lockRenewMs?: number;
+  /** Aborted when the daemon stops while this is still starting: give up and let go of the lock. */
+  signal?: AbortSignal;
+}
+
+export interface OpenSession {
+  client: TelegramClient;
+  account: { id: string; username?: string };
+  bots: WatchedBot[];
+  cursors: CursorStore;
+  lock: SessionLock;
+}
+
+/**
+ * The saved session, checked before anything starts: missing, unreadable or corrupt sessions
+ * and missing API credentials are problems only the operator can fix.
+ */
+export async function checkSavedSession(settings: WatcherSettings): Promise<{ appId: number; appHash: string; session: StringSession }> {
+  const { appId, appHash, sessionDir } = settings;
+  if (!appId || !appHash) {
+    throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
+  }
+  let saved: string | null;
+  try {
+    saved = await loadSession(sessionDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw err;
+    throw new TelegramStartError(
+      `SESSION_DIR: ${sessionPath(sessionDir)} cannot be read by user ${userInfo().username}; ` +
+        `fix its owner: chown -R ${userInfo().username} ${sessionDir}`,
+      'no-session',
+    );
+  }
+  if (!saved) {
+    throw new TelegramStartError(`no Telegram session in ${sessionPath(sessionDir)}: run \`paycue --telegram\` to log in first`, 'no-session');
+  }
+  return { appId, appHash, session: parseStringSession(saved) };
+}
+
+async function clientMaker(deps: OpenSessionDeps): Promise<() => TelegramClient> {
+  if (deps.client) {
+    const given = deps.client;
+    return () => given;
+  }
+  const { appId, appHash, session } = await checkSavedSession(deps.settings);
+  return () => createTelegramClient({ appId, appHash, session, log: deps.log, purpose: 'daemon' });
+}
+
+async function takeLock(deps: OpenSessionDeps): Promise<SessionLock> {
+  try {
+    return await acquireSessionLock({ store: deps.store, log: deps.log, onLost: deps.onLockLost, renewMs: deps.lockRenewMs });
+  } catch (err) {
+    if (err instanceof SessionLockedError) {
+      throw new TelegramStartError(
+        `${err.message}; refusing to start: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED). ` +
+          'Stop the other paycue first (its lock expires 30 s after it stops).',
+        'locked',
+      );
+    }
+    if (isRedisUnavailable(err)) throw new TelegramStartError('cannot take the Telegram session lock: Redis is unreachable', 'locked');
+    throw err;
+  }
+}
+
+async function whoAmI(client: TelegramClient, timeoutMs: number): Promise<Api.User> {
+  let me: Api.User;
+  try {
+    me = await withTimeout(client.getMe(), timeoutMs, 'getMe');
+  } catch (err) {
+    const revoked = fatalSessionMessage(err);
+    if (revoked) throw new TelegramStartError(revoked, 'session-revoked');
+    throw new TelegramStartError(`Telegram did not confirm the account: ${describeError(err)}`, 'connect');
+  }
+  if (!(me instanceof Api.User) || !me.id) {
+    throw new TelegramStartError(`the saved session is not logged in; ${RELOGIN_HINT}`, 'session-revoked');
+  }
+  return me;
+}
+
+/** `p`, unless the daemon stops first. */
+function unlessStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const stopped = () => reject(new TelegramStartError('paycue is stopping', 'stopped'));
+    if (signal.aborted) return stopped();
+    signal.addEventListener('abort', stopped, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', stopped));
+  });
+}
+
+export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
+  const makeClient = await clientMaker(deps);
+  const lock = await takeLock(deps);
+  let client: TelegramClient | undefined;
+  try {
+    client = makeClient();
+    try {
+      await unlessStopped(connectWithTimeout(client, deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), deps.signal);
+    } catch (err) {
+      if (err instanceof TelegramStartError) throw err;
+      throw new TelegramStartError(`cannot connect to Telegram: ${describeError(err)}; check the network and restart`, 'connect');
+    }
+    const me = await unlessStopped(whoAmI(client, deps.requestTimeoutMs), deps.signal);
+    const account = { id: me.id.toString(), ...(me.username ? { username: me.username } : {}) };
+    const cursors = new CursorStore(deps.store);
+    if (await cursors.bindAccount(account.id)) {
+      deps.log.warn({ account: account.id }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
+    }
+    const bots = await unlessStopped(
+      resolveWatchedBots({
+        client,
+        bots: deps.settings.bots,
+        sessionDir: deps.settings.sessionDir,
+        account: account.id,
+        log: deps.log,
+        timeoutMs: deps.requestTimeoutMs,
+      }),
+      deps.signal,
+    );
+    return { client, account, bots, cursors, lock };
+  } catch (err) {
+    // The lock goes first: a process stopping mid-connect must not leave the next start locked out.
+    if (client) abandonConnect(client);
+    await lock.release();
+    if (client) await withTimeout(client.destroy(), 2_000, 'client.destroy').catch(() => undefined);
+    throw err;
+  }
+}

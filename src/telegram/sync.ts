@@ -1,0 +1,61 @@
+// When catch-up runs: on request (start-up, reconnect, every live message), every few minutes,
+// and again after a failure with a growing delay. Runs go through the one serial queue, and
+// requests made while one is queued share it.
+import { CoalescedJob, SerialQueue } from './message-queue.js';
+
+export interface SyncSchedule {
+  /** Periodic catch-up, whatever else happens. */
+  intervalMs: number;
+  /** First delay before retrying a failed catch-up (doubles up to the interval). */
+  retryBaseMs: number;
+}
+
+export class SyncScheduler {
+  readonly queue = new SerialQueue();
+  private readonly job: CoalescedJob;
+  private readonly periodic: NodeJS.Timeout;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = 0;
+  private stopped = false;
+
+  constructor(
+    /** One catch-up pass; resolves false when it had to stop early. */
+    sync: () => Promise<boolean>,
+    private readonly schedule: SyncSchedule,
+  ) {
+    this.job = new CoalescedJob(this.queue, async () => {
+      if (this.stopped) return;
+      if (await sync()) {
+        this.retryDelay = 0;
+        return;
+      }
+      this.retryLater();
+    });
+    this.periodic = setInterval(() => void this.request(), schedule.intervalMs);
+    this.periodic.unref();
+  }
+
+  /** Runs a catch-up soon (after anything in progress); resolves when it is done. */
+  request(): Promise<void> {
+    return this.job.request();
+  }
+
+  private retryLater(): void {
+    if (this.stopped || this.retryTimer) return;
+    const { retryBaseMs, intervalMs } = this.schedule;
+    this.retryDelay = Math.min(this.retryDelay === 0 ? retryBaseMs : this.retryDelay * 2, Math.max(retryBaseMs, intervalMs));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.request();
+    }, this.retryDelay);
+    this.retryTimer.unref();
+  }
+
+  /** No more runs start; resolves when the one in progress (if any) has finished. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.periodic);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    return this.queue.idle();
+  }
+}

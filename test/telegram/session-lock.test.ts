@@ -1,0 +1,67 @@
+// The Telegram session lock is never left behind: not by a daemon stopped while it was still
+// connecting, and a lock whose holder is a dead process of this host is taken over at once.
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { telegramStarter } from '../../src/daemon/telegram.js';
+import { Commands } from '../../src/redis/commands.js';
+import { redisKeys } from '../../src/redis/keys.js';
+import { acquireSessionLock, SessionLockedError } from '../../src/telegram/session-lock.js';
+import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
+import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
+import { APP_HASH, RecordedTelegram, captureLog, removeTempDirs, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+
+afterEach(async () => {
+  await stopTestDaemons();
+  await closeAllRedis();
+  await removeTempDirs();
+});
+
+/** A pid that existed a moment ago and does not any more. */
+async function deadPid(): Promise<number> {
+  const p = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => p.once('exit', r));
+  return p.pid as number;
+}
+
+describe('session lock', () => {
+  it('a daemon stopped while Telegram is still connecting releases the lock at once', async () => {
+    const client = new RecordedTelegram(captureLog().log);
+    client.connectImpl = () => new Promise<boolean>(() => undefined); // Telegram unreachable: connect never ends
+    const prefix = uniquePrefix();
+    const d = await startTestDaemon(
+      { SANDBOX: 'false', APP_ID: '12345', APP_HASH, WEBHOOK_URL: 'http://127.0.0.1:9/hook', SESSION_DIR: await tempDir(), REDIS_PREFIX: prefix },
+      { startWatcher: telegramStarter({ client }) },
+    );
+    const redis = await openRedis();
+    const lockKey = redisKeys(prefix).sessionLock;
+    await waitFor('the session lock to be taken', async () => (await redis.get(lockKey)) !== null);
+    await d.stop(2000);
+    expect(await redis.get(lockKey)).toBeNull();
+  });
+
+  it('takes over at once a lock whose holder is a dead process of this host, but not a live one', async () => {
+    const redis = await openRedis();
+    const store = Commands.forPrefix(redis, uniquePrefix());
+    const log = captureLog();
+    const dead = `${hostname()}|${await deadPid()}|abc`;
+    await store.lockAcquire(dead, 30_000);
+    const lock = await acquireSessionLock({ store, log: log.log, onLost: () => undefined });
+    expect(await store.lockHolder()).toBe(lock.token);
+    expect(log.text()).toMatch(/took over the Telegram session lock/);
+    await lock.release();
+
+    const alive = spawn('sleep', ['10']);
+    try {
+      await store.lockAcquire(`${hostname()}|${alive.pid}|def`, 30_000);
+      await expect(acquireSessionLock({ store, log: log.log, onLost: () => undefined })).rejects.toBeInstanceOf(SessionLockedError);
+      // Another host's pids mean nothing here: its lock is never taken over.
+      await redis.del(store.keys.sessionLock);
+      await store.lockAcquire(`otherhost|${await deadPid()}|ghi`, 30_000);
+      await expect(acquireSessionLock({ store, log: log.log, onLost: () => undefined })).rejects.toBeInstanceOf(SessionLockedError);
+    } finally {
+      alive.kill();
+    }
+  });
+});
