@@ -52,6 +52,10 @@ export class Events {
     if (!verdict.credit) this.log.debug({ message_key: messageKey, reason: verdict.reason }, 'bot message is not a credit');
   }
 
+  unwatchedCredit(messageKey: string, sender: number): void {
+    this.log.info({ message_key: messageKey, sender }, 'credit from a bot that is not watched; ignored');
+  }
+
   creditProcessed(credit: CreditFacts, out: CreditOutcome): void {
     const fields = {
       message_key: credit.messageKey,

@@ -22,13 +22,23 @@ export async function runDaemon(config: Config, warnings: string[] = []): Promis
     return err instanceof StartupError ? err.exitCode : 1;
   }
   const d = daemon;
+  let draining = false;
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => resolve({ code: 0, why: sig });
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // Listeners stay for the whole run: a second signal while draining must not kill the
+    // process mid-shutdown (Node's default for an unhandled SIGTERM/SIGHUP).
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (draining) log.info({ signal: sig }, 'already shutting down');
+      else resolve({ code: 0, why: sig });
+      draining = true;
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     // A closed terminal or `systemctl reload`: drain like SIGTERM rather than die at once.
-    process.once('SIGHUP', onSignal);
-    void d.fatal.then((f) => resolve({ code: f.exitCode, why: f.reason }));
+    process.on('SIGHUP', onSignal);
+    void d.fatal.then((f) => {
+      draining = true;
+      resolve({ code: f.exitCode, why: f.reason });
+    });
   });
   if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');
   else log.error({ reason: reason.why }, 'shutting down after a fatal error');

@@ -215,11 +215,7 @@ const COMMON = {
     z
       .string()
       .optional()
-      .transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))
-      .superRefine((x, ctx) => {
-        const problem = bindAddressProblem(x);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+      .transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0')),
   ),
   debug: v('DEBUG', bool(false)),
   limit: v('LIMIT', int(100, 1, 1_000_000)),
@@ -299,6 +295,13 @@ function placeholdersOutsideSandbox(env: Record<string, string | undefined>): { 
   return out;
 }
 
+/** Only the daemon listens on HOST: operator commands run elsewhere with the same .env. */
+function hostProblems(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const host = env.HOST?.trim();
+  const problem = host ? bindAddressProblem(host) : null;
+  return problem ? [{ variable: 'HOST', message: problem }] : [];
+}
+
 /** One Redis deployment at a time, fully described (on the raw values, reported with the rest). */
 function redisModeProblems(env: Record<string, string | undefined>): { variable: string; message: string }[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
@@ -361,6 +364,7 @@ const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   return withRedisUrl(
     parseFields(DAEMON, env, [
+      ...hostProblems(env),
       ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
     ]),
   );

@@ -160,6 +160,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       );
     },
     components,
+    // Held while bank messages may be waiting unread (Telegram down, catch-up failing): amounts
+    // stay reserved meanwhile, so the operator must be able to see it.
+    details: (): Record<string, string> => (config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
   });
   let http;
   try {

@@ -34,9 +34,18 @@ function clientAddress(c: Context, trustProxy: boolean): string {
 
 export function createApp(deps: AppDeps) {
   const app = new Hono({ getPath: pathWithoutTrailingSlash });
+  let warnedProxy = false;
   const auth = basicAuth(deps.settings.username, deps.settings.password, {
     limiter: new LoginLimiter(),
-    clientAddress: (c) => clientAddress(c, deps.settings.trustProxy),
+    clientAddress: (c) => {
+      // Behind a proxy without TRUST_PROXY every client shares the proxy's address, so one
+      // guesser would lock the merchant's own backend out too: say so once.
+      if (!deps.settings.trustProxy && !warnedProxy && c.req.header('x-forwarded-for') !== undefined) {
+        warnedProxy = true;
+        deps.log.warn('requests carry X-Forwarded-For but TRUST_PROXY is false: the failed-login limit counts the proxy as one client; set TRUST_PROXY=true behind a reverse proxy');
+      }
+      return clientAddress(c, deps.settings.trustProxy);
+    },
     onFailure: (outcome, address, reachedLimit) => {
       deps.metrics.authFailures.inc({ outcome });
       if (reachedLimit) {

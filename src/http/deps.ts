@@ -32,4 +32,6 @@ export interface AppDeps {
   redisConnected: () => boolean;
   /** Each other component's state for /ready. */
   components?: () => Record<string, ComponentState>;
+  /** Shown by /ready without deciding readiness (the API works while expiry is held). */
+  details?: () => Record<string, string>;
 }

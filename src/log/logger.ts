@@ -27,6 +27,12 @@ function serializeError(e: unknown): unknown {
   return s;
 }
 
+/** Drops userinfo and query strings from every http(s) URL in a text: attempt errors stored
+ * before paycue scrubbed them (kept 7 days) may hold a WEBHOOK_URL's password or token. */
+export function scrubUrls(text: string): string {
+  return text.replace(/\b(https?:\/\/)(?:[^\s/@]*@)?([^\s?#]*)(?:\?[^\s#]*)?/g, '$1$2');
+}
+
 export function createLogger(opts: { debug: boolean; level?: string; destination?: DestinationStream }): Logger {
   const level = opts.level ?? (opts.debug ? 'debug' : 'info');
   const base = {

@@ -39,6 +39,7 @@ export class MessageProcessor {
     if (bot) return this.process({ bot: bot.name, text }, key);
     const verdict = parseBotMessage(text, sender);
     this.deps.events.botMessageParsed(key, verdict);
+    if (verdict.credit) this.deps.events.unwatchedCredit(key, sender);
     return { matched: false, reason: verdict.credit ? 'unwatched_sender' : verdict.reason };
   }
 

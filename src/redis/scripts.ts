@@ -18,10 +18,13 @@ const sources = new Map<ScriptName, string>();
 /** `--- @include "name"` on a line of its own is replaced by `lua/includes/name.lua`
  * (Redis has no includes; shared Lua would otherwise be copied into every script). */
 export function loadScript(name: string): string {
-  return readFileSync(join(here, 'lua', `${name}.lua`), 'utf8').replace(
-    /^--- @include "([\w-]+)"$/gm,
+  const text = readFileSync(join(here, 'lua', `${name}.lua`), 'utf8').replace(
+    /^--- @include "([\w-]+)"\r?$/gm,
     (_, inc: string) => readFileSync(join(here, 'lua', 'includes', `${inc}.lua`), 'utf8').trimEnd(),
   );
+  // A missed include would stay a comment and fail only when the script runs.
+  if (text.includes('@include')) throw new Error(`${name}.lua: an @include line was not expanded`);
+  return text;
 }
 
 function source(name: ScriptName): string {

@@ -60,9 +60,12 @@ async function resolveOne(client: Invoker, bot: { name: BotName; id: number }, t
   } catch (err) {
     if (err instanceof TelegramStartError) throw err;
     const wait = floodWaitSeconds(err);
-    if (wait !== null) throw new TelegramStartError(`cannot resolve the ${bot.name} bot: ${floodWaitMessage(wait)}`, 'bot');
+    // A flood wait, a timeout or a Telegram-side error passes: 'connect' (exit 1, systemd restarts);
+    // only a bot that is missing, not a bot, or another id ('bot') needs the operator.
+    if (wait !== null) throw new TelegramStartError(`cannot resolve the ${bot.name} bot: ${floodWaitMessage(wait)}`, 'connect');
     const code = rpcErrorCode(err);
-    throw new TelegramStartError(`cannot resolve the ${bot.name} bot (id ${bot.id}): ${code ?? describeError(err)}`, 'bot');
+    const permanent = code === 'USERNAME_NOT_OCCUPIED' || code === 'USERNAME_INVALID';
+    throw new TelegramStartError(`cannot resolve the ${bot.name} bot (id ${bot.id}): ${code ?? describeError(err)}`, permanent ? 'bot' : 'connect');
   }
 }
 

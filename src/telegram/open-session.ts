@@ -108,7 +108,7 @@ async function whoAmI(client: TelegramClient, timeoutMs: number): Promise<Api.Us
 }
 
 /** `p`, unless the daemon stops first. */
-function unlessStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function unlessStopped<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
   return new Promise<T>((resolve, reject) => {
     const stopped = () => reject(new TelegramStartError('paycue is stopping', 'stopped'));

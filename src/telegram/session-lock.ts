@@ -4,7 +4,8 @@
 // frees it within 30 s and nobody ever deletes a lock that is not theirs. A lock held by a
 // process of this host that no longer exists (killed, or stopped mid-connect) is taken over
 // at once instead of after its 30 s.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { TelegramStore } from '../redis/commands.js';
 import type { Logger } from '../log/logger.js';
@@ -19,11 +20,31 @@ export function describeLockHolder(token: string): string {
   return host && pid ? `host ${host}, pid ${pid}` : 'another process';
 }
 
+let scope: string | undefined;
+
+/** Machine id, boot id and pid namespace, hashed: where a pid is valid. '' when unknown. */
+export function pidScope(): string {
+  if (scope !== undefined) return scope;
+  try {
+    const machine = readFileSync('/etc/machine-id', 'utf8').trim();
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const ns = readlinkSync('/proc/self/ns/pid');
+    scope = machine && boot && ns ? createHash('sha256').update(`${machine}|${boot}|${ns}`).digest('hex').slice(0, 16) : '';
+  } catch {
+    scope = '';
+  }
+  return scope;
+}
+
 /** True when `token` names a process of this host that is gone (its pid no longer exists). */
 export function holderIsDead(token: string): boolean {
-  const [host, pidText] = token.split('|');
+  const [host, pidText, , scope] = token.split('|');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  // Pids mean something only in the same pid namespace of the same boot of the same machine:
+  // host names repeat (cloned images, containers), so the whole scope must match.
+  const mine = pidScope();
+  if (mine === '' || scope !== mine || host !== hostname()) return false;
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;
@@ -57,7 +78,7 @@ export async function acquireSessionLock(opts: {
   renewMs?: number;
 }): Promise<SessionLock> {
   const ttl = opts.ttlMs ?? LOCK_TTL_MS;
-  const token = `${hostname()}|${process.pid}|${randomBytes(8).toString('hex')}`;
+  const token = `${hostname()}|${process.pid}|${randomBytes(8).toString('hex')}|${pidScope()}`;
   if (!(await opts.store.lockAcquire(token, ttl))) {
     const holder = await opts.store.lockHolder().catch(() => null);
     if (holder && holderIsDead(holder) && (await opts.store.lockTakeOver(holder, token, ttl))) {

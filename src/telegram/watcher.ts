@@ -13,7 +13,7 @@ import type { WatchedBot } from './bot-peer.js';
 import { CatchUp, isFromBot } from './catch-up.js';
 import { abandonConnect } from './client-factory.js';
 import { describeError, withTimeout } from './errors.js';
-import { openSession, type OpenSession } from './open-session.js';
+import { openSession, unlessStopped, type OpenSession } from './open-session.js';
 import { SyncScheduler } from './sync.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { BotMessageHandler, TelegramStatus, TelegramWatcher, WatcherSettings } from './types.js';
@@ -73,7 +73,14 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
   );
   watcher = new LiveWatcher(session, deps, log, requestTimeoutMs, await deps.store.lastBotMessageAt().catch(() => null));
   if (lockLost) watcher.fatal(lockLost);
-  await watcher.start();
+  try {
+    await unlessStopped(watcher.start(), deps.signal);
+  } catch (err) {
+    // Stopped during the first catch-up (or it failed): let go of the session now, without
+    // waiting for a history read that may hang; the cursor only ever moved past handled messages.
+    await watcher.abandon();
+    throw err;
+  }
   return watcher;
 }
 
@@ -236,15 +243,31 @@ class LiveWatcher implements TelegramWatcher {
     }
   };
 
+  /** No more events, timers or catch-ups start. */
+  private detach(): void {
+    this.stopped = true;
+    this.connected = false;
+    this.watchdog?.stop();
+    const tg = this.session.client;
+    tg.removeEventHandler(this.onNewMessage, this.newMessageEvent);
+    tg.removeEventHandler(this.onEdited, this.editedEvent);
+    tg.removeEventHandler(this.onConnection, this.connectionEvent);
+  }
+
+  /** Like stop(), but does not wait for the catch-up in progress. */
+  async abandon(): Promise<void> {
+    this.detach();
+    void this.sync.stop();
+    const tg = this.session.client;
+    abandonConnect(tg);
+    await withTimeout(tg.destroy(), 2_000, 'closing the Telegram connection').catch(() => undefined);
+    await this.session.lock.release();
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.stopped = true;
-      this.connected = false;
-      this.watchdog?.stop();
+      this.detach();
       const tg = this.session.client;
-      tg.removeEventHandler(this.onNewMessage, this.newMessageEvent);
-      tg.removeEventHandler(this.onEdited, this.editedEvent);
-      tg.removeEventHandler(this.onConnection, this.connectionEvent);
       await withTimeout(this.sync.stop(), 15_000, 'finishing the telegram message in progress').catch((err: unknown) =>
         this.log.warn({ err }, 'stopping without waiting for the message in progress'),
       );

@@ -1,3 +1,4 @@
+import { scrubUrls } from '../log/logger.js';
 import type { TxContext } from './context.js';
 import { fromHash, type AttemptRecord, type Transaction } from './record.js';
 
@@ -6,6 +7,8 @@ export async function getTransaction(ctx: TxContext, id: string): Promise<Transa
 }
 
 /** The transaction with its webhook attempt log, in one round trip. */
+const shown = (a: AttemptRecord): AttemptRecord => (a.error ? { ...a, error: scrubUrls(a.error) } : a);
+
 export async function getTransactionWithAttempts(
   ctx: TxContext,
   id: string,
@@ -19,5 +22,5 @@ export async function getTransactionWithAttempts(
   const tx = fromHash(hash);
   if (!tx) return null;
   const list = (res?.[1]?.[1] ?? []) as string[];
-  return { tx, attempts: list.map((s) => JSON.parse(s) as AttemptRecord) };
+  return { tx, attempts: list.map((s) => shown(JSON.parse(s) as AttemptRecord)) };
 }

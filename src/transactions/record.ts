@@ -21,6 +21,8 @@ export interface Transaction {
   webhookState: WebhookState;
   webhookAttempts: number;
   webhookRound: number;
+  /** The decided event's webhook-id (absent on records decided before paycue stored it). */
+  webhookId?: string;
   /** Name of its Idempotency-Key ('' when none). */
   idem: string;
 }
@@ -38,6 +40,7 @@ export function fromHash(h: Record<string, string>): Transaction | null {
     webhookState: (h.wh_state ?? 'pending') as WebhookState,
     webhookAttempts: Number(h.wh_attempts ?? 0),
     webhookRound: Number(h.wh_round ?? 0),
+    ...(h.wh_id ? { webhookId: h.wh_id } : {}),
     idem: h.idem ?? '',
   };
   if (h.metadata) t.metadata = JSON.parse(h.metadata);

@@ -3,7 +3,7 @@
 import type { Events } from '../events.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransaction } from '../transactions/get.js';
-import { decidedAt, webhookBody, webhookId } from './payload.js';
+import { decidedAt, eventWebhookId, webhookBody } from './payload.js';
 import { retryDelayMs } from './retry-delay.js';
 import { sendWebhook } from './send.js';
 import { secretKey } from './sign.js';
@@ -41,7 +41,7 @@ export class Deliverer {
     if (!tx) return 'no_transaction';
     const out = await sendWebhook({
       target: this.settings.target,
-      id: webhookId(tx.id, e.action),
+      id: eventWebhookId(tx),
       body: webhookBody(tx, e.action, this.ctx.rules.step),
       key: this.key,
       timeoutMs: this.settings.timeoutMs,

@@ -4,11 +4,13 @@ import { publicCard, type Transaction } from '../transactions/record.js';
 
 export type WebhookAction = 'confirm' | 'cancel';
 
-/** Stable across every attempt and redelivery of one event, and different for the other
- * action: if Redis loses a confirm (AOF tail) and the transaction later expires, its cancel
- * must not be dropped as a duplicate by a receiver deduplicating on webhook-id. */
-export function webhookId(txId: string, action: WebhookAction): string {
-  return `msg_${txId}_${action}`;
+/** The id a decided transaction's event goes out with: `msg_<tx>_<action>`, written by the
+ * deciding script. Stable across every attempt and redelivery, and different for the other
+ * action: if Redis loses a confirm (AOF tail) and the transaction later expires, its cancel must
+ * not be dropped as a duplicate by a receiver deduplicating on webhook-id. An event decided
+ * before paycue stored it keeps the id its earlier attempts had (`msg_<tx>`). */
+export function eventWebhookId(tx: Transaction): string {
+  return tx.webhookId ?? `msg_${tx.id}`;
 }
 
 export function decidedAt(tx: Transaction, action: WebhookAction): number {

@@ -10,12 +10,21 @@ export interface WebhookTarget {
   display: string;
 }
 
+/** `%40` → `@`; a lone `%` (valid in a URL, not as an escape) is kept as written. */
+function decodeLenient(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 export function webhookTarget(raw: string): WebhookTarget {
   const u = new URL(raw);
   const display = `${u.origin}${u.pathname}`;
   if (!u.username && !u.password) return { url: u.toString(), display };
-  const user = decodeURIComponent(u.username);
-  const pass = decodeURIComponent(u.password);
+  const user = decodeLenient(u.username);
+  const pass = decodeLenient(u.password);
   u.username = '';
   u.password = '';
   return { url: u.toString(), authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`, display };

@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { telegramStarter } from '../../src/daemon/telegram.js';
 import { Commands } from '../../src/redis/commands.js';
 import { redisKeys } from '../../src/redis/keys.js';
-import { acquireSessionLock, SessionLockedError } from '../../src/telegram/session-lock.js';
+import { acquireSessionLock, pidScope, SessionLockedError } from '../../src/telegram/session-lock.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
-import { APP_HASH, RecordedTelegram, captureLog, removeTempDirs, tempDir } from './helpers.js';
+import { APP_HASH, HUMO, RecordedTelegram, captureLog, privateMessage, removeTempDirs, tempDir } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
 afterEach(async () => {
@@ -41,11 +41,28 @@ describe('session lock', () => {
     expect(await redis.get(lockKey)).toBeNull();
   });
 
+  it('a daemon stopped while its first catch-up hangs releases the lock at once too', async () => {
+    const client = new RecordedTelegram(captureLog().log);
+    client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
+    client.getMessagesImpl = () => new Promise(() => undefined); // the history read never answers
+    const prefix = uniquePrefix();
+    const d = await startTestDaemon(
+      { SANDBOX: 'false', APP_ID: '12345', APP_HASH, WEBHOOK_URL: 'http://127.0.0.1:9/hook', SESSION_DIR: await tempDir(), REDIS_PREFIX: prefix },
+      { startWatcher: telegramStarter({ client }) },
+    );
+    await waitFor('a catch-up read', () => client.getMessagesCalls.length > 0);
+    const redis = await openRedis();
+    expect(await redis.get(redisKeys(prefix).sessionLock)).not.toBeNull();
+    await d.stop(2000);
+    expect(await redis.get(redisKeys(prefix).sessionLock)).toBeNull();
+    expect(client.destroyed).toBe(true);
+  });
+
   it('takes over at once a lock whose holder is a dead process of this host, but not a live one', async () => {
     const redis = await openRedis();
     const store = Commands.forPrefix(redis, uniquePrefix());
     const log = captureLog();
-    const dead = `${hostname()}|${await deadPid()}|abc`;
+    const dead = `${hostname()}|${await deadPid()}|abc|${pidScope()}`;
     await store.lockAcquire(dead, 30_000);
     const lock = await acquireSessionLock({ store, log: log.log, onLost: () => undefined });
     expect(await store.lockHolder()).toBe(lock.token);
@@ -54,11 +71,15 @@ describe('session lock', () => {
 
     const alive = spawn('sleep', ['10']);
     try {
-      await store.lockAcquire(`${hostname()}|${alive.pid}|def`, 30_000);
+      await store.lockAcquire(`${hostname()}|${alive.pid}|def|${pidScope()}`, 30_000);
       await expect(acquireSessionLock({ store, log: log.log, onLost: () => undefined })).rejects.toBeInstanceOf(SessionLockedError);
       // Another host's pids mean nothing here: its lock is never taken over.
       await redis.del(store.keys.sessionLock);
-      await store.lockAcquire(`otherhost|${await deadPid()}|ghi`, 30_000);
+      await store.lockAcquire(`otherhost|${await deadPid()}|ghi|${pidScope()}`, 30_000);
+      await expect(acquireSessionLock({ store, log: log.log, onLost: () => undefined })).rejects.toBeInstanceOf(SessionLockedError);
+      // Nor a holder with our host name in another machine, boot or container (another pid scope).
+      await redis.del(store.keys.sessionLock);
+      await store.lockAcquire(`${hostname()}|${await deadPid()}|jkl|0000000000000000`, 30_000);
       await expect(acquireSessionLock({ store, log: log.log, onLost: () => undefined })).rejects.toBeInstanceOf(SessionLockedError);
     } finally {
       alive.kill();

@@ -71,6 +71,19 @@ describe('confirm webhooks', () => {
     expect(hook.headers['webhook-id']).toBe(`msg_${tx.transaction_id}_confirm`);
   });
 
+  it('an event decided before webhook-ids were stored keeps the id its earlier attempts had', async () => {
+    const { d, receiver } = await setup({ WEBHOOK_RETRIES: '0' }, (_r, n) => (n === 1 ? { status: 500 } : { status: 200, body: '{"ok":true}' }));
+    const tx = await create(d, 310);
+    await d.call('/sandbox/credit', { body: { amount: tx.amount } });
+    await receiver.waitFor(1);
+    await waitForWebhookState(d, tx.transaction_id, 'failed');
+    // The record as an older paycue wrote it: no stored webhook-id.
+    await d.ctx.redis.hdel(d.ctx.keys.tx(tx.transaction_id), 'wh_id');
+    expect(await d.ctx.commands.redeliver(tx.transaction_id, false)).toBe('queued');
+    const [, again] = await receiver.waitFor(2);
+    expect(again!.headers['webhook-id']).toBe(`msg_${tx.transaction_id}`);
+  });
+
   it('a tampered body fails verification (the signature covers the bytes sent)', async () => {
     const { d, receiver } = await setup();
     const tx = await create(d, 300);

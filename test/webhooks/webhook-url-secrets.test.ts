@@ -49,3 +49,19 @@ describe('WEBHOOK_URL with credentials', () => {
     expect(scrubUrl(message, target)).toBe('connect failed for https://shop.example/hooks/paycue (see )');
   });
 });
+
+describe('attempt errors stored by an older paycue', () => {
+  it('are shown without the URL password or query', async () => {
+    const { scrubUrls } = await import('../../src/log/logger.js');
+    const old = 'Request cannot be constructed from a URL that includes credentials: http://shop:pw1@h.uz:8080/hook?token=t0k#x';
+    expect(scrubUrls(old)).toBe('Request cannot be constructed from a URL that includes credentials: http://h.uz:8080/hook#x');
+    expect(scrubUrls('ECONNREFUSED 127.0.0.1:9')).toBe('ECONNREFUSED 127.0.0.1:9');
+
+    const d = await startTestDaemon();
+    const tx = (await d.call('/create/transaction/', { body: { amount: 4100 } })).body.data;
+    await d.ctx.redis.rpush(d.ctx.keys.attempts(tx.transaction_id), JSON.stringify({ at: new Date().toISOString(), status: null, error: old, duration_ms: 1 }));
+    const shown = JSON.stringify((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.attempt_log);
+    expect(shown).toContain('http://h.uz:8080/hook');
+    expect(shown).not.toMatch(/pw1|t0k/);
+  });
+});

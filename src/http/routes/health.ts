@@ -11,7 +11,7 @@ export function healthRoutes(deps: AppDeps) {
   app.get('/ready', async (c) => {
     const components: Record<string, ComponentState> = { redis: await deps.redisState(), ...(deps.components?.() ?? {}) };
     const ready = Object.values(components).every((s) => s === 'up' || s === 'disabled');
-    return c.json({ status: ready, data: components }, ready ? 200 : 503);
+    return c.json({ status: ready, data: { ...components, ...(deps.details?.() ?? {}) } }, ready ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => {

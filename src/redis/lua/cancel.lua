@@ -19,7 +19,7 @@ if state ~= 'pending' then
 end
 if only_if_due == '1' and expires_at > now then return {'not_due'} end
 
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelled_at', fmt(now), 'cancel_reason', reason)
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelled_at', fmt(now), 'cancel_reason', reason, 'wh_id', 'msg_' .. txid .. '_cancel')
 redis.call('PEXPIRE', KEYS[1], keep)
 if (redis.call('HGET', KEYS[1], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[8], keep) end
 redis.call('ZREM', KEYS[2], txid)

@@ -19,7 +19,8 @@ if txid ~= '' then
   local tx = redis.call('HMGET', KEYS[2], 'state', 'card')
   local state, card = tx[1], tx[2]
   if state == 'pending' then
-    redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now))
+    -- wh_id: the event's webhook-id, fixed at the decision (records decided before it existed keep msg_<tx>).
+    redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now), 'wh_id', 'msg_' .. txid .. '_confirm')
     redis.call('PEXPIRE', KEYS[2], keep)
     if (redis.call('HGET', KEYS[2], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[10], keep) end
     redis.call('ZREM', KEYS[3], txid)
