@@ -71,9 +71,7 @@ describe('operator commands', () => {
       await receiver.waitFor(3);
 
       // Ids are case-insensitive, as in the API; a malformed one is named as such.
-      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the forced redelivery to be recorded', async () => (await webhookState()) === 'delivered');
       expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id.toUpperCase())).toBe(0);
       await receiver.waitFor(4);
       const malformed = io();
