@@ -3,6 +3,7 @@ import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver } from '..
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(async () => {
   await stopTestDaemons();
@@ -42,10 +43,8 @@ describe('operator commands', () => {
       const d = await startTestDaemon({ WEBHOOK_URL: receiver.url, WEBHOOK_RETRIES: '0' });
       const tx = (await d.call('/create/transaction/', { body: { amount: 900 } })).body.data;
       await d.call('/sandbox/credit', { body: { amount: tx.amount } });
-      for (let i = 0; i < 100; i++) {
-        if ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'failed') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const webhookState = async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state;
+      await waitFor('the webhook to fail', async () => (await webhookState()) === 'failed');
       const failed = io();
       expect(await runWebhooksFailed(d.config, failed.io, { limit: 10, json: true })).toBe(0);
       expect(failed.out.map((l) => JSON.parse(l))).toMatchObject([
@@ -63,9 +62,7 @@ describe('operator commands', () => {
 
       // A delivery that looks under way (here: its queue entry lost) needs --force.
       await receiver.waitFor(2);
-      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the redelivery to be recorded', async () => (await webhookState()) === 'delivered');
       await d.ctx.redis.hset(d.ctx.keys.tx(tx.transaction_id), 'wh_state', 'pending');
       const busy = io();
       expect(await runWebhooksRedeliver(d.config, busy.io, tx.transaction_id)).toBe(1);
@@ -74,9 +71,7 @@ describe('operator commands', () => {
       await receiver.waitFor(3);
 
       // Ids are case-insensitive, as in the API; a malformed one is named as such.
-      for (let i = 0; i < 50 && (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state !== 'delivered'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the forced redelivery to be recorded', async () => (await webhookState()) === 'delivered');
       expect(await runWebhooksRedeliver(d.config, io().io, tx.transaction_id.toUpperCase())).toBe(0);
       await receiver.waitFor(4);
       const malformed = io();

@@ -1,4 +1,5 @@
-// `paycue parse` through in-memory streams: output lines, order and exit codes (CONTRACT §1, §5).
+// `paycue parse` through in-memory streams: output lines, order and exit codes (README:
+// Operator commands; Bot messages and matching).
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatCardXabar, formatHumo, humoCreditMessage, humoReversalMessage } from '../../src/bot-messages/index.js';

@@ -25,16 +25,3 @@ export function runChild(args: string[], env: Record<string, string>, opts: { st
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return { proc, output: () => out, exited };
 }
-
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,7 +1,7 @@
 // One private redis-server for the whole run, on a free port; each test uses its own key
 // prefix so tests never see each other's data. Tests that stop Redis start their own.
 import type { TestProject } from 'vitest/node';
-import { startLocalRedis, type LocalRedis } from '../../src/redis/local-server.js';
+import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 
 let server: LocalRedis | undefined;
 

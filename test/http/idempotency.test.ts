@@ -6,13 +6,12 @@ import { cancelTransaction } from '../../src/transactions/cancel.js';
 import { createTransaction } from '../../src/transactions/create.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis, testContext } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(async () => {
   await stopTestDaemons();
   await closeAllRedis();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Idempotency-Key', () => {
   it('a replay after the transaction closed answers its state; another body under the key is a 409', async () => {
@@ -46,7 +45,7 @@ describe('Idempotency-Key', () => {
     const first = await createTransaction(ctx, req);
     if (first.kind !== 'created') throw new Error(first.kind);
     // No sweeper runs here: the transaction stays pending after its deadline, as while Telegram is down.
-    while (Date.now() < first.tx.expiresAt + 200) await sleep(50);
+    await waitFor('the deadline to pass', () => Date.now() > first.tx.expiresAt + 200);
     const retry = await createTransaction(ctx, req);
     expect(retry.kind).toBe('existing');
     expect(retry.kind !== 'full' && retry.tx.id).toBe(first.tx.id);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
-import { startLocalRedis, type LocalRedis } from '../../src/redis/local-server.js';
+import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { AUTH, testConfig } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis } from '../helpers/redis.js';
 

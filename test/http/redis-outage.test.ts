@@ -1,11 +1,10 @@
 // Redis goes away and comes back while paycue runs: fast 503s, then everything resumes by
 // itself, and an event decided before the outage is still delivered.
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalRedis } from '../../src/redis/local-server.js';
+import { startLocalRedis } from '../../src/dev/local-redis.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { startReceiver } from '../helpers/receiver.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../helpers/wait.js';
 
 afterAll(stopTestDaemons);
 
@@ -34,25 +33,23 @@ describe('Redis outage', () => {
       const ready = await d.call('/ready', { auth: false });
       expect(ready.status).toBe(503);
       expect(ready.body.data.redis).toBe('down');
+      // Not a wait for a state: the outage lasts a while, so the workers and the sweeper meet it too.
       await sleep(1000);
 
       await redis.restart();
       // Requests succeed again without restarting paycue.
-      let created: { status: number } = { status: 0 };
-      for (let i = 0; i < 50 && created.status !== 200; i++) {
-        await sleep(100);
-        created = await d.call('/create/transaction/', { body: { amount: 7000 } });
-      }
+      const created = await waitFor('a create to succeed again', async () => {
+        const r = await d.call('/create/transaction/', { body: { amount: 7000 } });
+        return r.status === 200 ? r : undefined;
+      }, { timeoutMs: 5000, intervalMs: 100 });
       expect(created.status).toBe(200);
       expect((await d.call('/ready', { auth: false })).status).toBe(200);
 
       // The confirm decided before the outage is delivered (again, same webhook-id) and recorded.
-      const deadline = Date.now() + 25_000;
-      let state = '';
-      while (Date.now() < deadline && state !== 'delivered') {
-        await sleep(200);
-        state = (await d.call(`/transaction/${tx.transaction_id}`)).body.data?.webhook?.state;
-      }
+      const state = await waitFor('the confirm to be delivered after the outage', async () => {
+        const s: string | undefined = (await d.call(`/transaction/${tx.transaction_id}`)).body.data?.webhook?.state;
+        return s === 'delivered' ? s : undefined;
+      }, { timeoutMs: 25_000, intervalMs: 200 });
       expect(state).toBe('delivered');
       expect(receiver.received.length).toBeGreaterThanOrEqual(2);
       expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`msg_${tx.transaction_id}_confirm`]));

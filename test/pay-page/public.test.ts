@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, keysUnder, openRedis, redisUrl } from '../helpers/redis.js';
-import { waitUntil } from '../helpers/child.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CARD = { number: '9860100000027159', holder: 'ALISHER KARIMOV', label: 'main', links: [{ title: 'Payme', url: 'https://payme.example/pay?sum={amount_tiyin}&s={amount}' }] };
 const SECRET_META = { order: 'ORDER-SECRET-4711', customer_phone: '+998901234567' };
@@ -33,7 +33,7 @@ async function startMonitor(): Promise<{ lines: string[]; close(): void }> {
     }
   });
   socket.write('MONITOR\r\n');
-  await waitUntil('MONITOR to start', async () => started, 5000);
+  await waitFor('MONITOR to start', async () => started, { timeoutMs: 5000 });
   return { lines, close: () => socket.destroy() };
 }
 
@@ -166,7 +166,7 @@ describe('public endpoints expose only what the page shows', () => {
     // A marker command proves the monitor saw everything sent before it.
     const marker = `marker-${randomUUID()}`;
     await (await openRedis()).echo(marker);
-    await waitUntil('the monitor to catch up', async () => monitor.lines.some((l) => l.includes(marker)), 5000);
+    await waitFor('the monitor to catch up', async () => monitor.lines.some((l) => l.includes(marker)), { timeoutMs: 5000 });
     monitor.close();
     // Client commands only: what a script runs inside shows as "[0 lua]".
     const touching = (id: string) => monitor.lines.filter((l) => l.includes(id) && !l.includes(' lua]'));
@@ -206,7 +206,7 @@ describe('what the customer sees after the deadline', () => {
     const d = await daemonWithCard({ TRANSACTION_TTL: '1s', AMOUNT_QUARANTINE: '10m' });
     const tx = await create(d, { lang: 'en', cancel_url: 'https://shop.example/cart' });
     const state = async () => (await d.call(`/pay/${tx.transaction_id}/status`, { auth: false })).body.data.state as string;
-    await waitUntil('expiry', async () => (await state()) === 'expired', 10_000);
+    await waitFor('expiry', async () => (await state()) === 'expired', { timeoutMs: 10_000 });
     const expired = await (await fetch(`${d.url}/pay/${tx.transaction_id}`)).text();
     expect(expired).toMatch(/<section class="box state expired" id="s-expired">/);
     expect(expired).toContain('href="https://shop.example/cart"');

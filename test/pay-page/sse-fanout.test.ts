@@ -2,11 +2,11 @@
 // other's, the cap answers 503, and the daemon's Redis connections do not grow with streams.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { startLocalRedis, type LocalRedis } from '../../src/redis/local-server.js';
+import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { connectRedis, createRedis } from '../../src/redis/client.js';
-import { openSse, type SseClient } from '../../src/bench/sse-client.js';
+import { openSse, type SseClient } from '../../bench/sse-client.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
-import { waitUntil } from '../helpers/child.js';
+import { waitFor } from '../helpers/wait.js';
 
 const N = 500;
 let server: LocalRedis;
@@ -81,7 +81,7 @@ describe(`${N} SSE clients`, () => {
     });
     expect(await clients()).toBe(before);
     // Every slot was released: a new stream is accepted again.
-    await waitUntil('stream slots to be released', async () => (await statusOfExtra()) === 200, 5000);
+    await waitFor('stream slots to be released', async () => (await statusOfExtra()) === 200, { timeoutMs: 5000 });
   });
 });
 

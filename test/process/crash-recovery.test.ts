@@ -1,11 +1,12 @@
 // The daemon process killed mid-delivery (SIGKILL) or stopped (SIGTERM): the decided event is
 // still delivered after a restart, with the same webhook-id.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/redis/local-server.js';
+import { freePort } from '../../src/dev/local-redis.js';
 import { AUTH, PASS, USER } from '../helpers/daemon.js';
 import { closeAllRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { runChild, waitUntil, type Child } from '../helpers/child.js';
+import { runChild, type Child } from '../helpers/child.js';
+import { waitFor } from '../helpers/wait.js';
 
 const children: Child[] = [];
 const receivers: Receiver[] = [];
@@ -18,7 +19,7 @@ afterAll(closeAllRedis);
 async function daemon(env: Record<string, string>, port: number): Promise<Child> {
   const c = runChild([], env);
   children.push(c);
-  await waitUntil('the daemon to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok);
+  await waitFor('the daemon to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, { timeoutMs: 15_000 });
   return c;
 }
 
@@ -29,6 +30,11 @@ async function call(port: number, path: string, body?: unknown) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return (await res.json()) as { status: boolean; data: any };
+}
+
+function waitForDelivery(port: number, id: string) {
+  return waitFor('the webhook to be delivered after the restart', async () =>
+    (await call(port, `/transaction/${id}`)).data.webhook.state === 'delivered', { timeoutMs: 20_000 });
 }
 
 /** A daemon child whose first confirm webhook is in flight: the receiver holds it for a minute. */
@@ -57,8 +63,7 @@ describe('crash and shutdown during a delivery', () => {
     answerFast();
     const restartedAt = Date.now();
     await daemon(env, port);
-    await waitUntil('the webhook to be delivered after the restart', async () =>
-      (await call(port, `/transaction/${tx.transaction_id}`)).data.webhook.state === 'delivered', 20_000);
+    await waitForDelivery(port, tx.transaction_id);
     const deliveredAfterMs = receiver.received.at(-1)!.at - restartedAt;
     expect(deliveredAfterMs).toBeLessThan(15_000);
     expect(receiver.received.length).toBeGreaterThanOrEqual(2);
@@ -75,8 +80,7 @@ describe('crash and shutdown during a delivery', () => {
 
     answerFast();
     await daemon(env, port);
-    await waitUntil('the webhook to be delivered after the restart', async () =>
-      (await call(port, `/transaction/${tx.transaction_id}`)).data.webhook.state === 'delivered', 20_000);
+    await waitForDelivery(port, tx.transaction_id);
     const t = (await call(port, `/transaction/${tx.transaction_id}`)).data;
     // The interrupted attempt is not counted against the merchant's retries.
     expect(t.webhook.attempts).toBe(1);

@@ -1,6 +1,7 @@
 // The README's first command: `paycue demo` walks the whole flow and exits 0.
 import { describe, expect, it } from 'vitest';
-import { runChild, waitUntil } from '../helpers/child.js';
+import { runChild } from '../helpers/child.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('paycue demo', () => {
   it('runs every step with its own private Redis and exits 0', async () => {
@@ -20,7 +21,7 @@ describe('paycue demo', () => {
 describe('paycue demo --keep', () => {
   it('prints the pay URL, keeps the page up until Ctrl-C, then exits 0', async () => {
     const c = runChild(['demo', '--keep'], {});
-    await waitUntil('the kept pay page', async () => /Kept open/.test(c.output()), 45_000);
+    await waitFor('the kept pay page', async () => /Kept open/.test(c.output()), { timeoutMs: 45_000 });
     const url = /Kept open[^\n]*\n\s+(http:\/\/127\.0\.0\.1:\d+\/pay\/[0-9a-f-]{36})/.exec(c.output())?.[1];
     expect(url).toBeDefined();
     expect(c.output()).toMatch(/would open http:\/\/127\.0\.0\.1:\d+\/pay\/[0-9a-f-]{36}/);

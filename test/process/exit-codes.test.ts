@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/redis/local-server.js';
+import { freePort } from '../../src/dev/local-redis.js';
 import { PASS, USER } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runChild, type Child } from '../helpers/child.js';

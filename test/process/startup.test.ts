@@ -3,10 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-server.js';
+import { freePort, startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { AUTH, PASS, USER } from '../helpers/daemon.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
-import { runChild, waitUntil, type Child } from '../helpers/child.js';
+import { runChild, type Child } from '../helpers/child.js';
+import { waitFor } from '../helpers/wait.js';
 
 const children: Child[] = [];
 const servers: LocalRedis[] = [];
@@ -23,7 +24,7 @@ describe('start-up', () => {
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     });
     children.push(c);
-    await waitUntil('the API to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok);
+    await waitFor('the API to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, { timeoutMs: 15_000 });
     const create = () =>
       fetch(`http://127.0.0.1:${port}/create/transaction/`, {
         method: 'POST',
@@ -36,7 +37,7 @@ describe('start-up', () => {
     expect(c.proc.exitCode).toBe(null);
 
     servers.push(await startLocalRedis({ port: redisPort }));
-    await waitUntil('creates to succeed', async () => (await create()).status === 200);
+    await waitFor('creates to succeed', async () => (await create()).status === 200, { timeoutMs: 15_000 });
     expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
     c.proc.kill('SIGTERM');
     expect(await c.exited).toBe(0);
@@ -49,7 +50,7 @@ describe('start-up', () => {
       REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(),
     });
     children.push(c);
-    await waitUntil('the API to be ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok);
+    await waitFor('the API to be ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, { timeoutMs: 15_000 });
     c.proc.kill('SIGHUP');
     expect(await c.exited).toBe(0);
     expect(c.output()).toMatch(/"reason":"SIGHUP".*shutting down/);

@@ -1,7 +1,7 @@
 // Waiting for Redis during an outage must not pile up listeners (MaxListenersExceededWarning).
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, createRedis } from '../../src/redis/client.js';
-import { freePort } from '../../src/redis/local-server.js';
+import { freePort } from '../../src/dev/local-redis.js';
 
 const clients: ReturnType<typeof createRedis>[] = [];
 afterAll(() => clients.forEach((c) => c.disconnect()));

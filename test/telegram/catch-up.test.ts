@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { redisKeys } from '../../src/redis/keys.js';
+import { waitFor } from '../helpers/wait.js';
 import { cleanup, harness } from './harness.js';
 import { captureLog, CARDXABAR, HUMO, HUMO_CREDIT, ME, privateMessage, RecordedTelegram, tempDir } from './helpers.js';
 
@@ -130,8 +131,7 @@ describe('catching up', () => {
     await h.watcher.catchUp();
     expect(handled).toEqual([]);
     fail = false;
-    const deadline = Date.now() + 3000;
-    while (handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the message to be handled on a retry', () => handled.length > 0, { timeoutMs: 3000 });
     expect(handled).toEqual([31]);
   });
 
@@ -156,8 +156,7 @@ describe('catching up', () => {
     client.add(HUMO, privateMessage(HUMO, 60, 'old'));
     const h = await harness({ client, catchUpIntervalMs: 50 });
     client.add(HUMO, privateMessage(HUMO, 61, HUMO_CREDIT));
-    const deadline = Date.now() + 3000;
-    while (h.handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('a periodic catch-up to handle the message', () => h.handled.length > 0, { timeoutMs: 3000 });
     expect(h.handled.map((x) => x.msg.messageId)).toEqual([61]);
   });
 

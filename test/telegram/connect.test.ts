@@ -7,7 +7,8 @@ import { PromisedNetSockets } from 'telegram/extensions/index.js';
 import { StringSession } from 'telegram/sessions/index.js';
 import { connectWithTimeout, createTelegramClient } from '../../src/telegram/client-factory.js';
 import { TimeoutError } from '../../src/telegram/errors.js';
-import { captureLog, sleep } from './helpers.js';
+import { sleep } from '../helpers/wait.js';
+import { captureLog } from './helpers.js';
 
 const servers: Server[] = [];
 const accepted: Socket[] = [];
@@ -60,7 +61,9 @@ describe('connect() with no usable Telegram', () => {
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(counter.attempts).toBe(1);
     await client.destroy();
-    await sleep(2500); // GramJS would retry after 1 s (connectionRetries is Infinity in the daemon)
+    // Only a wait can show that no retry comes: GramJS would retry after 1 s (connectionRetries is
+    // Infinity in the daemon); 2.5 s leaves room for two.
+    await sleep(2500);
     expect(open.size).toBe(0);
     expect(counter.attempts).toBe(1);
   }, 10_000);
@@ -74,6 +77,8 @@ describe('connect() with no usable Telegram', () => {
     const attempts = counter.attempts;
     expect(attempts).toBeGreaterThanOrEqual(1);
     await client.destroy();
+    // Only a wait can show that the loop stopped: with GramJS's 1 s retry delay, 2.5 s would see
+    // two more attempts, more than the one already under way that the check allows.
     await sleep(2500);
     expect(counter.attempts).toBeLessThanOrEqual(attempts + 1); // at most the attempt already under way
   }, 10_000);

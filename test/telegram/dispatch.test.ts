@@ -5,7 +5,8 @@ import { returnBigInt } from 'telegram/Helpers.js';
 import { _dispatchUpdate } from 'telegram/client/updates.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { cleanup, harness } from './harness.js';
-import { CARDXABAR, CARDXABAR_CREDIT, HUMO, HUMO_CREDIT, ME, privateMessage, until, type RecordedTelegram } from './helpers.js';
+import { CARDXABAR, CARDXABAR_CREDIT, HUMO, HUMO_CREDIT, ME, privateMessage, type RecordedTelegram } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterEach(cleanup);
 
@@ -157,7 +158,7 @@ describe('live bot messages through the GramJS dispatcher', () => {
     // arrives while we are disconnected: no live update, only history
     h.client.add(HUMO, privateMessage(HUMO, 170, HUMO_CREDIT));
     await dispatch(h.client, new UpdateConnectionState(UpdateConnectionState.connected));
-    await until(() => h.handled.length === 1);
+    await waitFor('the message to be handled', () => h.handled.length === 1);
     expect(h.handled[0]!.key).toBe(`${ME}:${HUMO}:170`);
     expect(h.watcher.status().connected).toBe(true);
     // The bank's own timestamp of the newest bot message, remembered across restarts.

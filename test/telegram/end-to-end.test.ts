@@ -10,7 +10,8 @@ import { telegramStarter } from '../../src/daemon/telegram.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { APP_HASH, HUMO, RecordedTelegram, privateMessage, removeTempDirs, tempDir, until } from './helpers.js';
+import { APP_HASH, HUMO, RecordedTelegram, privateMessage, removeTempDirs, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -48,7 +49,7 @@ describe('Telegram → paycue → merchant', () => {
 
     const [hook] = await receiver.waitFor(1);
     expect(hook!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id, amount: 20000 });
-    await until(async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered');
+    await waitFor('the webhook to be recorded as delivered', async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered');
     expect(receiver.received).toHaveLength(1);
     const metrics = await (await fetch(`${d.url}/metrics`)).text();
     expect(metrics).toMatch(/^paycue_telegram_connected 1$/m);

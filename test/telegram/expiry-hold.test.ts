@@ -11,7 +11,8 @@ import { createLogger } from '../../src/log/logger.js';
 import { telegramStarter } from '../../src/daemon/telegram.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
-import { APP_HASH, HUMO, RecordedTelegram, privateMessage, removeTempDirs, tempDir, until } from './helpers.js';
+import { APP_HASH, HUMO, RecordedTelegram, privateMessage, removeTempDirs, tempDir } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 afterEach(async () => {
   await stopTestDaemons();
@@ -20,7 +21,6 @@ afterEach(async () => {
 });
 
 const silent = createLogger({ debug: false, level: 'silent' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function daemonWith(client: RecordedTelegram): Promise<TestDaemon> {
   const env = {
@@ -63,7 +63,7 @@ describe('expiry waits for the bank chat to be read', () => {
       return undefined;
     };
     await connection(client, UpdateConnectionState.connected);
-    await until(async () => (await stateOf(d, tx.transaction_id)) !== 'pending', 10_000);
+    await waitFor('the transaction to be decided', async () => (await stateOf(d, tx.transaction_id)) !== 'pending');
     expect(await stateOf(d, tx.transaction_id)).toBe('confirmed');
   }, 20_000);
 
@@ -82,7 +82,7 @@ describe('expiry waits for the bank chat to be read', () => {
     const message = privateMessage(HUMO, 101, humoCreditMessage(tx.amount_tiyin, '7159'));
     client.add(HUMO, message);
     await _dispatchUpdate(client, { update: new Api.UpdateNewMessage({ message, pts: 1, ptsCount: 1 }) });
-    await until(() => client.getMessagesCalls.length >= 1);
+    await waitFor('a catch-up read', () => client.getMessagesCalls.length >= 1);
     await pastDeadline(tx);
     expect(await stateOf(d, tx.transaction_id)).toBe('pending');
     // Telegram is connected, yet expiry is held: /ready shows it without failing the API.
@@ -91,7 +91,7 @@ describe('expiry waits for the bank chat to be read', () => {
     expect(ready.body.data).toEqual({ redis: 'up', telegram: 'up', expiry: 'held' });
 
     failing = false; // the watcher retries the catch-up by itself
-    await until(async () => (await stateOf(d, tx.transaction_id)) !== 'pending', 10_000);
+    await waitFor('the transaction to be decided', async () => (await stateOf(d, tx.transaction_id)) !== 'pending');
     expect(await stateOf(d, tx.transaction_id)).toBe('confirmed');
   }, 20_000);
 });

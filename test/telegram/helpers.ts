@@ -71,16 +71,6 @@ export function captureLog(): { log: Logger; lines: string[]; text(): string } {
   return { log, lines, text: () => lines.join('') };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
-
 // ---------------------------------------------------------------- GramJS objects
 
 export function botUser(id: number, opts: { bot?: boolean; username?: string } = {}): Api.User {

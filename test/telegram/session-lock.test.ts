@@ -9,7 +9,8 @@ import { redisKeys } from '../../src/redis/keys.js';
 import { acquireSessionLock, pidScope, SessionLockedError } from '../../src/telegram/session-lock.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
-import { APP_HASH, HUMO, RecordedTelegram, captureLog, privateMessage, removeTempDirs, tempDir, until } from './helpers.js';
+import { APP_HASH, HUMO, RecordedTelegram, captureLog, privateMessage, removeTempDirs, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterEach(async () => {
   await stopTestDaemons();
@@ -35,7 +36,7 @@ describe('session lock', () => {
     );
     const redis = await openRedis();
     const lockKey = redisKeys(prefix).sessionLock;
-    await until(async () => (await redis.get(lockKey)) !== null);
+    await waitFor('the session lock to be taken', async () => (await redis.get(lockKey)) !== null);
     await d.stop(2000);
     expect(await redis.get(lockKey)).toBeNull();
   });
@@ -49,7 +50,7 @@ describe('session lock', () => {
       { SANDBOX: 'false', APP_ID: '12345', APP_HASH, WEBHOOK_URL: 'http://127.0.0.1:9/hook', SESSION_DIR: await tempDir(), REDIS_PREFIX: prefix },
       { startWatcher: telegramStarter({ client }) },
     );
-    await until(() => client.getMessagesCalls.length > 0);
+    await waitFor('a catch-up read', () => client.getMessagesCalls.length > 0);
     const redis = await openRedis();
     expect(await redis.get(redisKeys(prefix).sessionLock)).not.toBeNull();
     await d.stop(2000);

@@ -7,7 +7,8 @@ import { startTelegramWatcher, TelegramStartError } from '../../src/telegram/wat
 import { saveSession } from '../../src/telegram/session-store.js';
 import { openRedis, uniquePrefix } from '../helpers/redis.js';
 import { cleanup, harness, telegramDeps } from './harness.js';
-import { botUser, captureLog, HUMO, HUMO_CREDIT, privateMessage, RecordedTelegram, tempDir, testConfig, until } from './helpers.js';
+import { botUser, captureLog, HUMO, HUMO_CREDIT, privateMessage, RecordedTelegram, tempDir, testConfig } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 afterEach(cleanup);
 
@@ -47,14 +48,14 @@ describe('session lock', () => {
     const h = await harness({ prepare: seeded, lockRenewMs: 50 });
     const key = redisKeys(h.prefix).sessionLock;
     await h.redis.pexpire(key, 2000);
-    await until(async () => (await h.redis.pttl(key)) > 20_000);
+    await waitFor('the lock to be renewed', async () => (await h.redis.pttl(key)) > 20_000);
     expect(h.fatal).toEqual([]);
   });
 
   it('reports a fatal error when another process took the lock', async () => {
     const h = await harness({ prepare: seeded, lockRenewMs: 50 });
     await h.redis.set(redisKeys(h.prefix).sessionLock, 'otherhost|4242|abc');
-    await until(() => h.fatal.length > 0);
+    await waitFor('a fatal error', () => h.fatal.length > 0);
     expect(h.fatal[0]).toMatch(/lock was taken by host otherhost, pid 4242/);
     await h.watcher.stop();
     // stop must not delete a lock that is not ours
@@ -152,7 +153,7 @@ describe('watchdog', () => {
       watchdogTimeoutMs: 30,
     });
     const t0 = Date.now();
-    await until(() => h.fatal.length > 0);
+    await waitFor('a fatal error', () => h.fatal.length > 0);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(h.fatal).toHaveLength(1);
     expect(h.fatal[0]).toMatch(/^Telegram has not answered 3 consecutive health checks/);
@@ -171,7 +172,7 @@ describe('watchdog', () => {
       },
       watchdogIntervalMs: 30,
     });
-    await until(() => n >= 6);
+    await waitFor('six health checks', () => n >= 6);
     expect(h.fatal).toEqual([]);
     expect(h.watcher.status().connected).toBe(true);
   });
@@ -187,7 +188,7 @@ describe('watchdog', () => {
       },
       watchdogIntervalMs: 30,
     });
-    await until(() => h.fatal.length > 0);
+    await waitFor('a fatal error', () => h.fatal.length > 0);
     expect(h.fatal[0]).toMatch(/AUTH_KEY_DUPLICATED.*paycue --telegram/);
   });
 });
@@ -197,18 +198,20 @@ describe('stop', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const done: number[] = [];
+    let started = false;
     const h = await harness({
       prepare: seeded,
       handle: async (msg) => {
+        started = true;
         await gate;
         done.push(msg.messageId);
       },
     });
     h.client.add(HUMO, privateMessage(HUMO, 101, HUMO_CREDIT));
     void h.watcher.catchUp();
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor('the handler to start', () => started);
     const stopped = h.watcher.stop();
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30); // only a wait can show that stop does not go ahead without the handler
     expect(h.client.destroyed).toBe(false); // still waiting for the handler
     release();
     await stopped;

@@ -4,7 +4,7 @@ import { humoCreditMessage, humoDebitMessage, humoReversalMessage } from '../../
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { until } from '../telegram/helpers.js';
+import { sleep, waitFor, webhooksSettled } from '../helpers/wait.js';
 
 const SECRET = 'whsec_' + Buffer.from('paycue-test-secret-0123456789').toString('base64');
 const receivers: Receiver[] = [];
@@ -28,16 +28,11 @@ async function create(d: TestDaemon, amount: number) {
   return r.body.data as { transaction_id: string; amount: number; amount_tiyin: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForWebhookState(d: TestDaemon, id: string, state: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await d.call(`/transaction/${id}`);
-    if (t.body.data.webhook.state === state) return t.body.data;
-    if (Date.now() > deadline) throw new Error(`webhook state stayed ${t.body.data.webhook.state}, wanted ${state}`);
-    await sleep(50);
-  }
+async function waitForWebhookState(d: TestDaemon, id: string, state: string) {
+  return waitFor(`webhook.state ${state} for ${id}`, async () => {
+    const data = (await d.call(`/transaction/${id}`)).body.data;
+    return data.webhook.state === state ? data : undefined;
+  });
 }
 
 describe('confirm webhooks', () => {
@@ -54,7 +49,7 @@ describe('confirm webhooks', () => {
 
     await receiver.waitFor(1);
     await waitForWebhookState(d, tx.transaction_id, 'delivered');
-    await sleep(300);
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(1);
     const hook = receiver.received[0]!;
     const verified = new Webhook(SECRET).verify(hook.body, {
@@ -81,7 +76,7 @@ describe('confirm webhooks', () => {
     const tx = await create(d, 310);
     await d.call('/sandbox/credit', { body: { amount: tx.amount } });
     await receiver.waitFor(1);
-    await until(async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'failed');
+    await waitForWebhookState(d, tx.transaction_id, 'failed');
     // The record as an older paycue wrote it: no stored webhook-id.
     await d.ctx.redis.hdel(d.ctx.keys.tx(tx.transaction_id), 'wh_id');
     expect(await d.ctx.commands.redeliver(tx.transaction_id, false)).toBe('queued');
@@ -111,7 +106,8 @@ describe('confirm webhooks', () => {
     expect(debit.body.data).toMatchObject({ matched: false, reason: 'debit' });
     const spoof = await d.call('/sandbox/credit', { body: { text: humoCreditMessage(tx.amount_tiyin, '7159'), sender: 111111111 } });
     expect(spoof.body.data).toMatchObject({ matched: false, reason: 'unknown_sender' });
-    await sleep(500);
+    // A match would have queued its event before answering; the queue is empty and stays so.
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(0);
     expect((await d.call(`/transaction/${tx.transaction_id}`)).body.data.state).toBe('pending');
   });
@@ -137,7 +133,7 @@ describe('retries', () => {
     const tx = await create(d, 1000);
     await d.call('/sandbox/credit', { body: { amount: tx.amount } });
     const data = await waitForWebhookState(d, tx.transaction_id, 'failed');
-    await sleep(500);
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(3);
     expect(data.webhook.attempts).toBe(3);
     expect(data.state).toBe('confirmed');
@@ -189,7 +185,7 @@ describe('cancel webhooks', () => {
     expect(hook!.json).toMatchObject({ action: 'cancel', transaction_id: tx.transaction_id, amount: 4000 });
     const late = await d.call('/sandbox/credit', { body: { amount: tx.amount } });
     expect(late.body.data).toMatchObject({ matched: false, reason: 'late', transaction_id: tx.transaction_id });
-    await sleep(500);
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(1);
     const { listUnmatched } = await import('../../src/transactions/credit.js');
     expect((await listUnmatched(d.ctx))[0]).toMatchObject({ reason: 'late', transaction_id: tx.transaction_id });
@@ -201,7 +197,8 @@ describe('cancel webhooks', () => {
     await d.call(`/transaction/${tx.transaction_id}/cancel`, { method: 'POST' });
     await d.call(`/transaction/${tx.transaction_id}/cancel`, { method: 'POST' });
     const [hook] = await receiver.waitFor(1);
-    await sleep(300);
+    await waitForWebhookState(d, tx.transaction_id, 'delivered');
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(1);
     expect(hook!.json.action).toBe('cancel');
   });
@@ -209,10 +206,12 @@ describe('cancel webhooks', () => {
   it('confirm racing expiry at the deadline → exactly one webhook', async () => {
     const { d, receiver } = await setup({ TRANSACTION_TTL: '1s' });
     const txs = await Promise.all(Array.from({ length: 10 }, (_, i) => create(d, 100 + i)));
-    await sleep(950);
+    await sleep(950); // not a wait for a state: the credits must arrive right at the 1 s deadline
     await Promise.all(txs.map((t) => d.call('/sandbox/credit', { body: { amount: t.amount } })));
     await receiver.waitFor(10);
-    await sleep(1500);
+    // Every transaction decided (no deadline left for the sweeper) and every event delivered.
+    await waitFor('no expiry deadline left', async () => (await d.ctx.redis.zcard(d.ctx.keys.deadlines)) === 0);
+    await webhooksSettled(d.ctx);
     expect(receiver.received).toHaveLength(10);
     const byTx = new Map(receiver.received.map((r) => [r.json.transaction_id, r.json.action]));
     expect(byTx.size).toBe(10);

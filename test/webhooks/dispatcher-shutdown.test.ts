@@ -11,9 +11,9 @@ import type { DispatcherTimings } from '../../src/webhooks/dispatcher.js';
 import { closeAllRedis, testContext } from '../helpers/redis.js';
 import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { sleep, waitFor, webhooksSettled } from '../helpers/wait.js';
 
 const FAST: DispatcherTimings = { reclaimIdleMs: 300, reclaimEveryMs: 100, heartbeatEveryMs: 100, retryPollMs: 50, blockMs: 300 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
@@ -44,8 +44,8 @@ describe('dispatcher shutdown', () => {
     await receiver.waitFor(1);
     const b = await dispatcher(ctx, receiver.url);
     await a.stop(1000); // shorter than the receiver's 1.5 s: the attempt is cut short
-    for (let i = 0; i < 50 && (await getTransaction(ctx, id))?.webhookState !== 'delivered'; i++) await sleep(100);
-    await sleep(1000);
+    await waitFor('the webhook to be delivered', async () => (await getTransaction(ctx, id))?.webhookState === 'delivered');
+    await webhooksSettled(ctx);
     expect((await getTransaction(ctx, id))?.webhookState).toBe('delivered');
     expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([`msg_${id}_confirm`, `msg_${id}_confirm`]);
     expect((await getTransaction(ctx, id))?.webhookAttempts).toBe(1);
@@ -58,15 +58,19 @@ describe('dispatcher shutdown', () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
     const a = await dispatcher(ctx, receiver.url);
-    await sleep(100); // a is now blocked reading the stream
+    // No state shows a blocked XREADGROUP (its consumer appears only once it returns): give a
+    // moment to enter its read, so that the event below arrives in it after stop began.
+    await sleep(100);
     const stopping = a.stop(2000);
     const id = await confirmedTx(ctx); // arrives in a's blocked read, after stop began
     await stopping;
-    await sleep(300);
+    // a has stopped and holds nothing: the event is back on the stream, pending for no consumer.
+    expect(await ctx.redis.xlen(ctx.keys.events)).toBe(1);
+    expect(((await ctx.redis.xpending(ctx.keys.events, WEBHOOK_GROUP)) as [number])[0]).toBe(0);
     expect(receiver.received).toHaveLength(0);
     const b = await dispatcher(ctx, receiver.url);
     await receiver.waitFor(1);
-    await sleep(500);
+    await webhooksSettled(ctx);
     expect(receiver.received.map((r) => r.json.transaction_id)).toEqual([id]);
     await b.stop(1000);
   }, 20_000);

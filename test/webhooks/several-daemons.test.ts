@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { waitFor, webhooksSettled } from '../helpers/wait.js';
 
 afterAll(async () => {
   await stopTestDaemons();
@@ -27,7 +28,10 @@ describe('several daemons on one Redis', () => {
         paid.flatMap((t, i) => [0, 1].map((j) => daemons[(i + j) % 2]!.call('/sandbox/credit', { body: { amount: t.amount, message_id: `m${i}` } }))),
       );
       await receiver.waitFor(40, 20_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Every transaction decided (no deadline left for either sweeper) and every event delivered.
+      const { ctx } = daemons[0]!;
+      await waitFor('no expiry deadline left', async () => (await ctx.redis.zcard(ctx.keys.deadlines)) === 0);
+      await webhooksSettled(ctx);
       expect(receiver.received).toHaveLength(40);
       const byTx = new Map(receiver.received.map((r) => [r.json.transaction_id, r.json.action]));
       expect(byTx.size).toBe(40);

@@ -10,8 +10,8 @@ import { WebhookDispatcher, type DispatcherTimings } from '../../src/webhooks/di
 import { closeAllRedis, testContext } from '../helpers/redis.js';
 import { startDispatcher } from '../helpers/dispatcher.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { waitFor, webhooksSettled } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG = 60_000;
 const running: WebhookDispatcher[] = [];
 const receivers: Receiver[] = [];
@@ -45,14 +45,11 @@ describe('delivery takeover', () => {
     await dispatcher(ctx, receiver.url, { reclaimIdleMs: 0, reclaimEveryMs: LONG, heartbeatEveryMs: LONG, retryPollMs: 50, blockMs: 300 });
     await receiver.waitFor(2);
 
-    const deadline = Date.now() + 10_000;
-    let tx = await getTransaction(ctx, r.tx.id);
-    while (tx?.webhookState === 'pending' && Date.now() < deadline) {
-      await sleep(50);
-      tx = await getTransaction(ctx, r.tx.id);
-    }
-    await sleep(300); // anything still in flight has answered by now; the state must not move
-    tx = await getTransaction(ctx, r.tx.id);
+    await waitFor('the delivery to be decided', async () => (await getTransaction(ctx, r.tx.id))?.webhookState !== 'pending');
+    // Both attempts have answered and been recorded (A's failure came first): the queue is empty,
+    // so nothing can move the state any more.
+    await webhooksSettled(ctx);
+    const tx = await getTransaction(ctx, r.tx.id);
     expect(tx?.webhookState).toBe('delivered');
     expect(await ctx.redis.zscore(ctx.keys.failed, r.tx.id)).toBeNull();
   });

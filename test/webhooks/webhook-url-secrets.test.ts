@@ -5,7 +5,8 @@ import { scrubUrl, webhookTarget } from '../../src/webhooks/target.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { captureLog, until } from '../telegram/helpers.js';
+import { captureLog } from '../telegram/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -33,7 +34,7 @@ describe('WEBHOOK_URL with credentials', () => {
     for (const hit of [first!, second!]) {
       expect(hit.headers.authorization).toBe(`Basic ${Buffer.from(`shop:${PASSWORD}`).toString('base64')}`);
     }
-    await until(async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered');
+    await waitFor('the webhook to be delivered', async () => (await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered');
     const record = JSON.stringify((await d.call(`/transaction/${tx.transaction_id}`)).body);
     const everything = logs.text() + record;
     for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), TOKEN, 'shop:']) expect(everything).not.toContain(secret);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem, type as osType } from 'node:os';
-import { findRedisServer } from '../redis/local-server.js';
+import { findRedisServer } from '../src/dev/local-redis.js';
 
 export interface Machine {
   cpuModel: string;

@@ -1,6 +1,6 @@
 // Parser throughput over the real fixture texts, for `npm run bench` and regressions.
 import { readFileSync } from 'node:fs';
-import { parseBotMessage } from '../bot-messages/index.js';
+import { parseBotMessage } from '../src/bot-messages/index.js';
 
 export type ParserBenchResult = { messages: number; seconds: number; messagesPerSecond: number };
 

@@ -4,10 +4,10 @@
 // that has to ask Redis, which tells the Redis share of the gap from paycue's own.
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
-import { basicAuth } from '../http/auth.js';
-import { readJson } from '../http/json-body.js';
-import { HttpError, fail, ok } from '../http/respond.js';
-import { startHttpServer, type HttpServer } from '../http/server.js';
+import { basicAuth } from '../src/http/auth.js';
+import { readJson } from '../src/http/json-body.js';
+import { HttpError, fail, ok } from '../src/http/respond.js';
+import { startHttpServer, type HttpServer } from '../src/http/server.js';
 
 export async function startBareServer(user: string, password: string, redis?: Redis): Promise<HttpServer> {
   const app = new Hono({ strict: false });

@@ -4,16 +4,16 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { parseConfig } from '../config/env.js';
-import { startDaemon } from '../daemon/daemon.js';
-import { createLogger } from '../log/logger.js';
-import { startLocalRedis } from '../redis/local-server.js';
-import { createTransaction } from '../transactions/create.js';
-import { addCard } from '../cards/registry.js';
-import { newCardSchema } from '../cards/card.js';
-import { readPayStatus } from '../pay-page/status.js';
-import { renderPayPage } from '../pay-page/render.js';
-import { qrSvg } from '../pay-page/qr.js';
+import { parseConfig } from '../src/config/env.js';
+import { startDaemon } from '../src/daemon/daemon.js';
+import { createLogger } from '../src/log/logger.js';
+import { startLocalRedis } from '../src/dev/local-redis.js';
+import { createTransaction } from '../src/transactions/create.js';
+import { addCard } from '../src/cards/registry.js';
+import { newCardSchema } from '../src/cards/card.js';
+import { readPayStatus } from '../src/pay-page/status.js';
+import { renderPayPage } from '../src/pay-page/render.js';
+import { qrSvg } from '../src/pay-page/qr.js';
 import { forkRpc } from './ipc.js';
 import { summarize } from './stats.js';
 

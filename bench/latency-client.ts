@@ -3,7 +3,7 @@
 // work runs on the daemon's event loop. Started by latency.ts; never run directly.
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { humoCreditMessage } from '../bot-messages/compose.js';
+import { humoCreditMessage } from '../src/bot-messages/compose.js';
 import { serveRpc } from './ipc.js';
 import { Samples, summarize, type LatencySummary } from './stats.js';
 

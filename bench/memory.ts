@@ -1,12 +1,12 @@
 // (d) Redis memory per pending transaction: a fresh private redis-server, N creates through
 // the engine's own createTransaction, INFO memory used_memory before and after.
 import type { Redis } from 'ioredis';
-import { createRedis, connectRedis } from '../redis/client.js';
-import { startLocalRedis } from '../redis/local-server.js';
-import { createTxContext, type TxContext } from '../transactions/context.js';
-import { transactionRules } from '../daemon/rules.js';
-import { createTransaction } from '../transactions/create.js';
-import type { Config } from '../config/env.js';
+import { createRedis, connectRedis } from '../src/redis/client.js';
+import { startLocalRedis } from '../src/dev/local-redis.js';
+import { createTxContext, type TxContext } from '../src/transactions/context.js';
+import { transactionRules } from '../src/daemon/rules.js';
+import { createTransaction } from '../src/transactions/create.js';
+import type { Config } from '../src/config/env.js';
 
 export interface MemoryVariant {
   label: string;
