@@ -80,6 +80,15 @@ export function buildProgram(): Command {
       exitCode = await runDemo(processIO);
     });
 
+  program
+    .command('status')
+    .description('one screen on the daemon, Redis, Telegram and the queues (exit 0 healthy, 1 degraded)')
+    .option('--json', 'one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { runStatus } = await import('./ops/status.js');
+      exitCode = await runStatus(operatorConfig(), processIO, { json: opts.json ?? false });
+    });
+
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
   webhooks
     .command('failed')

@@ -15,12 +15,13 @@ import { createApp } from '../http/app.js';
 import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
+import { startHeartbeat } from '../ops/heartbeat.js';
 import { httpSettings, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
   stop(): Promise<void>;
-  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null };
+  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null; me?: { id: string; username?: string }; reconnects?: number };
 }
 
 export type StartWatcher = (args: {
@@ -172,6 +173,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           })
       : Promise.resolve();
 
+  const heartbeat = startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
+
   log.info(
     {
       host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
@@ -195,6 +198,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
       await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
+      await heartbeat.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
       blocking.disconnect();
       await redis.quit().catch(() => redis.disconnect());

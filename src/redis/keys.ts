@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     sessionLock: `${t}:telegram:lock`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */
     readyProbe: `${t}:ready`,
+    /** What the running daemon last published about itself, read by `paycue status`. */
+    daemonStatus: `${t}:daemon:status`,
   };
 }
 
