@@ -89,6 +89,15 @@ export function buildProgram(): Command {
       exitCode = await runStatus(operatorConfig(), processIO, { json: opts.json ?? false });
     });
 
+  program
+    .command('doctor')
+    .description('check configuration, Redis, the Telegram session and network, the webhook URL and the clock, without starting the daemon')
+    .option('--json', 'one JSON object per check')
+    .action(async (opts: { json?: boolean }) => {
+      const { runDoctor } = await import('./ops/doctor.js');
+      exitCode = await runDoctor(readEnvironment(), processIO, { json: opts.json ?? false });
+    });
+
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
   webhooks
     .command('failed')
@@ -105,6 +114,16 @@ export function buildProgram(): Command {
     .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
     .action(async (id: string, opts: { force?: boolean }) => {
       exitCode = await runWebhooksRedeliver(operatorConfig(), processIO, id, opts.force ?? false);
+    });
+
+  webhooks
+    .command('test')
+    .description('send a signed test event ("action": "test") to WEBHOOK_URL and say how it was answered')
+    .action(async () => {
+      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./ops/webhook-test.js'), import('./daemon/rules.js')]);
+      const settings = testEventSettings(operatorConfig());
+      if (!settings) throw new ConfigError([{ variable: 'WEBHOOK_URL', message: 'required to send a test event' }]);
+      exitCode = await runWebhooksTest(settings, processIO);
     });
 
   program

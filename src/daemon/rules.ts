@@ -8,6 +8,7 @@ import type { WebhookSettings } from '../webhooks/deliver.js';
 import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
+import type { TestEventSettings } from '../ops/webhook-test.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -42,6 +43,18 @@ export function webhookSettings(c: Config, port: number): WebhookSettings {
     workers: c.workers,
     retries: c.webhookRetries,
     backoffMs: c.webhookBackoffMs,
+    timeoutMs: c.webhookTimeoutMs,
+    success: c.webhookSuccess,
+    userAgent: USER_AGENT,
+  };
+}
+
+/** `paycue webhooks test` and `paycue doctor`: null without WEBHOOK_URL. */
+export function testEventSettings(c: OperatorConfig): TestEventSettings | null {
+  if (!c.webhookUrl) return null;
+  return {
+    target: webhookTarget(c.webhookUrl),
+    ...(c.webhookSecret ? { secret: c.webhookSecret } : {}),
     timeoutMs: c.webhookTimeoutMs,
     success: c.webhookSuccess,
     userAgent: USER_AGENT,
