@@ -4,11 +4,12 @@ import type { Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { telegramStarter } from '../daemon/telegram.js';
+import { logSettings } from '../daemon/rules.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 export async function runDaemon(config: Config): Promise<number> {
-  const log = createLogger({ debug: config.debug });
+  const log = createLogger(logSettings(config));
   let daemon;
   try {
     daemon = await startDaemon(config, log, config.sandbox ? {} : { startWatcher: telegramStarter() });

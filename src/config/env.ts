@@ -55,6 +55,13 @@ const lowerEnum = <const T extends string>(def: T, values: [T, ...T[]]) =>
     .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : def))
     .pipe(z.enum(values));
 
+const optionalEnum = <const T extends string>(values: [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : undefined))
+    .pipe(z.enum(values).optional());
+
 const optionalText = z
   .string()
   .optional()
@@ -139,6 +146,10 @@ const COMMON = {
   port: v('PORT', int(10800, 0, 65535)),
   host: v('HOST', z.string().optional().transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0'))),
   debug: v('DEBUG', bool(false)),
+  /** Unset: debug with DEBUG=true, else info. */
+  logLevel: v('LOG_LEVEL', optionalEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+  /** Unset: pretty with DEBUG=true, else json. */
+  logFormat: v('LOG_FORMAT', optionalEnum(['json', 'pretty'])),
   limit: v('LIMIT', int(100, 1, 1_000_000)),
   transactionTtlMs: v('TRANSACTION_TTL', duration('30m', 100)),
   amountStep: v('AMOUNT_STEP', lowerEnum('som', ['som', 'tiyin'])),

@@ -16,6 +16,8 @@ import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
 import { startHeartbeat } from '../ops/heartbeat.js';
+import { redisDisplay } from '../ops/redis-connection.js';
+import { VERSION } from '../version.js';
 import { httpSettings, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
@@ -177,8 +179,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
 
   log.info(
     {
-      host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
-      webhook: webhooks.target.display, signed: webhooks.secret !== undefined,
+      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: config.cards, workers: config.workers,
+      redis: redisDisplay(config.redisUrl), prefix: config.redisPrefix,
+      webhook: webhooks.target.display, signed: webhooks.secret !== undefined, transaction_ttl_s: config.transactionTtlMs / 1000,
     },
     'paycue is running',
   );

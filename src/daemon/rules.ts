@@ -9,6 +9,7 @@ import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
 import type { TestEventSettings } from '../ops/webhook-test.js';
+import type { LoggerOptions } from '../log/logger.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -68,6 +69,13 @@ export function httpSettings(c: Config): HttpSettings {
     sandbox: c.sandbox,
     trustProxy: c.trustProxy,
     bots: watchedBotsOf(c),
+  };
+}
+
+export function logSettings(c: OperatorConfig): LoggerOptions {
+  return {
+    level: c.logLevel ?? (c.debug ? 'debug' : 'info'),
+    format: c.logFormat ?? (c.debug ? 'pretty' : 'json'),
   };
 }
 
