@@ -181,6 +181,8 @@ const DAEMON = {
   ...COMMON,
   apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
   apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).min(1, 'required')),
+  /** Bearer token for GET /metrics; unset: /metrics is open (keep the port private). */
+  metricsToken: v('METRICS_TOKEN', optionalText.refine((x) => x === undefined || /^[\x21-\x7e]{16,}$/.test(x), 'expected at least 16 printable characters without spaces')),
 };
 
 /** The settings every operator command (webhooks, credits, telegram) may read. */

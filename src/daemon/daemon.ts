@@ -73,11 +73,16 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
     webhookBacklog: () => ctx.commands.webhookBacklog(),
+    failedDeliveries: () => ctx.commands.failedCount(),
+    openCredits: () => ctx.commands.unmatchedCount(),
+    redisUp: () => redis.status === 'ready',
     ...(config.sandbox
       ? {}
       : {
           telegramConnected: () => watcher?.status().connected ?? false,
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
+          expiryHeld: () => watcher?.status().expiryAllowed !== true,
+          telegramReconnects: () => watcher?.status().reconnects ?? 0,
         }),
   });
   const events = new Events(log.child({ component: 'lifecycle' }), metrics);

@@ -68,6 +68,7 @@ export function httpSettings(c: Config): HttpSettings {
     password: c.apiPassword,
     sandbox: c.sandbox,
     trustProxy: c.trustProxy,
+    ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     bots: watchedBotsOf(c),
   };
 }

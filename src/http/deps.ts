@@ -14,6 +14,8 @@ export interface HttpSettings {
   sandbox: boolean;
   /** Take the client address from the last X-Forwarded-For entry (our own proxy's). */
   trustProxy: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The watched bots; the sandbox's text form defaults to the first. */
   bots: WatchedBotId[];
 }
