@@ -124,30 +124,33 @@ export class Metrics {
           if (source) this.set(await source().catch(() => NaN));
         },
       });
+    /** Exported only when the source exists (the Telegram ones: not in sandbox mode). */
+    const fromProcess = (name: string, help: string, source: (() => number) | undefined) => {
+      if (source) new Gauge({ name, help, registers: [registry], collect() { this.set(source()); } });
+    };
+    const flag = (read: (() => boolean) | undefined) => read && (() => (read() ? 1 : 0));
+    const lastAt = sources.lastBotMessageAt;
+    fromRedis('paycue_pending_transactions', 'Transactions waiting for payment.', sources.pendingTransactions);
+    fromRedis('paycue_webhook_backlog', 'Webhook events waiting for delivery or a retry.', sources.webhookBacklog);
     fromRedis('paycue_webhook_failed_deliveries', 'Deliveries that failed after their last retry and were not redelivered (kept 7 days).', sources.failedDeliveries);
     fromRedis('paycue_open_credits', 'Credits that confirmed no transaction (`paycue credits unmatched`, last 1,000).', sources.openCredits);
-    if (sources.redisUp) {
-      const up = sources.redisUp;
-      new Gauge({
-        name: 'paycue_redis_up',
-        help: '1 when the Redis connection is ready.',
-        registers: [registry],
-        collect() {
-          this.set(up() ? 1 : 0);
-        },
-      });
-    }
-    if (sources.expiryHeld) {
-      const held = sources.expiryHeld;
-      new Gauge({
-        name: 'paycue_expiry_held',
-        help: '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (absent in sandbox mode).',
-        registers: [registry],
-        collect() {
-          this.set(held() ? 1 : 0);
-        },
-      });
-    }
+    fromProcess('paycue_redis_up', '1 when the Redis connection is ready.', flag(sources.redisUp));
+    fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (absent in sandbox mode).', flag(sources.telegramConnected));
+    fromProcess(
+      'paycue_expiry_held',
+      '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (absent in sandbox mode).',
+      flag(sources.expiryHeld),
+    );
+    fromProcess(
+      'paycue_seconds_since_last_bot_message',
+      "Age of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen).",
+      lastAt && (() => { const at = lastAt(); return at === null ? NaN : (Date.now() - at) / 1000; }),
+    );
+    fromProcess(
+      'paycue_last_bot_message_timestamp_seconds',
+      "Unix time of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen): alert on time() minus it.",
+      lastAt && (() => { const at = lastAt(); return at === null ? NaN : at / 1000; }),
+    );
     if (sources.telegramReconnects) {
       const reconnects = sources.telegramReconnects;
       new Counter({
@@ -157,54 +160,6 @@ export class Metrics {
         collect() {
           this.reset();
           this.inc(reconnects());
-        },
-      });
-    }
-    new Gauge({
-      name: 'paycue_pending_transactions',
-      help: 'Transactions waiting for payment.',
-      registers: [registry],
-      async collect() {
-        if (sources.pendingTransactions) this.set(await sources.pendingTransactions().catch(() => NaN));
-      },
-    });
-    new Gauge({
-      name: 'paycue_webhook_backlog',
-      help: 'Webhook events waiting for delivery or a retry.',
-      registers: [registry],
-      async collect() {
-        if (sources.webhookBacklog) this.set(await sources.webhookBacklog().catch(() => NaN));
-      },
-    });
-    if (sources.telegramConnected) {
-      const connected = sources.telegramConnected;
-      new Gauge({
-        name: 'paycue_telegram_connected',
-        help: '1 when the Telegram watcher is connected (absent in sandbox mode).',
-        registers: [registry],
-        collect() {
-          this.set(connected() ? 1 : 0);
-        },
-      });
-    }
-    if (sources.lastBotMessageAt) {
-      const lastAt = sources.lastBotMessageAt;
-      new Gauge({
-        name: 'paycue_seconds_since_last_bot_message',
-        help: "Age of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen).",
-        registers: [registry],
-        collect() {
-          const at = lastAt();
-          this.set(at === null ? NaN : (Date.now() - at) / 1000);
-        },
-      });
-      new Gauge({
-        name: 'paycue_last_bot_message_timestamp_seconds',
-        help: "Unix time of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen): alert on time() minus it.",
-        registers: [registry],
-        collect() {
-          const at = lastAt();
-          this.set(at === null ? NaN : at / 1000);
         },
       });
     }
