@@ -5,6 +5,7 @@ import { createLogger } from '../log/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { telegramStarter } from '../daemon/telegram.js';
 import { logSettings } from '../daemon/rules.js';
+import { notifyWhenReady, sdNotify } from '../ops/sd-notify.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
@@ -19,6 +20,8 @@ export async function runDaemon(config: Config): Promise<number> {
     return 1;
   }
   const d = daemon;
+  let done = false;
+  void notifyWhenReady({ redis: d.ctx.redis, watcherReady: d.watcherReady, gaveUp: () => done, status: `serving on port ${d.port}`, log });
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve({ code: 0, why: sig });
     process.once('SIGTERM', onSignal);
@@ -27,6 +30,8 @@ export async function runDaemon(config: Config): Promise<number> {
     process.once('SIGHUP', onSignal);
     void d.fatal.then((why) => resolve({ code: 1, why }));
   });
+  done = true;
+  void sdNotify({ stopping: true });
   if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');
   else log.error({ reason: reason.why }, 'shutting down after a fatal error');
   // Whatever happens, the process is gone within 10 s.
