@@ -180,7 +180,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           })
       : Promise.resolve();
 
-  const heartbeat = startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
+  const heartbeat = await startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
 
   log.info(
     {

@@ -34,12 +34,14 @@ export function snapshot(src: HeartbeatSource, now: number): DaemonHeartbeat {
   };
 }
 
-export function startHeartbeat(commands: Commands, src: HeartbeatSource, intervalMs = HEARTBEAT_INTERVAL_MS): Heartbeat {
+/** Resolves once the first beat is written (or failed: Redis down), so the key set is settled. */
+export async function startHeartbeat(commands: Commands, src: HeartbeatSource, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<Heartbeat> {
   let running: Promise<void> = Promise.resolve();
   const beat = () => {
     running = commands.publishDaemonStatus(snapshot(src, Date.now()), KEY_TTL_MS).catch(() => undefined); // Redis down: the next beat retries
+    return running;
   };
-  beat();
+  await beat();
   const timer = setInterval(beat, intervalMs);
   timer.unref();
   return {
