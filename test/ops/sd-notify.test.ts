@@ -2,9 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sdNotify } from '../../src/ops/sd-notify.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { notifyWhenReady, sdNotify } from '../../src/ops/sd-notify.js';
+import { createLogger } from '../../src/log/logger.js';
+import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runChild, waitUntil } from '../helpers/child.js';
 
 // A stand-in for systemd's notify socket: an AF_UNIX datagram socket (Node cannot bind one).
@@ -17,6 +18,8 @@ print('bound', flush=True)
 while True:
     print(s.recv(4096).decode().replace('\\n', '|'), flush=True)
 `;
+
+afterAll(closeAllRedis);
 
 const listeners: ChildProcess[] = [];
 afterEach(() => {
@@ -61,5 +64,25 @@ describe('systemd readiness (sd_notify)', () => {
     } finally {
       c.proc.kill('SIGKILL');
     }
+  });
+
+  it.runIf(canListen)('waits for the Telegram watcher, and says nothing when the daemon gave up meanwhile', async () => {
+    const sock = await notifySocket();
+    const redis = await openRedis();
+    const log = createLogger({ level: 'silent' });
+    const env = { PATH: process.env.PATH, NOTIFY_SOCKET: sock.path };
+    let failed = false;
+    let watcherStarted!: () => void;
+    const watcherReady = new Promise<void>((r) => (watcherStarted = r));
+    const pending = notifyWhenReady({ redis, watcherReady, gaveUp: () => failed, status: 'a', log, env });
+    failed = true; // the watcher failed: fatal, the process is exiting
+    watcherStarted();
+    expect(await pending).toBe(false);
+
+    const ok = notifyWhenReady({ redis, watcherReady: Promise.resolve(), gaveUp: () => false, status: 'b', log, env });
+    expect(await ok).toBe(true);
+    await waitUntil('READY', async () => sock.messages.length > 1);
+    // systemd-notify follows with BARRIER=1, so systemd has read the message before it exits.
+    expect(sock.messages.slice(1).filter((m) => m !== 'BARRIER=1')).toEqual(['READY=1|STATUS=b']);
   });
 });
