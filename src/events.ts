@@ -36,6 +36,12 @@ export class Events {
     this.log.info({ transaction_id: tx.id, amount_tiyin: tx.amountTiyin, card: tx.card }, 'transaction created');
   }
 
+  /** A create answered 409: every amount within LIMIT steps is taken. */
+  noFreeAmount(requestedSom: number, card: string | null): void {
+    this.metrics.noFreeAmount.inc();
+    this.log.warn({ requested_amount: requestedSom, card }, 'no free amount within LIMIT steps; create refused (409)');
+  }
+
   transactionCancelled(id: string): void {
     this.metrics.transactions.inc({ event: 'cancelled' });
     this.log.info({ transaction_id: id }, 'transaction cancelled by the merchant');
@@ -84,6 +90,7 @@ export class Events {
   webhookAttempt(decision: AttemptDecision, a: AttemptFacts): void {
     // 'stale': another daemon took the entry over and decides; 'gone': the record expired.
     this.metrics.webhookAttempts.inc({ outcome: decision === 'stale' || decision === 'gone' ? 'superseded' : decision });
+    this.metrics.webhookAttemptDuration.observe(a.durationMs / 1000);
     const fields = {
       transaction_id: a.transactionId,
       action: a.action,

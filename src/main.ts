@@ -4,10 +4,11 @@ import { ConfigError, parseConfig } from './config/env.js';
 import { loadOperatorConfig, readEnvironment } from './config/load.js';
 import { configWarnings } from './config/warnings.js';
 import { VERSION } from './version.js';
+import { parseDuration } from './config/duration.js';
 import { processIO } from './cli/io.js';
 import { runDaemon } from './cli/daemon-command.js';
 import { runParse } from './cli/parse-command.js';
-import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver, type ListOptions } from './cli/admin-commands.js';
+import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver, runWebhooksRedeliverFailed, type ListOptions } from './cli/admin-commands.js';
 import { BOTS } from './bot-messages/bots.js';
 
 let exitCode = 0;
@@ -34,6 +35,18 @@ async function withPrompt(fn: (io: import('./telegram/prompt.js').PromptIO) => P
 const positiveInt = (v: string) => {
   if (!/^\d{1,15}$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number.');
   return Number(v);
+};
+
+const durationArg = (v: string) => {
+  const ms = parseDuration(v);
+  if (ms === null || ms <= 0) throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h.');
+  return ms;
+};
+
+/** A usage error: said on stderr and exit 2, like commander's own. */
+const usage = (message: string) => {
+  process.stderr.write(`error: ${message}\n(run paycue --help for usage)\n`);
+  return new CommanderError(2, 'paycue.usage', message);
 };
 
 const limitOption = () => new Option('--limit <n>', 'how many').default(100).argParser(positiveInt);
@@ -92,6 +105,24 @@ export function buildProgram(): Command {
       exitCode = await runDemo(processIO, { keep: opts.keep ?? false });
     });
 
+  program
+    .command('status')
+    .description('one screen on the daemon, Redis, Telegram and the queues (exit 0 healthy, 1 degraded)')
+    .option('--json', 'one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { runStatus } = await import('./ops/status.js');
+      exitCode = await runStatus(operatorConfig(), processIO, { json: opts.json ?? false });
+    });
+
+  program
+    .command('doctor')
+    .description('check configuration, Redis, the Telegram session and network, the webhook URL and the clock, without starting the daemon')
+    .option('--json', 'one JSON object per check')
+    .action(async (opts: { json?: boolean }) => {
+      const { runDoctor } = await import('./ops/doctor.js');
+      exitCode = await runDoctor(readEnvironment(), processIO, { json: opts.json ?? false });
+    });
+
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');
   webhooks
     .command('failed')
@@ -104,10 +135,29 @@ export function buildProgram(): Command {
   webhooks
     .command('redeliver')
     .description('queue a fresh delivery of a transaction\'s webhook (same webhook-id)')
-    .argument('<transaction-id>')
+    .argument('[transaction-id]')
     .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
-    .action(async (id: string, opts: { force?: boolean }) => {
+    .option('--all-failed', 'every delivery that failed after its last retry (after a merchant outage)')
+    .addOption(new Option('--since <duration>', 'with --all-failed: only those that failed within this long, e.g. 2h').argParser(durationArg))
+    .action(async (id: string | undefined, opts: { force?: boolean; allFailed?: boolean; since?: number }) => {
+      if (opts.allFailed) {
+        if (id !== undefined || opts.force) throw usage('--all-failed takes no transaction id and no --force');
+        exitCode = await runWebhooksRedeliverFailed(operatorConfig(), processIO, opts.since ?? null);
+        return;
+      }
+      if (id === undefined) throw usage('give a transaction id or --all-failed');
+      if (opts.since !== undefined) throw usage('--since goes with --all-failed');
       exitCode = await runWebhooksRedeliver(operatorConfig(), processIO, id, opts.force ?? false);
+    });
+
+  webhooks
+    .command('test')
+    .description('send a signed test event ("action": "test") to WEBHOOK_URL and say how it was answered')
+    .action(async () => {
+      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./ops/webhook-test.js'), import('./daemon/rules.js')]);
+      const settings = testEventSettings(operatorConfig());
+      if (!settings) throw new ConfigError([{ variable: 'WEBHOOK_URL', message: 'required to send a test event' }]);
+      exitCode = await runWebhooksTest(settings, processIO);
     });
 
   program

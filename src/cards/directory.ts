@@ -14,6 +14,7 @@ export class CardDirectory {
   private all: string[];
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: Pick<TxContext, 'redis' | 'keys' | 'commands'>,
@@ -36,9 +37,17 @@ export class CardDirectory {
     return this.registered.get(last4)?.active ?? this.configured.includes(last4);
   }
 
-  /** Re-reads the registry; concurrent calls share one read. Errors are logged, not thrown. */
+  /** Re-reads the registry; errors are logged, not thrown. A read already under way may have
+   * started before the caller's change, so a call during one queues (and shares) the next read. */
   refresh(): Promise<void> {
-    this.refreshing ??= listCards(this.ctx)
+    if (this.refreshing) {
+      this.next ??= this.refreshing.then(() => {
+        this.next = undefined;
+        return this.refresh();
+      });
+      return this.next;
+    }
+    this.refreshing = listCards(this.ctx)
       .then((cards) => {
         this.registered = new Map(cards.map((c) => [c.last4, c]));
         const extra = cards.map((c) => c.last4).filter((l) => !this.configured.includes(l));

@@ -2,7 +2,7 @@
 import type { OperatorConfig as Config } from '../config/env.js';
 import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
-import { listFailed, redeliver } from '../webhooks/admin.js';
+import { listFailed, redeliver, redeliverFailed } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
 import { describeTarget } from '../redis/target.js';
 import { redisTarget } from '../daemon/rules.js';
@@ -54,6 +54,17 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
       io.err(`transaction ${txId}'s webhook is still being delivered; wait until it is delivered or failed (--force queues it anyway, e.g. after Redis lost its queue)`);
       return 1;
   }
+}
+
+/** `webhooks redeliver --all-failed [--since 2h]`: after a merchant outage. */
+export async function runWebhooksRedeliverFailed(config: Config, io: CliIO, sinceMs: number | null): Promise<number> {
+  const from = sinceMs === null ? 0 : Date.now() - sinceMs;
+  const counts = await withContext(config, (ctx) => redeliverFailed(ctx, from));
+  const window = sinceMs === null ? '' : ` since ${new Date(from).toISOString()}`;
+  io.out(`queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
+  const skipped = counts.unknown + counts.in_progress + counts.not_decided;
+  if (skipped > 0) io.err(`skipped ${skipped}: ${counts.unknown} whose records expired, ${counts.in_progress} already being delivered`);
+  return 0;
 }
 
 export async function runCreditsUnmatched(config: Config, io: CliIO, opts: ListOptions): Promise<number> {

@@ -6,11 +6,13 @@ import { createLogger } from '../log/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { telegramStarter } from '../daemon/telegram.js';
 import { StartupError } from '../daemon/startup-error.js';
+import { logSettings } from '../daemon/rules.js';
+import { notifyWhenReady, sdNotify } from '../ops/sd-notify.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 export async function runDaemon(config: Config, warnings: string[] = []): Promise<number> {
-  const log = createLogger({ debug: config.debug });
+  const log = createLogger(logSettings(config));
   for (const w of warnings) log.warn(w);
   let daemon;
   try {
@@ -23,6 +25,7 @@ export async function runDaemon(config: Config, warnings: string[] = []): Promis
   }
   const d = daemon;
   let draining = false;
+  void notifyWhenReady({ redis: d.ctx.redis, watcherReady: d.watcherReady, gaveUp: () => draining, status: `serving on port ${d.port}`, log });
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
     // Listeners stay for the whole run: a second signal while draining must not kill the
     // process mid-shutdown (Node's default for an unhandled SIGTERM/SIGHUP).
@@ -40,6 +43,7 @@ export async function runDaemon(config: Config, warnings: string[] = []): Promis
       resolve({ code: f.exitCode, why: f.reason });
     });
   });
+  void sdNotify({ stopping: true });
   if (reason.code === 0) log.info({ reason: reason.why }, 'shutting down');
   else log.error({ reason: reason.why }, 'shutting down after a fatal error');
   // Whatever happens, the process is gone within 10 s.

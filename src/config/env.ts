@@ -59,6 +59,13 @@ const lowerEnum = <const T extends string>(def: T, values: [T, ...T[]]) =>
     .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : def))
     .pipe(z.enum(values));
 
+const optionalEnum = <const T extends string>(values: [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((x) => (x && x.trim() ? x.trim().toLowerCase() : undefined))
+    .pipe(z.enum(values).optional());
+
 const optionalText = z
   .string()
   .optional()
@@ -218,6 +225,10 @@ const COMMON = {
       .transform((x) => (x && x.trim() ? x.trim() : '0.0.0.0')),
   ),
   debug: v('DEBUG', bool(false)),
+  /** Unset: debug with DEBUG=true, else info. */
+  logLevel: v('LOG_LEVEL', optionalEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])),
+  /** Unset: pretty with DEBUG=true, else json. */
+  logFormat: v('LOG_FORMAT', optionalEnum(['json', 'pretty'])),
   limit: v('LIMIT', int(100, 1, 1_000_000)),
   transactionTtlMs: v('TRANSACTION_TTL', duration('30m', 100)),
   amountStep: v('AMOUNT_STEP', lowerEnum('som', ['som', 'tiyin'])),
@@ -254,6 +265,8 @@ const DAEMON = {
   ...COMMON,
   apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
   apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).refine((x) => x.trim() !== '', 'required (it is blank)')),
+  /** Bearer token for GET /metrics; unset: /metrics is open (keep the port private). */
+  metricsToken: v('METRICS_TOKEN', optionalText.refine((x) => x === undefined || /^[\x21-\x7e]{16,}$/.test(x), 'expected at least 16 printable characters without spaces')),
 };
 
 /** The settings every operator command (webhooks, credits, telegram) may read. */

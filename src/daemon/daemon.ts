@@ -24,11 +24,12 @@ import { httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSett
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
+import { startHeartbeat } from '../ops/heartbeat.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
   stop(): Promise<void>;
-  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null };
+  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null; me?: { id: string; username?: string }; reconnects?: number };
 }
 
 export type StartWatcher = ((args: {
@@ -133,11 +134,16 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
     webhookBacklog: () => ctx.commands.webhookBacklog(),
+    failedDeliveries: () => ctx.commands.failedCount(),
+    openCredits: () => ctx.commands.unmatchedCount(),
+    redisUp: () => redis.status === 'ready',
     ...(config.sandbox
       ? {}
       : {
           telegramConnected: () => watcher?.status().connected ?? false,
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
+          expiryHeld: () => watcher?.status().expiryAllowed !== true,
+          telegramReconnects: () => watcher?.status().reconnects ?? 0,
         }),
   });
   const events = new Events(log.child({ component: 'lifecycle' }), metrics);
@@ -243,6 +249,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           })
       : Promise.resolve();
 
+  const heartbeat = await startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
+
   log.info(
     {
       version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: cards.universe(), workers: config.workers,
@@ -272,6 +280,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
       await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
+      await heartbeat.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
       cards.stop();
       payFeed.stop();

@@ -9,6 +9,8 @@ import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
 import type { RedisTarget } from '../redis/target.js';
+import type { TestEventSettings } from '../ops/webhook-test.js';
+import type { LoggerOptions } from '../log/logger.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -77,16 +79,36 @@ export function webhookSettings(c: Config, port: number): WebhookSettings {
   };
 }
 
+/** `paycue webhooks test` and `paycue doctor`: null without WEBHOOK_URL. */
+export function testEventSettings(c: OperatorConfig): TestEventSettings | null {
+  if (!c.webhookUrl) return null;
+  return {
+    target: webhookTarget(c.webhookUrl),
+    ...(c.webhookSecret ? { secret: c.webhookSecret } : {}),
+    timeoutMs: c.webhookTimeoutMs,
+    success: c.webhookSuccess,
+    userAgent: USER_AGENT,
+  };
+}
+
 export function httpSettings(c: Config): HttpSettings {
   return {
     username: c.apiUsername,
     password: c.apiPassword,
     sandbox: c.sandbox,
     trustProxy: c.trustProxy,
+    ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     bots: watchedBotsOf(c),
     ...(c.publicUrl ? { publicUrl: c.publicUrl } : {}),
     payRateLimit: c.payRateLimit,
     payHeartbeatMs: c.payHeartbeatMs,
+  };
+}
+
+export function logSettings(c: OperatorConfig): LoggerOptions {
+  return {
+    level: c.logLevel ?? (c.debug ? 'debug' : 'info'),
+    format: c.logFormat ?? (c.debug ? 'pretty' : 'json'),
   };
 }
 

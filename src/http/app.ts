@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { basicAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './login-limit.js';
+import { requestMetrics } from './request-metrics.js';
 import { HttpError, fail } from './respond.js';
 import { healthRoutes } from './routes/health.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps) {
       }
     },
   });
+
+  app.use('*', requestMetrics(deps.metrics));
 
   // A declared Content-Length is checked up front (Node never hands over more bytes than it
   // says); only chunked bodies go through Hono's streaming limit, which forces the slower

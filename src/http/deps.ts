@@ -17,6 +17,8 @@ export interface HttpSettings {
   sandbox: boolean;
   /** Take the client address from the last X-Forwarded-For entry (our own proxy's). */
   trustProxy: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The watched bots; the sandbox's text form defaults to the first. */
   bots: WatchedBotId[];
   /** Pay page: public base URL (pay_url), requests a minute per client, SSE heartbeat. */

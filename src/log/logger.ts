@@ -1,5 +1,7 @@
-// pino: JSON lines for journald by default, readable lines with DEBUG=true.
+// pino: JSON lines with level names by default (with journald priorities under systemd),
+// readable lines with LOG_FORMAT=pretty or DEBUG=true.
 // Secrets are redacted by path so a careless `log.info({ config })` cannot leak them.
+import { fstatSync } from 'node:fs';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -33,18 +35,59 @@ export function scrubUrls(text: string): string {
   return text.replace(/\b(https?:\/\/)(?:[^\s/@]*@)?([^\s?#]*)(?:\?[^\s#]*)?/g, '$1$2');
 }
 
-export function createLogger(opts: { debug: boolean; level?: string; destination?: DestinationStream }): Logger {
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = 'json' | 'pretty';
+
+/** syslog priorities, which journald reads from a `<N>` line prefix (SyslogLevelPrefix=yes, the
+ * default), so `journalctl -p warning` finds warnings. */
+const PRIORITY: Record<string, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2 };
+
+/** True when stdout is connected to journald: systemd sets JOURNAL_STREAM to its device:inode. */
+export function stdoutIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const st = fstatSync(1);
+    return stream === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/** Prefixes each JSON line with its journald priority, read from the level name it carries. */
+function journaldPrefix(line: string): string {
+  const level = /"level":"(\w+)"/.exec(line.slice(0, 40))?.[1] ?? 'info';
+  return `<${PRIORITY[level] ?? 6}>${line}`;
+}
+
+export interface LoggerOptions {
+  /** The old switch: debug level and readable lines unless `level`/`format` say otherwise. */
+  debug?: boolean;
+  level?: string;
+  format?: LogFormat;
+  /** Prefix JSON lines with journald priorities (default: when stdout is the journal). */
+  journald?: boolean;
+  destination?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.level ?? (opts.debug ? 'debug' : 'info');
+  const format = opts.format ?? (opts.debug ? 'pretty' : 'json');
+  const journald = format === 'json' && (opts.journald ?? (opts.destination ? false : stdoutIsJournal()));
   const base = {
     level,
     base: { service: 'paycue' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...(journald ? { hooks: { streamWrite: journaldPrefix } } : {}),
   };
-  if (opts.destination) return pino(base, opts.destination);
-  if (opts.debug) {
+  if (format === 'pretty' && !opts.destination) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino(base);
+  // "warn", not 40: readable in journalctl and greppable (pino-pretty wants the numbers).
+  const json = { ...base, formatters: { level: (label: string) => ({ level: label }) } };
+  if (opts.destination) return pino(json, opts.destination);
+  return pino(json);
 }

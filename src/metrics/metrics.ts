@@ -1,12 +1,41 @@
 // Prometheus metrics, one registry per daemon instance (tests run several in one process).
+// Every counter starts at 0 for each label value it can take, so rate() and alerts work before
+// the first event (Prometheus conventions).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NonCreditReason } from '../bot-messages/index.js';
+import type { CreditResult } from '../transactions/credit.js';
+import { VERSION } from '../version.js';
+
+/** Records, so the compiler insists on every value of the type. */
+const NON_CREDIT: Record<NonCreditReason, true> = {
+  unknown_sender: true, too_long: true, debit: true, reversal: true, declined: true, balance: true, service: true,
+  ambiguous: true, not_uzs: true, bad_amount: true, unrecognised: true,
+};
+const CREDIT_RESULTS: Record<Exclude<CreditResult, 'already_processed'> | 'duplicate', true> = {
+  matched: true, no_match: true, late: true, already_confirmed: true, duplicate: true,
+};
+export const KNOWN_LABELS = {
+  transactions: ['created', 'confirmed', 'cancelled', 'expired'],
+  credits: Object.keys(CREDIT_RESULTS),
+  botMessages: ['credit', ...Object.keys(NON_CREDIT)],
+  webhookAttempts: ['delivered', 'retry', 'failed', 'superseded'],
+  authFailures: ['unauthorized', 'limited'],
+} as const;
 
 export interface MetricsSources {
   pendingTransactions?: () => Promise<number>;
-  /** Only outside sandbox mode: without them the Telegram gauges are not exported at all. */
+  /** Only outside sandbox mode: without them the Telegram metrics are not exported at all. */
   telegramConnected?: () => boolean;
   lastBotMessageAt?: () => number | null;
+  /** Outside sandbox: transactions may not expire now (Telegram not caught up). */
+  expiryHeld?: () => boolean;
+  /** Outside sandbox: how often the Telegram connection came back since start. */
+  telegramReconnects?: () => number;
   webhookBacklog?: () => Promise<number>;
+  failedDeliveries?: () => Promise<number>;
+  /** The unmatched-credits list (`paycue credits unmatched`). */
+  openCredits?: () => Promise<number>;
+  redisUp?: () => boolean;
 }
 
 export class Metrics {
@@ -41,6 +70,30 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly noFreeAmount = new Counter({
+    name: 'paycue_no_free_amount_total',
+    help: 'Creates answered 409: no free amount within LIMIT steps of the requested price.',
+    registers: [this.registry],
+  });
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'paycue_webhook_attempt_duration_seconds',
+    help: 'Duration of every webhook attempt, successful or not (time to the receiver\'s answer or the failure).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'paycue_http_requests_total',
+    help: 'HTTP requests by route (the pattern, `other` for unknown paths), method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'paycue_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly webhookLatency = new Histogram({
     name: 'paycue_webhook_delivery_seconds',
     help: 'From the decision (confirm/cancel) to a successful delivery.',
@@ -51,42 +104,62 @@ export class Metrics {
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry });
     const registry = this.registry;
+    for (const event of KNOWN_LABELS.transactions) this.transactions.inc({ event }, 0);
+    for (const result of KNOWN_LABELS.credits) this.credits.inc({ result }, 0);
+    for (const verdict of KNOWN_LABELS.botMessages) this.botMessages.inc({ verdict }, 0);
+    for (const outcome of KNOWN_LABELS.webhookAttempts) this.webhookAttempts.inc({ outcome }, 0);
+    for (const outcome of KNOWN_LABELS.authFailures) this.authFailures.inc({ outcome }, 0);
     new Gauge({
-      name: 'paycue_pending_transactions',
-      help: 'Transactions waiting for payment.',
+      name: 'paycue_build_info',
+      help: 'Always 1; the labels say which paycue and Node.js run.',
+      labelNames: ['version', 'nodejs'] as const,
       registers: [registry],
-      async collect() {
-        if (sources.pendingTransactions) this.set(await sources.pendingTransactions().catch(() => NaN));
-      },
-    });
-    new Gauge({
-      name: 'paycue_webhook_backlog',
-      help: 'Webhook events waiting for delivery or a retry.',
-      registers: [registry],
-      async collect() {
-        if (sources.webhookBacklog) this.set(await sources.webhookBacklog().catch(() => NaN));
-      },
-    });
-    if (sources.telegramConnected) {
-      const connected = sources.telegramConnected;
+    }).set({ version: VERSION, nodejs: process.versions.node }, 1);
+    const fromRedis = (name: string, help: string, source: (() => Promise<number>) | undefined) =>
       new Gauge({
-        name: 'paycue_telegram_connected',
-        help: '1 when the Telegram watcher is connected (absent in sandbox mode).',
+        name,
+        help,
         registers: [registry],
-        collect() {
-          this.set(connected() ? 1 : 0);
+        async collect() {
+          if (source) this.set(await source().catch(() => NaN));
         },
       });
-    }
-    if (sources.lastBotMessageAt) {
-      const lastAt = sources.lastBotMessageAt;
-      new Gauge({
-        name: 'paycue_seconds_since_last_bot_message',
-        help: "Age of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen).",
+    /** Exported only when the source exists (the Telegram ones: not in sandbox mode). */
+    const fromProcess = (name: string, help: string, source: (() => number) | undefined) => {
+      if (source) new Gauge({ name, help, registers: [registry], collect() { this.set(source()); } });
+    };
+    const flag = (read: (() => boolean) | undefined) => read && (() => (read() ? 1 : 0));
+    const lastAt = sources.lastBotMessageAt;
+    fromRedis('paycue_pending_transactions', 'Transactions waiting for payment.', sources.pendingTransactions);
+    fromRedis('paycue_webhook_backlog', 'Webhook events waiting for delivery or a retry.', sources.webhookBacklog);
+    fromRedis('paycue_webhook_failed_deliveries', 'Deliveries that failed after their last retry and were not redelivered (kept 7 days).', sources.failedDeliveries);
+    fromRedis('paycue_open_credits', 'Credits that confirmed no transaction (`paycue credits unmatched`, last 1,000).', sources.openCredits);
+    fromProcess('paycue_redis_up', '1 when the Redis connection is ready.', flag(sources.redisUp));
+    fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (absent in sandbox mode).', flag(sources.telegramConnected));
+    fromProcess(
+      'paycue_expiry_held',
+      '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (absent in sandbox mode).',
+      flag(sources.expiryHeld),
+    );
+    fromProcess(
+      'paycue_seconds_since_last_bot_message',
+      "Age of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen).",
+      lastAt && (() => { const at = lastAt(); return at === null ? NaN : (Date.now() - at) / 1000; }),
+    );
+    fromProcess(
+      'paycue_last_bot_message_timestamp_seconds',
+      "Unix time of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen): alert on time() minus it.",
+      lastAt && (() => { const at = lastAt(); return at === null ? NaN : at / 1000; }),
+    );
+    if (sources.telegramReconnects) {
+      const reconnects = sources.telegramReconnects;
+      new Counter({
+        name: 'paycue_telegram_reconnects_total',
+        help: 'Times the Telegram connection came back after a loss (absent in sandbox mode).',
         registers: [registry],
         collect() {
-          const at = lastAt();
-          this.set(at === null ? NaN : (Date.now() - at) / 1000);
+          this.reset();
+          this.inc(reconnects());
         },
       });
     }

@@ -76,6 +76,30 @@ export interface AttemptCall {
   keepMs: number;
 }
 
+/** What a running daemon publishes about itself (`paycue status` runs in another process). */
+export interface DaemonHeartbeat {
+  version: string;
+  pid: number;
+  host: string;
+  sandbox: boolean;
+  telegramConnected: boolean;
+  /** True while transactions may not expire (Telegram not caught up). */
+  expiryHeld: boolean;
+  /** Unix ms of the newest bot message, or null. */
+  lastBotMessageAt: number | null;
+  /** The Telegram account's id and username, when connected once. */
+  account: string | null;
+  updatedAt: number;
+}
+
+export interface RedisServerInfo {
+  version: string;
+  maxmemoryPolicy: string;
+  aofEnabled: boolean;
+  rdbLastSaveOk: boolean;
+  aofLastWriteOk: boolean;
+}
+
 export type AttemptDecision = 'delivered' | 'retry' | 'failed' | 'stale' | 'gone';
 export type RedeliverResult = 'queued' | 'unknown' | 'not_decided' | 'in_progress';
 export type LockRenewal = 'renewed' | 'retaken' | 'lost';
@@ -357,7 +381,73 @@ export class Commands {
     await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
   }
 
+  /** Replaces the daemon's heartbeat; it disappears `ttlMs` after the daemon stops writing it. */
+  async publishDaemonStatus(h: DaemonHeartbeat, ttlMs: number): Promise<void> {
+    const key = this.keys.daemonStatus;
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, {
+        version: h.version, pid: String(h.pid), host: h.host, sandbox: h.sandbox ? '1' : '0',
+        telegram_connected: h.telegramConnected ? '1' : '0', expiry_held: h.expiryHeld ? '1' : '0',
+        last_bot_message_at: h.lastBotMessageAt === null ? '' : String(h.lastBotMessageAt), account: h.account ?? '',
+        updated_at: String(h.updatedAt),
+      })
+      .pexpire(key, ttlMs)
+      .exec();
+  }
+
+  async daemonStatus(): Promise<DaemonHeartbeat | null> {
+    const h = await this.redis.hgetall(this.keys.daemonStatus);
+    if (!h.updated_at) return null;
+    return {
+      version: h.version ?? '', pid: Number(h.pid), host: h.host ?? '', sandbox: h.sandbox === '1',
+      telegramConnected: h.telegram_connected === '1', expiryHeld: h.expiry_held === '1',
+      lastBotMessageAt: h.last_bot_message_at ? Number(h.last_bot_message_at) : null, account: h.account || null,
+      updatedAt: Number(h.updated_at),
+    };
+  }
+
+  /** Removes the heartbeat on a clean stop, if it is still this process's. */
+  async clearDaemonStatus(pid: number, host: string): Promise<void> {
+    const [p, h] = await this.redis.hmget(this.keys.daemonStatus, 'pid', 'host');
+    if (p === String(pid) && h === host) await this.redis.del(this.keys.daemonStatus);
+  }
+
   // --- Counts for /metrics and status.
+
+  failedCount(): Promise<number> {
+    return this.redis.zcard(this.keys.failed);
+  }
+
+  /** Transactions whose delivery failed at or after `sinceMs` (unix ms), oldest first. */
+  failedSince(sinceMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.failed, sinceMs, '+inf', 'LIMIT', 0, limit);
+  }
+
+  /** Length of the unmatched-credits list (capped at the last 1,000). */
+  unmatchedCount(): Promise<number> {
+    return this.redis.llen(this.keys.unmatched);
+  }
+
+  /** Eviction and persistence settings from INFO (works where CONFIG is disabled). */
+  async serverInfo(): Promise<RedisServerInfo> {
+    const text = await this.redis.info('all');
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+    return {
+      version: field('redis_version') ?? field('valkey_version') ?? '?',
+      maxmemoryPolicy: field('maxmemory_policy') ?? '?',
+      aofEnabled: field('aof_enabled') === '1',
+      rdbLastSaveOk: field('rdb_last_bgsave_status') !== 'err',
+      aofLastWriteOk: field('aof_last_write_status') !== 'err',
+    };
+  }
+
+  /** Redis's own clock (TIME), unix ms. */
+  async serverTimeMs(): Promise<number> {
+    const [sec, usec] = await this.redis.time();
+    return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+  }
 
   pendingCount(): Promise<number> {
     return this.redis.zcard(this.keys.deadlines);

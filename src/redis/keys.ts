@@ -31,6 +31,8 @@ export function redisKeys(prefix: string) {
     // arrives (published by the deciding scripts), and a ping when the card registry changes.
     payChannel: `${t}:pay:updates`,
     cardsChannel: `${t}:cards:changed`,
+    /** What the running daemon last published about itself, read by `paycue status`. */
+    daemonStatus: `${t}:daemon:status`,
   };
 }
 

@@ -28,6 +28,8 @@ export interface TelegramStatus {
   /** Unix ms when a bot message was last received or processed; null if none since start. */
   lastBotMessageAt: number | null;
   me?: { id: string; username?: string };
+  /** Times the connection came back after a loss, since start. */
+  reconnects?: number;
 }
 
 export interface TelegramWatcher {

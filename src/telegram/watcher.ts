@@ -86,6 +86,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
 
 class LiveWatcher implements TelegramWatcher {
   private connected = true;
+  private reconnects = 0;
   // Expiry is fair only once every bank message up to now has been read: after each loss of
   // the connection, only a catch-up that *started* after it and succeeded counts. `epoch` counts
   // losses; `caughtUpEpoch` is the epoch in which the last successful catch-up started.
@@ -167,6 +168,7 @@ class LiveWatcher implements TelegramWatcher {
       expiryAllowed: connected && this.lastSyncOk && this.caughtUpEpoch === this.epoch,
       lastBotMessageAt: this.lastBotMessageAt,
       me: { ...this.session.account },
+      reconnects: this.reconnects,
     };
   }
 
@@ -189,6 +191,7 @@ class LiveWatcher implements TelegramWatcher {
   private reconnected(): void {
     if (this.connected) return;
     this.connected = true;
+    this.reconnects++;
     void this.sync.request();
   }
 

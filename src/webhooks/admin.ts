@@ -39,3 +39,13 @@ export type { RedeliverResult };
 export function redeliver(ctx: TxContext, txId: string, force = false): Promise<RedeliverResult> {
   return ctx.commands.redeliver(txId, force);
 }
+
+/** Most failed deliveries one `--all-failed` run queues again (the failed set only holds 7 days). */
+const REDELIVER_ALL_MAX = 100_000;
+
+/** Queues every delivery that failed at or after `sinceMs` again, oldest first; counts by result. */
+export async function redeliverFailed(ctx: TxContext, sinceMs = 0): Promise<Record<RedeliverResult, number>> {
+  const counts: Record<RedeliverResult, number> = { queued: 0, unknown: 0, not_decided: 0, in_progress: 0 };
+  for (const id of await ctx.commands.failedSince(sinceMs, REDELIVER_ALL_MAX)) counts[await redeliver(ctx, id)]++;
+  return counts;
+}

@@ -25,7 +25,7 @@ describe('logging', () => {
     log.info({ config }, 'starting');
     log.info({ apiPassword: 'hunter2-password', session: '1BQANOTAREALSESSION' }, 'flat');
     const out = lines.join('');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'starting', level: 30 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'starting', level: 'info' });
     expect(out).not.toContain('hunter2-password');
     expect(out).not.toContain(secret);
     expect(out).not.toContain('0123456789abcdef0123456789abcdef');

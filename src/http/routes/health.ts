@@ -1,6 +1,16 @@
 // Liveness (/health), readiness (/ready) and Prometheus metrics (/metrics).
 import { Hono } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppDeps, ComponentState } from '../deps.js';
+import { fail } from '../respond.js';
+
+/** Constant-time, on digests so the lengths do not leak either. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer +(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1] as string), digest(token));
+}
 
 export function healthRoutes(deps: AppDeps) {
   const app = new Hono();
@@ -14,7 +24,11 @@ export function healthRoutes(deps: AppDeps) {
     return c.json({ status: ready, data: { ...components, ...(deps.details?.() ?? {}) } }, ready ? 200 : 503);
   });
 
+  const token = deps.settings.metricsToken;
   app.get('/metrics', async (c) => {
+    if (token !== undefined && !bearerMatches(c.req.header('authorization'), token)) {
+      return fail(c, 401, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', { 'WWW-Authenticate': 'Bearer realm="paycue-metrics"' });
+    }
     const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
   });

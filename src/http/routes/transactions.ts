@@ -111,6 +111,7 @@ export function transactionRoutes(deps: AppDeps) {
       ...(Object.keys(page).length > 0 ? { page } : {}),
     });
     if (r.kind === 'full') {
+      events.noFreeAmount(body.amount, body.card ?? null);
       throw new HttpError(409, `no free amount within ${ctx.rules.limit} steps of ${body.amount} so'm; try again later`);
     }
     if (r.kind === 'idempotency_conflict') {
