@@ -5,6 +5,8 @@ import { readEnvironment } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startDaemon, type Daemon } from '../daemon/daemon.js';
 import { startLocalRedis, type LocalRedis } from '../dev/local-redis.js';
+import { connectRedis, createRedis, describeRedis } from '../redis/client.js';
+import { Commands } from '../redis/commands.js';
 import { humoCreditMessage } from '../bot-messages/compose.js';
 import type { CliIO } from './io.js';
 import { startDemoReceiver, type DemoReceiver } from './demo-receiver.js';
@@ -36,6 +38,28 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
+/** Whether a Redis answers within a second. */
+async function answers(url: string): Promise<boolean> {
+  const r = createRedis({ url, name: 'paycue-demo-check' });
+  r.on('error', () => undefined);
+  try {
+    return await connectRedis(r, 1000);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Removes every key the demo wrote under its throw-away prefix on a Redis it does not own. */
+async function forget(url: string, prefix: string): Promise<void> {
+  const r = createRedis({ url, name: 'paycue-demo-cleanup', commandTimeoutMs: 5000 });
+  r.on('error', () => undefined);
+  try {
+    if (await connectRedis(r, 2000)) await Commands.forPrefix(r, prefix).deleteEverything();
+  } finally {
+    r.disconnect();
+  }
+}
+
 export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number> {
   const hold = opts.hold ?? untilInterrupted;
   const env = readEnvironment();
@@ -43,17 +67,27 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number
   let daemon: Daemon | undefined;
   let receiver: DemoReceiver | undefined;
   let step = 0;
+  /** A Redis the demo does not own: its keys are removed at the end. */
+  let shared: string | undefined;
+  const prefix = `paycue-demo-${randomBytes(4).toString('hex')}`;
   const say = (text: string) => io.out(`\n${++step}. ${text}`);
   const detail = (text: string) => io.out(`   ${text}`);
 
   try {
     let redisUrl = env.REDIS_URL || (env.REDIS_ADDR ? `redis://${env.REDIS_ADDR}` : '');
+    // A Redis named in .env (e.g. the example's 127.0.0.1:6379) that does not answer would fail the
+    // demo half-way: say so and use a private one instead.
+    if (redisUrl && !(await answers(redisUrl))) {
+      say(`The Redis in your settings (${describeRedis(redisUrl)}) does not answer; the demo uses a private one instead`);
+      redisUrl = '';
+    }
     if (!redisUrl) {
       redis = await startLocalRedis({ say: (l) => detail(l) });
       redisUrl = redis.url;
       say(`Started a private Redis for the demo on 127.0.0.1:${redis.port}`);
     } else {
-      say(`Using the Redis at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')} (keys under a throw-away prefix)`);
+      shared = redisUrl;
+      say(`Using the Redis at ${describeRedis(redisUrl)} (keys under a throw-away prefix, removed at the end)`);
     }
 
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -65,7 +99,7 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number
       API_PASSWORD: password,
       SANDBOX: 'true',
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: `paycue-demo-${randomBytes(4).toString('hex')}`,
+      REDIS_PREFIX: prefix,
       HOST: '127.0.0.1',
       PORT: '0',
       WEBHOOK_URL: receiver.url,
@@ -151,5 +185,6 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number
     await daemon?.stop(3000).catch(() => undefined);
     await receiver?.close().catch(() => undefined);
     await redis?.stop().catch(() => undefined);
+    if (shared) await forget(shared, prefix).catch((err: Error) => io.err(`could not remove the demo's keys (prefix ${prefix}): ${err.message}`));
   }
 }

@@ -414,6 +414,19 @@ export class Commands {
     if (p === String(pid) && h === host) await this.redis.del(this.keys.daemonStatus);
   }
 
+  /** Deletes every key of this prefix (the demo's throw-away prefix on a shared Redis). One node only. */
+  async deleteEverything(): Promise<number> {
+    if (this.redis instanceof Cluster) throw new Error('deleteEverything: not on a Cluster');
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.everything, 'COUNT', 500);
+      cursor = next;
+      if (found.length > 0) n += await this.redis.unlink(...found);
+    } while (cursor !== '0');
+    return n;
+  }
+
   // --- Counts for /metrics and status.
 
   failedCount(): Promise<number> {

@@ -5,6 +5,8 @@ export const IMPLICIT_CARD = '_';
 export function redisKeys(prefix: string) {
   const t = `{${prefix}}`;
   return {
+    /** Every key of this prefix (SCAN MATCH pattern), for removing a throw-away prefix. */
+    everything: `${t}:*`,
     tx: (id: string) => `${t}:tx:${id}`,
     attempts: (id: string) => `${t}:tx:${id}:attempts`,
     amounts: (card: string) => `${t}:card:${card}:amounts`,

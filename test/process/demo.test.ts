@@ -1,7 +1,11 @@
 // The README's first command: `paycue demo` walks the whole flow and exits 0.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/dev/local-redis.js';
+import { closeAllRedis, openRedis, redisUrl } from '../helpers/redis.js';
 import { runChild } from '../helpers/child.js';
 import { waitFor } from '../helpers/wait.js';
+
+afterAll(closeAllRedis);
 
 describe('paycue demo', () => {
   it('runs every step with its own private Redis and exits 0', async () => {
@@ -30,5 +34,27 @@ describe('paycue demo --keep', () => {
     expect(await page.text()).toContain('id="simulate"');
     c.proc.kill('SIGINT');
     expect(await c.exited).toBe(0);
+  }, 60_000);
+});
+
+describe('paycue demo on the Redis in .env', () => {
+  it('leaves no key behind on a Redis it does not own, and logs no secret', async () => {
+    const admin = await openRedis();
+    const before = new Set(await admin.keys('{paycue-demo-*'));
+    // DEMO_LOG=trace: every log line of the whole run goes to the output too.
+    const c = runChild(['demo'], { REDIS_URL: redisUrl(), DEMO_LOG: 'trace' });
+    expect(await c.exited).toBe(0);
+    const out = c.output();
+    expect(out).toMatch(/keys under a throw-away prefix, removed at the end/);
+    expect((await admin.keys('{paycue-demo-*')).filter((k) => !before.has(k))).toEqual([]);
+    expect(out).toMatch(/"msg":"paycue is running"/);
+    expect(out).not.toMatch(/whsec_|:\/\/[^/\s"]*:[^/\s"]*@|\?[a-z]+=/i);
+  }, 60_000);
+
+  it('falls back to a private Redis when the one in .env does not answer', async () => {
+    const c = runChild(['demo'], { REDIS_ADDR: `127.0.0.1:${await freePort()}` });
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toMatch(/does not answer; the demo uses a private one instead/);
+    expect(c.output()).toMatch(/Demo complete/);
   }, 60_000);
 });
