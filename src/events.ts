@@ -72,9 +72,21 @@ export class Events {
         this.log.info({ ...fields, previous: out.previous }, 'message already processed; nothing changed');
         return;
       default:
-        // no_match / late / already_confirmed: money arrived that confirms nothing: the operator must see it.
-        this.log.warn(fields, 'credit matched no pending transaction; listed in `paycue credits unmatched`');
+        // no_match / late / already_confirmed / ambiguous: money arrived that confirms nothing: a person must settle it.
+        this.log.warn({ ...fields, credit_id: out.creditId }, 'credit matched no pending transaction; open in `paycue credits list`');
     }
+  }
+
+  /** A person settled an open credit (API, CLI or an alert button). */
+  creditSettled(a: { creditId: string; how: 'attached' | 'dismissed'; transactionId?: string; by: string }): void {
+    this.metrics.creditsSettled.inc({ how: a.how });
+    if (a.how === 'attached') this.metrics.transactions.inc({ event: 'confirmed' });
+    this.log.info({ credit_id: a.creditId, transaction_id: a.transactionId, by: a.by }, `credit ${a.how} by hand`);
+  }
+
+  transactionConfirmedByHand(a: { transactionId: string; by: string }): void {
+    this.metrics.transactions.inc({ event: 'confirmed' });
+    this.log.info({ transaction_id: a.transactionId, by: a.by }, 'transaction confirmed by hand');
   }
 
   webhookAttempt(decision: AttemptDecision, a: AttemptFacts): void {

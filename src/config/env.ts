@@ -184,6 +184,8 @@ const COMMON = {
   ),
   webhookTimeoutMs: v('WEBHOOK_TIMEOUT', duration('10s', 100)),
   webhookSuccess: v('WEBHOOK_SUCCESS', lowerEnum('ok', ['ok', '2xx'])),
+  /** Send a third event, `late_payment`, for a credit whose transaction was already cancelled. */
+  webhookLatePayment: v('WEBHOOK_LATE_PAYMENT', bool(false)),
   watchId: v('WATCH_ID', int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER)),
   watchCardXabar: v('WATCH_CARDXABAR', bool(false)),
   port: v('PORT', int(10800, 0, 65535)),

@@ -15,6 +15,8 @@ export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
 const REMEMBER_MESSAGES_SEC = 30 * 24 * 3600;
 /** Unmatched credits listed by `paycue credits unmatched`. */
 const UNMATCHED_KEPT = 1000;
+/** Credit records (and their raw bank text) are kept at least this long. */
+export const KEEP_CREDITS_MS = 30 * 24 * 3600 * 1000;
 
 export function transactionRules(c: OperatorConfig): TransactionRules {
   return {
@@ -27,6 +29,9 @@ export function transactionRules(c: OperatorConfig): TransactionRules {
     keepMs: KEEP_RECORDS_MS,
     messageTtlSec: REMEMBER_MESSAGES_SEC,
     unmatchedCap: UNMATCHED_KEPT,
+    creditKeepMs: KEEP_CREDITS_MS,
+    creditTextKeepMs: KEEP_CREDITS_MS,
+    latePayment: c.webhookLatePayment,
   };
 }
 

@@ -41,6 +41,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly creditsSettled = new Counter({
+    name: 'paycue_credits_settled_total',
+    help: 'Open credits settled by a person, by how (attached, dismissed).',
+    labelNames: ['how'] as const,
+    registers: [this.registry],
+  });
   readonly webhookLatency = new Histogram({
     name: 'paycue_webhook_delivery_seconds',
     help: 'From the decision (confirm/cancel) to a successful delivery.',

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
   'heartbeat', 'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
+  'attach', 'dismiss', 'confirm-manual', 'rows',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

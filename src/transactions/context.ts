@@ -18,6 +18,12 @@ export interface TransactionRules {
   /** How long a processed Telegram message is remembered (s). */
   messageTtlSec: number;
   unmatchedCap: number;
+  /** Resolved credit records are kept this long; open ones until settled. */
+  creditKeepMs: number;
+  /** A credit's raw bank text is trimmed this long after it arrived. */
+  creditTextKeepMs: number;
+  /** WEBHOOK_LATE_PAYMENT: a credit for a cancelled transaction sends a `late_payment` event. */
+  latePayment: boolean;
 }
 
 export interface TxContext {

@@ -2,7 +2,7 @@
 import { publicAmount, type AmountStep } from '../money/amount.js';
 import { publicCard, type Transaction } from '../transactions/record.js';
 
-export type WebhookAction = 'confirm' | 'cancel';
+export type WebhookAction = 'confirm' | 'cancel' | 'late_payment';
 
 /** Stable across every attempt and redelivery of one event, and different for the other
  * action: if Redis loses a confirm (AOF tail) and the transaction later expires, its cancel
@@ -15,6 +15,21 @@ export function decidedAt(tx: Transaction, action: WebhookAction): number {
   return (action === 'confirm' ? tx.confirmedAt : tx.cancelledAt) ?? tx.createdAt;
 }
 
+/** The `late_payment` event (WEBHOOK_LATE_PAYMENT=true): money for a transaction already
+ * cancelled. Its webhook-id is the credit's: `msg_<credit id>_late_payment`. */
+export function latePaymentBody(tx: Transaction, credit: { id: string; amountTiyin: number; last4: string | null; receivedAt: number }, step: AmountStep): string {
+  return JSON.stringify({
+    action: 'late_payment',
+    transaction_id: tx.id,
+    amount: publicAmount(credit.amountTiyin, step),
+    amount_tiyin: credit.amountTiyin,
+    credit_id: credit.id,
+    card: publicCard(tx.card),
+    ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
+    occurred_at: new Date(credit.receivedAt).toISOString(),
+  });
+}
+
 export function webhookBody(tx: Transaction, action: WebhookAction, step: AmountStep): string {
   return JSON.stringify({
     action,
@@ -24,5 +39,6 @@ export function webhookBody(tx: Transaction, action: WebhookAction, step: Amount
     card: publicCard(tx.card),
     ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
     occurred_at: new Date(decidedAt(tx, action)).toISOString(),
+    ...(action === 'confirm' ? { resolution: tx.resolution ?? 'auto' } : {}),
   });
 }
