@@ -25,11 +25,22 @@ export interface AttemptFacts {
   latencySec?: number;
 }
 
+/** Where outcomes a person must hear of at once go (the alert bot), when there is one. */
+export interface AlertSink {
+  webhookFailed(transactionId: string, action: string): void;
+}
+
 export class Events {
+  private alerts: AlertSink | null = null;
+
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
+
+  alertTo(sink: AlertSink | null): void {
+    this.alerts = sink;
+  }
 
   transactionCreated(tx: { id: string; amountTiyin: number; card: string | null }): void {
     this.metrics.transactions.inc({ event: 'created' });
@@ -113,6 +124,7 @@ export class Events {
         return;
       case 'failed':
         this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
+        this.alerts?.webhookFailed(a.transactionId, a.action);
         return;
       case 'stale':
         return;

@@ -8,6 +8,7 @@ import type { WebhookSettings } from '../webhooks/deliver.js';
 import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
+import type { AlertSettings, AlertTimings } from '../alerts/settings.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -60,6 +61,18 @@ export function httpSettings(c: Config): HttpSettings {
     sandbox: c.sandbox,
     trustProxy: c.trustProxy,
     bots: watchedBotsOf(c),
+  };
+}
+
+/** The alert bot, or nothing when ALERT_BOT_TOKEN is unset. */
+export function alertSettings(c: Config, timings?: Partial<AlertTimings>): AlertSettings | undefined {
+  if (!c.alertBotToken || c.alertChatId === undefined) return undefined;
+  return {
+    token: c.alertBotToken,
+    chatId: c.alertChatId,
+    admins: c.alertAdmins,
+    ...(c.alertApiRoot ? { apiRoot: c.alertApiRoot.replace(/\/+$/, '') } : {}),
+    ...(timings ? { timings } : {}),
   };
 }
 
