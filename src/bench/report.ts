@@ -7,6 +7,7 @@ import type { Measured } from './http-load.js';
 import type { LatencyResult, MeteredPhase } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ParserBenchResult } from './parser-bench.js';
+import type { ListBenchResult } from './list-bench.js';
 
 /** bare endpoint, bare + one Redis PING, paycue create at spread prices, paycue create at one price. */
 export type Side = 'bare' | 'ping' | 'paycue' | 'same';
@@ -35,6 +36,7 @@ export interface BenchReport {
   webhookLatency?: LatencyResult & { p50: Verdict };
   memory?: MemoryResult & { perTransaction: Verdict };
   parser?: ParserBenchResult;
+  list?: ListBenchResult;
   errors: string[];
   totalSeconds: number;
 }
@@ -109,6 +111,14 @@ export function rows(r: BenchReport): Row[] {
   }
   if (r.parser) {
     out.push({ name: '(e) bot-message parser', result: `${int(r.parser.messagesPerSecond)} messages/s`, target: '', status: '' });
+  }
+  for (const c of r.list?.cases ?? []) {
+    out.push({
+      name: `(f) GET /transactions at ${int(r.list?.records ?? 0)} records, ${c.name} (${c.limit})`,
+      result: `p50 ${c.latencyMs.p50.toFixed(2)} ms, p99 ${c.latencyMs.p99.toFixed(2)} ms; ${c.redisCalls} Redis calls`,
+      target: '',
+      status: '',
+    });
   }
   return out;
 }
