@@ -43,7 +43,7 @@ export function creditSummary(credits: CreditRecord[], more: number): string {
     `💰 ${credits.length + more} new open credits${more === 0 ? `, ${formatSom(total)} in all` : ''}`,
     ...shown.map((c) => `• ${formatSom(c.amountTiyin)} · ${c.last4 ? `*${c.last4}` : '-'} · ${c.verdict} · ${c.id}`),
     ...(credits.length + more > shown.length ? [`… and ${credits.length + more - shown.length} more`] : []),
-    'Settle them with `paycue credits list --state open` or GET /credits?state=open.',
+    'Settle them with: paycue credits list --state open (or GET /credits?state=open).',
   ].join('\n');
 }
 
