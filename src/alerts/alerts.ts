@@ -53,6 +53,8 @@ export class AlertService {
   private wakeSleep: (() => void) | null = null;
   private readonly sleepers = new Set<() => void>();
   private failing = false;
+  /** Cuts short grammY's own retries of getMe when stopping. */
+  private readonly abort = new AbortController();
 
   constructor(private readonly deps: AlertDeps) {
     this.t = { ...DEFAULT_ALERT_TIMINGS, ...deps.settings.timings };
@@ -79,6 +81,7 @@ export class AlertService {
   async stop(): Promise<void> {
     if (this.queue.length > 0) await Promise.race([this.sendNotices(), sleepMs(1500)]).catch(() => undefined);
     this.stopped = true;
+    this.abort.abort();
     for (const wake of [...this.sleepers]) wake();
     await Promise.race([this.bot.stop().catch(() => undefined), sleepMs(1500)]);
     await Promise.race([Promise.allSettled(this.loops), sleepMs(1000)]);
@@ -108,7 +111,7 @@ export class AlertService {
     let delay = 1000;
     while (!this.stopped) {
       try {
-        await this.bot.init();
+        await this.bot.init(this.abort.signal as Parameters<Bot["init"]>[0]);
         await this.bot.start({ allowed_updates: ['callback_query'], timeout: this.t.pollSeconds });
         delay = 1000;
       } catch (err) {

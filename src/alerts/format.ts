@@ -47,10 +47,11 @@ export function creditSummary(credits: CreditRecord[], more: number): string {
   ].join('\n');
 }
 
-export function webhookFailedAlert(txId: string, action: string): { text: string; buttons: InlineKeyboardButton[][] } {
+/** `id` is the transaction's, or for a `late_payment` event the credit's (no redelivery button). */
+export function webhookFailedAlert(id: string, action: string): { text: string; buttons: InlineKeyboardButton[][] } {
   return {
-    text: `⚠️ The ${action} webhook of ${txId} failed its last retry; the merchant's backend has not heard of it.`,
-    buttons: [[{ text: 'Redeliver webhook', callback_data: `rd|${txId}` }]],
+    text: `⚠️ The ${action} webhook of ${id} failed its last retry; the merchant's backend has not heard of it.`,
+    buttons: action === 'late_payment' ? [] : [[{ text: 'Redeliver webhook', callback_data: `rd|${id}` }]],
   };
 }
 

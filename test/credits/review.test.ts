@@ -5,6 +5,7 @@ import { humoCreditMessage } from '../../src/bot-messages/compose.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, keysUnder } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { listFailed } from '../../src/webhooks/admin.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -15,8 +16,8 @@ afterAll(closeAllRedis);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function setup(env: Record<string, string> = {}) {
-  const receiver = await startReceiver();
+async function setup(env: Record<string, string> = {}, respond?: Receiver['respond']) {
+  const receiver = await startReceiver(respond);
   receivers.push(receiver);
   const d = await startTestDaemon({ WEBHOOK_URL: receiver.url, WEBHOOK_BACKOFF: '100ms', ...env }, { sweepIntervalMs: 50 });
   return { d, receiver };
@@ -85,6 +86,17 @@ describe('credit records', () => {
     await waitFor('the late_payment delivery to be recorded', async () =>
       (await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook?.state === 'delivered' ? true : undefined);
     expect(hooks(receiver, 'confirm')).toHaveLength(0);
+  });
+
+  it('a late_payment webhook that fails its last retry is listed as failed, with its credit', async () => {
+    const { d } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
+      r.json?.action === 'late_payment' ? { status: 500 } : { status: 200, body: '{"ok": true}' });
+    const tx = await create(d, 30002);
+    await waitFor('the cancel', async () => ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered' ? true : undefined));
+    const out = await credit(d, { amount: 30002, message_id: 20 });
+    await waitFor('the failure', async () => ((await listFailed(d.ctx)).length === 1 ? true : undefined));
+    expect((await listFailed(d.ctx))[0]).toMatchObject({ action: 'late_payment', credit_id: out.credit_id, transaction_id: tx.transaction_id, attempts: 1 });
+    expect((await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook).toEqual({ state: 'failed', attempts: 1 });
   });
 
   it('late payment without WEBHOOK_LATE_PAYMENT: open credit, no third event', async () => {
