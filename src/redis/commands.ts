@@ -133,7 +133,7 @@ export class Commands {
       keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1);
     }
-    keys.push(k.txIndex, k.txState('pending'));
+    keys.push(k.txIndex);
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
     return requests.map((_, i): ReserveReply => {
       const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
@@ -161,7 +161,7 @@ export class Commands {
       'cancel',
       [
         k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-'),
-        k.txState('pending'), k.txState('cancelled'),
+        k.txState('cancelled'),
       ],
       [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0'],
     )) as string[];
@@ -179,8 +179,7 @@ export class Commands {
       [
         k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
         k.unmatched, k.idempotency(idem || '-'),
-        k.credit(r.creditId), k.creditsAll, k.creditsOpen, k.creditsResolved, k.creditsText, k.alertOutbox, k.txState('pending'),
-        k.txState('confirmed'),
+        k.credit(r.creditId), k.creditsAll, k.creditsOpen, k.creditsResolved, k.creditsText, k.alertOutbox, k.txState('confirmed'),
       ],
       [
         txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap,
@@ -203,7 +202,7 @@ export class Commands {
     const k = this.keys;
     return [
       k.tx(txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card), k.idempotency(idem || '-'),
-      k.txState('pending'), k.txState('confirmed'), k.audit('tx', txId),
+      k.txState('confirmed'), k.audit('tx', txId),
     ];
   }
 

@@ -32,9 +32,10 @@ export function redisKeys(prefix: string) {
     /** Alert events written in the same script as what they report, drained by src/alerts. */
     alertOutbox: `${t}:alerts:outbox`,
     alertState: `${t}:alerts:state`,
-    // Transactions by created_at (ms): every one, and one per state (src/transactions/list.ts).
+    // Transactions by created_at (ms): every one, and the closed ones per state (pending ones are
+    // listed from `deadlines`, which already holds them: no extra memory per pending transaction).
     txIndex: `${t}:txs`,
-    txState: (state: 'pending' | 'confirmed' | 'cancelled') => `${t}:txs:${state}`,
+    txState: (state: 'confirmed' | 'cancelled') => `${t}:txs:${state}`,
     cursor: `${t}:telegram:cursor`,
     sessionLock: `${t}:telegram:lock`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */

@@ -28,7 +28,8 @@ async function seed(ctx: TxContext, n: number, perMs: number): Promise<void> {
       p.hset(k.tx(id), 'id', id, 'amount', String(100_000 + (i % 1000) * 100), 'requested', '100000', 'card', i % 2 ? '7159' : '0042',
         'state', state, 'created_at', String(at), 'expires_at', String(at + 1_800_000), 'wh_state', 'pending', 'wh_attempts', '0');
       p.zadd(k.txIndex, at, id);
-      p.zadd(k.txState(state), at, id);
+      if (state === 'pending') p.zadd(k.deadlines, at + 1_800_000, id);
+      else p.zadd(k.txState(state), at, id);
     }
     await p.exec();
   }

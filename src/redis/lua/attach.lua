@@ -3,7 +3,7 @@ normal `confirm` webhook, resolution `manual`). One step: a credit is attached o
 confirmed once; of racing resolutions exactly one wins.
 KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
 KEYS[5 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
-owners hash, idempotency key, txs:pending, txs:confirmed, tx audit list
+owners hash, idempotency key, txs:confirmed, tx audit list
 ARGV: credit id, txid, the tx's card, now, quarantine ms, tx keep ms, credit keep ms, by, reason,
       audit entry (JSON)
 Returns {'attached'} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |

@@ -1,7 +1,7 @@
 --[[ Confirm a pending transaction by hand (the merchant saw the money elsewhere): the normal
 `confirm` webhook with resolution `manual`. Exactly one of confirm/cancel still holds.
 KEYS[1 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
-owners hash, idempotency key, txs:pending, txs:confirmed, tx audit list
+owners hash, idempotency key, txs:confirmed, tx audit list
 ARGV: txid, the tx's card, now, quarantine ms, keep ms, by, reason, audit entry (JSON)
 Returns {'confirmed'} | {'unknown'} | {'not_pending', state} | {'stale'} ]]
 local txid, card, now = ARGV[1], ARGV[2], tonumber(ARGV[3])

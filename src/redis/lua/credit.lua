@@ -3,7 +3,7 @@ KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none) 
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
 KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
 KEYS[11] credit record hash  KEYS[12] credits:all  KEYS[13] credits:open  KEYS[14] credits:resolved
-KEYS[15] credits:text  KEYS[16] alert outbox stream  KEYS[17] txs:pending  KEYS[18] txs:confirmed
+KEYS[15] credits:text  KEYS[16] alert outbox stream  KEYS[17] txs:confirmed
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap,
       credit id, bot, last4 ('' for none), bank time ms, raw text, review ('1': an ambiguous message,
@@ -41,8 +41,7 @@ elseif txid ~= '' then
     redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
     redis.call('HSET', KEYS[2], 'credit_id', cid)
     local created = redis.call('HGET', KEYS[2], 'created_at')
-    redis.call('ZREM', KEYS[17], txid)
-    redis.call('ZADD', KEYS[18], created, txid)
+    redis.call('ZADD', KEYS[17], created, txid)
     result = 'matched'
   elseif state == 'cancelled' then
     result = 'late'

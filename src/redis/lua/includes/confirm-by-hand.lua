@@ -14,7 +14,6 @@ local function confirm_by_hand(k, txid, card, now, quarantine, keep, by, reason,
   redis.call('HINCRBY', k.load, card, -1)
   free_amount(k.quarantine, k.amounts, k.owners, k.load, card, t[3], txid, now, quarantine)
   redis.call('XADD', k.events, '*', 'tx', txid, 'action', 'confirm')
-  redis.call('ZREM', k.pending, txid)
   redis.call('ZADD', k.confirmed, t[5], txid)
   return nil
 end
@@ -24,7 +23,7 @@ local function tx_keys(first)
   return {
     tx = KEYS[first], deadlines = KEYS[first + 1], load = KEYS[first + 2], quarantine = KEYS[first + 3],
     events = KEYS[first + 4], amounts = KEYS[first + 5], owners = KEYS[first + 6], idem = KEYS[first + 7],
-    pending = KEYS[first + 8], confirmed = KEYS[first + 9], audit = KEYS[first + 10],
+    confirmed = KEYS[first + 8], audit = KEYS[first + 9],
   }
 end
 
