@@ -4,7 +4,7 @@
 // buttons call too, answer.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { apiActor, MAX_REASON } from '../../credits/audit.js';
+import { apiActor, auditOf, MAX_REASON } from '../../credits/audit.js';
 import { getCreditWithAudit, parseCreditId } from '../../credits/get.js';
 import { listCredits } from '../../credits/list.js';
 import { creditToPublic } from '../../credits/record.js';
@@ -20,7 +20,6 @@ import type { AppDeps } from '../deps.js';
 import { readJson, validate } from '../json-body.js';
 import { HttpError, ok } from '../respond.js';
 import { somToTiyinExact } from './sandbox.js';
-import { auditOf } from '../../credits/audit.js';
 
 const reason = z.string({ error: 'is required (why, in a few words)' }).trim().min(1, 'must not be empty').max(MAX_REASON);
 const attachBody = z.object({ transaction_id: z.string({ error: 'is required' }), reason }, { error: 'body must be a JSON object' });

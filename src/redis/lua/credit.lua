@@ -71,7 +71,8 @@ else
   -- Open until a person settles it: no TTL, so it cannot fall out of view.
   redis.call('HSET', KEYS[11], 'state', 'open')
   redis.call('ZADD', KEYS[13], at, cid)
-  redis.call('XADD', KEYS[16], '*', 'kind', 'credit', 'id', cid)
+  -- Capped, so it cannot grow without end when no alert bot drains it (ALERT_BOT_TOKEN unset).
+  redis.call('XADD', KEYS[16], 'MAXLEN', '~', '10000', '*', 'kind', 'credit', 'id', cid)
   if result == 'late' and ARGV[17] == '1' then
     -- A third event, delivered like confirm/cancel but tracked on the credit record.
     redis.call('HSET', KEYS[11], 'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0')
