@@ -28,6 +28,8 @@ export interface AttemptFacts {
 /** Where outcomes a person must hear of at once go (the alert bot), when there is one. */
 export interface AlertSink {
   webhookFailed(transactionId: string, action: string): void;
+  /** A credit was settled: its alert, if one was sent, shows by whom and how. */
+  creditSettled(creditId: string, what: string, by: string): void;
 }
 
 export class Events {
@@ -91,6 +93,7 @@ export class Events {
   /** A person settled an open credit (API, CLI or an alert button). */
   creditSettled(a: { creditId: string; how: 'attached' | 'dismissed'; transactionId?: string; by: string }): void {
     this.metrics.creditsSettled.inc({ how: a.how });
+    this.alerts?.creditSettled(a.creditId, a.how === 'attached' ? `Attached to ${a.transactionId}: confirmed, confirm webhook sent` : `Dismissed`, a.by);
     if (a.how === 'attached') this.metrics.transactions.inc({ event: 'confirmed' });
     this.log.info({ credit_id: a.creditId, transaction_id: a.transactionId, by: a.by }, `credit ${a.how} by hand`);
   }

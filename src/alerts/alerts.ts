@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { telegramActor } from '../credits/audit.js';
 import { CREDIT_FIELDS, creditFromHash, type CreditRecord } from '../credits/record.js';
 import { attachCredit, dismissCredit } from '../credits/settle.js';
-import { parseCreditId } from '../credits/get.js';
+import { getCredit, parseCreditId } from '../credits/get.js';
 import type { TxContext } from '../transactions/context.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { redeliver } from '../webhooks/admin.js';
@@ -195,8 +195,10 @@ export class AlertService {
     for (const o of open) {
       if (!this.take()) return;
       const { text, buttons } = creditAlert(o.credit, await closestPending(ctx, o.credit.amountTiyin, o.credit.last4));
-      await this.send(text, buttons);
+      const messageId = await this.send(text, buttons);
       await ctx.redis.xdel(k.alertOutbox, o.entry);
+      // Remembered on the record, so settling it through the API edits the alert too.
+      if (await ctx.redis.exists(k.credit(o.credit.id))) await ctx.redis.hset(k.credit(o.credit.id), 'alert_message', String(messageId));
     }
   }
 
@@ -223,6 +225,20 @@ export class AlertService {
       c.alerted = false;
     }
     this.conditions.set(name, c);
+  }
+
+  /** Settled outside Telegram (API): edit its alert, if one was sent, to say so and drop the buttons.
+   * A button press edits its own alert. Best effort: a failure is logged, nothing else. */
+  creditSettled(creditId: string, what: string, by: string): void {
+    if (by.startsWith('telegram:')) return;
+    const { ctx } = this.deps;
+    void (async () => {
+      const [messageId] = await ctx.redis.hmget(ctx.keys.credit(creditId), 'alert_message');
+      const credit = messageId ? await getCredit(ctx, creditId) : null;
+      if (!messageId || !credit) return;
+      const { text } = creditAlert(credit, []);
+      await this.bot.api.editMessageText(this.deps.settings.chatId, Number(messageId), settledText(text, what, by, Date.now()));
+    })().catch((err: unknown) => this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert of a settled credit'));
   }
 
   /** An alert for a webhook that failed after its last retry, with a button to send it again. */

@@ -89,6 +89,17 @@ describe('alerts', () => {
     expect((await d.call(`/credits/${out.credit_id}`)).body.data.resolution).toMatchObject({ kind: 'dismissed', reason: 'duplicate' });
   });
 
+  it('a credit settled through the API: its alert is edited to say by whom, without buttons', async () => {
+    const { d, api } = await setup();
+    const out = (await d.call('/sandbox/credit', { body: { amount: 6, message_id: 30 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    for (let i = 0; i < 100 && !(await d.ctx.redis.hget(d.ctx.keys.credit(out.credit_id), 'alert_message')); i++) await sleep(20);
+    expect((await d.call(`/credits/${out.credit_id}/dismiss`, { body: { reason: 'refunded' } })).status).toBe(200);
+    const edit = await api.waitFor('the edit', () => api.edits[0]);
+    expect(edit.message_id).toBe(msg.message_id);
+    expect(edit.text).toMatch(/Open credit: 6\.00 UZS[\s\S]*✅ Dismissed — by api:merchant/);
+  });
+
   it('a burst of 100 open credits is a handful of messages, not 100', async () => {
     const { d, api } = await setup();
     await Promise.all(Array.from({ length: 100 }, (_, i) => d.call('/sandbox/credit', { body: { amount: 100 + i, message_id: 1000 + i } })));
