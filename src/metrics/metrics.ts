@@ -19,7 +19,7 @@ export class Metrics {
   });
   readonly credits = new Counter({
     name: 'paycue_credits_total',
-    help: 'Bank credits seen, by result (matched, no_match, late, already_confirmed, duplicate).',
+    help: 'Bank credits seen, by result (matched, no_match, late, already_confirmed, ambiguous, duplicate).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
