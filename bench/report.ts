@@ -8,6 +8,7 @@ import type { LatencyResult, MeteredPhase } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ParserBenchResult } from './parser-bench.js';
 import type { PayPageResult } from './pay-page.js';
+import type { ListBenchResult } from './list-bench.js';
 
 /** bare endpoint, bare + one Redis PING, paycue create at spread prices, paycue create at one price. */
 export type Side = 'bare' | 'ping' | 'paycue' | 'same';
@@ -37,6 +38,7 @@ export interface BenchReport {
   memory?: MemoryResult & { perTransaction: Verdict };
   parser?: ParserBenchResult;
   payPage?: PayPageResult;
+  list?: ListBenchResult;
   errors: string[];
   totalSeconds: number;
 }
@@ -129,6 +131,14 @@ export function rows(r: BenchReport): Row[] {
     out.push({
       name: '(f) daemon memory per open stream',
       result: `${int(f.heapBytesPerStream)} B heap, ${int(f.rssBytesPerStream)} B RSS; ${f.redisConnections} Redis connections in all`,
+      target: '',
+      status: '',
+    });
+  }
+  for (const c of r.list?.cases ?? []) {
+    out.push({
+      name: `(g) GET /transactions at ${int(r.list?.records ?? 0)} records, ${c.name} (${c.limit})`,
+      result: `p50 ${c.latencyMs.p50.toFixed(2)} ms, p99 ${c.latencyMs.p99.toFixed(2)} ms; ${c.redisCalls} Redis calls`,
       target: '',
       status: '',
     });

@@ -1,6 +1,6 @@
 // `npm run bench`: every number in one run against private redis-servers on 127.0.0.1, then a
 // table on stdout, bench-results/latest.json and bench-results/latest.md.
-//   BENCH_ONLY=a,b,c,d,e,f run a subset ((b) needs (a); (f) is the pay page)
+//   BENCH_ONLY=a,b,c,d,e,f,g run a subset ((b) needs (a); (f) is the pay page, (g) the transaction list)
 //   BENCH_SECONDS=10       measured seconds per side of each HTTP comparison
 // Process layout: this process runs the daemon and the bare baselines; autocannon and the
 // webhook receiver each run in a child process; redis-server is its own process.
@@ -24,6 +24,7 @@ import { describeMachine, machineLine } from './machine.js';
 import { measureMemory } from './memory.js';
 import { benchParser } from './parser-bench.js';
 import { benchPayPage } from './pay-page.js';
+import { benchList } from './list-bench.js';
 import { textTable, writeReport, type BenchReport, type Side } from './report.js';
 
 // The repository root, from .bench-build/bench/run.js.
@@ -31,7 +32,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'bot-messages.json');
 const OUT_DIR = join(ROOT, 'bench-results');
 
-const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim().toLowerCase()));
+const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim().toLowerCase()));
 const phaseSec = Number(process.env.BENCH_SECONDS ?? 10);
 if (!(phaseSec >= 2 && phaseSec <= 60)) throw new Error(`BENCH_SECONDS must be between 2 and 60, got ${process.env.BENCH_SECONDS}`);
 
@@ -52,6 +53,8 @@ const S = {
   card: '7159',
   latency: { warmupConcurrent: 300, warmupSequential: 30, sequential: 300, concurrency: 32, concurrentSamples: 1000, startAmount: 3_000_000 },
   memoryTransactions: 10_000,
+  listRecords: 100_000,
+  listIterations: 200,
   targets: { createRatio: 0.7, samePriceRatio: 0.8, webhookP50Ms: 5, bytesPerTx: 1024 },
 };
 
@@ -322,6 +325,13 @@ async function main(): Promise<number> {
     await phase('(f) pay page', async () => {
       say('(f) pay page: render, and SSE fan-out to 1000 streams');
       report.payPage = await benchPayPage(say, (stop) => cleanups.push(stop), 1000);
+    });
+  }
+
+  if (only.has('g')) {
+    await phase('(g) transaction list', async () => {
+      say(`(g) transaction list: ${S.listRecords} transactions`);
+      report.list = await benchList(S.listRecords, S.listIterations, (stop) => cleanups.push(stop));
     });
   }
 

@@ -25,11 +25,24 @@ export interface AttemptFacts {
   latencySec?: number;
 }
 
+/** Where outcomes a person must hear of at once go (the alert bot), when there is one. */
+export interface AlertSink {
+  webhookFailed(transactionId: string, action: string): void;
+  /** A credit was settled: its alert, if one was sent, shows by whom and how. */
+  creditSettled(creditId: string, what: string, by: string): void;
+}
+
 export class Events {
+  private alerts: AlertSink | null = null;
+
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
+
+  alertTo(sink: AlertSink | null): void {
+    this.alerts = sink;
+  }
 
   transactionCreated(tx: { id: string; amountTiyin: number; card: string | null }): void {
     this.metrics.transactions.inc({ event: 'created' });
@@ -82,9 +95,22 @@ export class Events {
         this.log.info({ ...fields, previous: out.previous }, 'message already processed; nothing changed');
         return;
       default:
-        // no_match / late / already_confirmed: money arrived that confirms nothing: the operator must see it.
-        this.log.warn(fields, 'credit matched no pending transaction; listed in `paycue credits unmatched`');
+        // no_match / late / already_confirmed / ambiguous: money arrived that confirms nothing: a person must settle it.
+        this.log.warn({ ...fields, credit_id: out.creditId }, 'credit matched no pending transaction; open in `paycue credits list`');
     }
+  }
+
+  /** A person settled an open credit (API, CLI or an alert button). */
+  creditSettled(a: { creditId: string; how: 'attached' | 'dismissed'; transactionId?: string; by: string }): void {
+    this.metrics.creditsSettled.inc({ how: a.how });
+    this.alerts?.creditSettled(a.creditId, a.how === 'attached' ? `Attached to ${a.transactionId}: confirmed, confirm webhook sent` : `Dismissed`, a.by);
+    if (a.how === 'attached') this.metrics.transactions.inc({ event: 'confirmed' });
+    this.log.info({ credit_id: a.creditId, transaction_id: a.transactionId, by: a.by }, `credit ${a.how} by hand`);
+  }
+
+  transactionConfirmedByHand(a: { transactionId: string; by: string }): void {
+    this.metrics.transactions.inc({ event: 'confirmed' });
+    this.log.info({ transaction_id: a.transactionId, by: a.by }, 'transaction confirmed by hand');
   }
 
   webhookAttempt(decision: AttemptDecision, a: AttemptFacts): void {
@@ -112,6 +138,7 @@ export class Events {
         return;
       case 'failed':
         this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
+        this.alerts?.webhookFailed(a.transactionId, a.action);
         return;
       case 'stale':
         return;

@@ -10,6 +10,10 @@ import { runDaemon } from './cli/daemon-command.js';
 import { runParse } from './cli/parse-command.js';
 import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver, runWebhooksRedeliverFailed, type ListOptions } from './cli/admin-commands.js';
 import { BOTS } from './bot-messages/bots.js';
+import {
+  runCreditsAttach, runCreditsDismiss, runCreditsList, runTransactionsConfirm, runTransactionsList, type PageOptions,
+} from './cli/review-commands.js';
+import { somToTiyinExact } from './http/routes/sandbox.js';
 
 let exitCode = 0;
 /** GramJS can leave sockets and timers behind; commands that used it end the process explicitly. */
@@ -50,6 +54,45 @@ const usage = (message: string) => {
 };
 
 const limitOption = () => new Option('--limit <n>', 'how many').default(100).argParser(positiveInt);
+
+interface PageFlags {
+  limit: number;
+  json?: boolean;
+  from?: number;
+  to?: number;
+  cursor?: string;
+}
+
+const time = (v: string) => {
+  const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d\d-\d\d/.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('expected an ISO 8601 time (2026-11-22 or 2026-11-22T10:00:00Z) or unix milliseconds.');
+  return ms;
+};
+const last4 = (v: string) => {
+  if (!/^\d{4}$/.test(v)) throw new InvalidArgumentError('expected the last 4 digits of a card.');
+  return v;
+};
+const som = (v: string) => {
+  const t = /^\d{1,13}(\.\d{1,2})?$/.test(v) ? somToTiyinExact(Number(v)) : null;
+  if (t === null || t <= 0) throw new InvalidArgumentError("expected a positive number of so'm with at most two decimals.");
+  return t;
+};
+
+/** The paging flags every list command takes (at most 200 a page, like the API). */
+const pageOptions = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--limit <n>', 'how many (at most 200)').default(50).argParser((v) => Math.min(positiveInt(v), 200)))
+    .addOption(new Option('--from <time>', 'not before (ISO 8601 or unix ms)').argParser(time))
+    .addOption(new Option('--to <time>', 'not after (ISO 8601 or unix ms)').argParser(time))
+    .option('--cursor <cursor>', 'the next page, as printed after the last one')
+    .option('--json', 'one JSON object per line, then {"next_cursor": …}');
+const pageFlags = (o: PageFlags): PageOptions => ({
+  limit: o.limit,
+  json: o.json ?? false,
+  ...(o.from !== undefined ? { from: o.from } : {}),
+  ...(o.to !== undefined ? { to: o.to } : {}),
+  ...(o.cursor !== undefined ? { cursor: o.cursor } : {}),
+});
 const listOptions = (opts: { limit: number; json?: boolean }): ListOptions => ({ limit: opts.limit, json: opts.json ?? false });
 
 export function buildProgram(): Command {
@@ -160,15 +203,64 @@ export function buildProgram(): Command {
       exitCode = await runWebhooksTest(settings, processIO);
     });
 
-  program
-    .command('credits')
-    .description('credits that confirmed nothing')
+  const credits = program.command('credits').description('every credit the bank reported: the review queue, attach, dismiss');
+  credits
     .command('unmatched')
-    .description('list credits that matched no pending transaction, newest first')
+    .description('list credits that matched no pending transaction, newest first (the last 1,000; see also: credits list --state open)')
     .addOption(limitOption())
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }) => {
       exitCode = await runCreditsUnmatched(operatorConfig(), processIO, listOptions(opts));
+    });
+  pageOptions(
+    credits
+      .command('list')
+      .description('credit records, newest first by bank time')
+      .addOption(new Option('--state <state>', 'open or resolved').choices(['open', 'resolved'])),
+  ).action(async (opts: PageFlags & { state?: 'open' | 'resolved' }) => {
+    exitCode = await runCreditsList(operatorConfig(), processIO, { ...pageFlags(opts), ...(opts.state ? { state: opts.state } : {}) });
+  });
+  credits
+    .command('attach')
+    .description('settle an open credit by confirming a pending transaction with it (confirm webhook, resolution manual)')
+    .argument('<credit-id>')
+    .argument('<transaction-id>')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (creditId: string, txId: string, opts: { reason: string }) => {
+      exitCode = await runCreditsAttach(operatorConfig(), processIO, creditId, txId, opts.reason);
+    });
+  credits
+    .command('dismiss')
+    .description('settle an open credit without a transaction (refunded, not a payment, duplicate, …)')
+    .argument('<credit-id>')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (creditId: string, opts: { reason: string }) => {
+      exitCode = await runCreditsDismiss(operatorConfig(), processIO, creditId, opts.reason);
+    });
+
+  const transactions = program.command('transactions').description('list transactions; confirm one by hand');
+  pageOptions(
+    transactions
+      .command('list')
+      .description('transactions, newest first')
+      .addOption(new Option('--state <state>', 'pending, confirmed or cancelled').choices(['pending', 'confirmed', 'cancelled']))
+      .addOption(new Option('--card <last4>', 'only this card').argParser(last4))
+      .addOption(new Option('--amount <som>', "only this amount (so'm, up to two decimals)").argParser(som)),
+  ).action(async (opts: PageFlags & { state?: 'pending' | 'confirmed' | 'cancelled'; card?: string; amount?: number }) => {
+    exitCode = await runTransactionsList(operatorConfig(), processIO, {
+      ...pageFlags(opts),
+      ...(opts.state ? { state: opts.state } : {}),
+      ...(opts.card ? { card: opts.card } : {}),
+      ...(opts.amount !== undefined ? { amountTiyin: opts.amount } : {}),
+    });
+  });
+  transactions
+    .command('confirm')
+    .description('confirm a pending transaction by hand, when the money arrived elsewhere (confirm webhook, resolution manual)')
+    .argument('<transaction-id>')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (txId: string, opts: { reason: string }) => {
+      exitCode = await runTransactionsConfirm(operatorConfig(), processIO, txId, opts.reason);
     });
 
   const cards = program.command('cards').description('the card registry: card numbers and holders the pay page shows');

@@ -148,3 +148,26 @@ export function parseBotText(text: string, bot: BotName): ParseResult {
     return nonCredit('unrecognised');
   }
 }
+
+/**
+ * For a message the parser will not call a credit because it is `ambiguous`: the one ➕ UZS amount
+ * it carries (and the card, when exactly one is named), so the money can be put in front of a
+ * person instead of vanishing. Never a reason to confirm anything. Null when no single amount reads.
+ */
+export function reviewAmount(text: string, bot: BotName): { amount_tiyin: number; last4: string | null } | null {
+  try {
+    const r = parseBotText(text, bot);
+    if (r.credit || r.reason !== 'ambiguous') return null;
+    const lines = messageLines(text);
+    const signed = lines.map(signedLine);
+    const plus = signed.flatMap((s, i) => (s?.sign === '+' ? [{ s, i }] : []));
+    if (plus.length !== 1) return null;
+    const { s, i } = plus[0] as { s: Signed; i: number };
+    const amount = parseAmountLine(s.rest);
+    if (!amount.ok) return null;
+    const card = findLast4(lines.filter((_, j) => j !== i && j !== 0));
+    return { amount_tiyin: amount.tiyin, last4: card.ok ? card.last4 : null };
+  } catch {
+    return null;
+  }
+}

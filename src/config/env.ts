@@ -214,6 +214,8 @@ const COMMON = {
   ),
   webhookTimeoutMs: v('WEBHOOK_TIMEOUT', duration('10s', 100)),
   webhookSuccess: v('WEBHOOK_SUCCESS', lowerEnum('ok', ['ok', '2xx'])),
+  /** Send a third event, `late_payment`, for a credit whose transaction was already cancelled. */
+  webhookLatePayment: v('WEBHOOK_LATE_PAYMENT', bool(false)),
   watchId: v('WATCH_ID', int(BOTS.humo, 1, Number.MAX_SAFE_INTEGER)),
   watchCardXabar: v('WATCH_CARDXABAR', bool(false)),
   port: v('PORT', int(10800, 0, 65535)),
@@ -260,9 +262,45 @@ const COMMON = {
   payHeartbeatMs: v('PAY_HEARTBEAT', duration('20s', 1000)),
 };
 
-/** What only the daemon needs: the API's credentials. */
+/** A Telegram chat or user id: groups are negative. */
+const chatId = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    if (!/^-?\d{1,16}$/.test(v.trim()) || Number(v.trim()) === 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a Telegram user or group id like 123456789 or -1001234567890, got "${v}"` });
+      return z.NEVER;
+    }
+    return Number(v.trim());
+  });
+
+/** What only the daemon needs: the API's credentials, and the alert bot's. */
 const DAEMON = {
   ...COMMON,
+  /** The merchant's own bot (@BotFather) for alerts; without it no alert code runs. A secret. */
+  alertBotToken: v(
+    'ALERT_BOT_TOKEN',
+    optionalText.refine((x) => x === undefined || /^\d{3,15}:[A-Za-z0-9_-]{30,}$/.test(x), 'expected a bot token from @BotFather like 123456789:AA… (the value is not shown)'),
+  ),
+  alertChatId: v('ALERT_CHAT_ID', chatId),
+  alertAdmins: v(
+    'ALERT_ADMINS',
+    z
+      .string()
+      .optional()
+      .transform((x, ctx) => {
+        const list = (x ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+        const bad = list.filter((c) => !/^\d{1,16}$/.test(c));
+        if (bad.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `expected comma-separated Telegram user ids; bad: ${bad.join(', ')}` });
+          return z.NEVER;
+        }
+        return list.map(Number);
+      }),
+  ),
+  /** Another Bot API server (a local one); default Telegram's. */
+  alertApiRoot: v('ALERT_API_ROOT', httpUrl),
   apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
   apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).refine((x) => x.trim() !== '', 'required (it is blank)')),
   /** Bearer token for GET /metrics; unset: /metrics is open (keep the port private). */
@@ -378,12 +416,18 @@ function parseFields<F extends Record<string, Field>>(
 
 const withRedisUrl = <T extends { redisUrl?: string; redisAddr: string }>(c: T) => ({ ...c, redisUrl: c.redisUrl ?? `redis://${c.redisAddr}` });
 
+/** The alert bot needs a chat to write to. */
+function alertsWithoutChat(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (!env.ALERT_BOT_TOKEN?.trim() || env.ALERT_CHAT_ID?.trim()) return [];
+  return [{ variable: 'ALERT_CHAT_ID', message: 'required with ALERT_BOT_TOKEN: the user or group id the alerts go to' }];
+}
+
 /** The daemon's configuration from the environment (already merged with `.env`). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   return withRedisUrl(
     parseFields(DAEMON, env, [
       ...hostProblems(env),
-      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
+      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env), ...alertsWithoutChat(env),
     ]),
   );
 }

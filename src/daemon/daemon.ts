@@ -20,11 +20,13 @@ import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
 import { describeTarget } from '../redis/target.js';
-import { httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
+import { alertSettings, httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
 import { startHeartbeat } from '../ops/heartbeat.js';
+import { startAlerts } from '../alerts/alerts.js';
+import type { AlertTimings } from '../alerts/settings.js';
 
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
@@ -53,6 +55,7 @@ export interface DaemonOptions {
   /** Faster loops for tests. */
   sweepIntervalMs?: number;
   dispatcherTimings?: DispatcherTimings;
+  alertTimings?: Partial<AlertTimings>;
 }
 
 export interface Daemon {
@@ -212,6 +215,22 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
   dispatcher.start();
 
+  // The merchant's alert bot (ALERT_BOT_TOKEN): its own loops, so it never delays matching.
+  const alertsWith = alertSettings(config, opts.alertTimings);
+  const alerts = alertsWith
+    ? startAlerts({
+        ctx,
+        settings: alertsWith,
+        log: log.child({ component: 'alerts' }),
+        events,
+        health: {
+          redis: () => redis.status === 'ready',
+          ...(config.sandbox ? {} : { telegram: () => watcher?.status().connected ?? false }),
+        },
+      })
+    : null;
+  events.alertTo(alerts);
+
   // The watcher starts in the background: the API and the workers are already useful (and
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
   // cannot start, that is fatal: the process exits non-zero with the reason.
@@ -236,7 +255,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
               await processor.process(msg, key);
             },
             log,
-            onFatal: (reason) => fatalWith({ reason, exitCode: 1 }),
+            onFatal: (reason) => {
+              alerts?.notice('telegram:fatal', `🛑 paycue stopped watching Telegram: ${reason}. If the session was revoked or logged out, run paycue --telegram and restart paycue.`);
+              fatalWith({ reason, exitCode: 1 });
+            },
             waitForRedis,
             signal: stopStarting.signal,
           })
@@ -245,7 +267,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
             else watcher = w;
           })
           .catch((err: Error) => {
-            if (!stopping) fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
+            if (!stopping) {
+              alerts?.notice('telegram:fatal', `🛑 paycue could not start watching Telegram: ${err.message}`);
+              fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
+            }
           })
       : Promise.resolve();
 
@@ -259,6 +284,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       // The effective durations, so a unit-less value read as minutes is visible at a glance.
       ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
       webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
+      alerts: alertsWith ? `chat ${alertsWith.chatId}` : 'off', late_payment_webhooks: config.webhookLatePayment,
     },
     'paycue is running',
   );
@@ -281,6 +307,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
       await sweeper.stop();
       await heartbeat.stop();
+      await alerts?.stop();
       await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
       cards.stop();
       payFeed.stop();

@@ -11,6 +11,7 @@ import type { WatcherSettings } from '../telegram/types.js';
 import type { RedisTarget } from '../redis/target.js';
 import type { TestEventSettings } from '../ops/webhook-test.js';
 import type { LoggerOptions } from '../log/logger.js';
+import type { AlertSettings, AlertTimings } from '../alerts/settings.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
@@ -18,6 +19,8 @@ export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;
 const REMEMBER_MESSAGES_SEC = 30 * 24 * 3600;
 /** Unmatched credits listed by `paycue credits unmatched`. */
 const UNMATCHED_KEPT = 1000;
+/** Credit records (and their raw bank text) are kept at least this long. */
+export const KEEP_CREDITS_MS = 30 * 24 * 3600 * 1000;
 
 /** The Redis deployment: Cluster or Sentinel when their nodes are set, else one node. Credentials
  * and TLS come from REDIS_URL (rediss://, user:password) or REDIS_PASSWORD. */
@@ -58,6 +61,9 @@ export function transactionRules(c: OperatorConfig): TransactionRules {
     messageTtlSec: REMEMBER_MESSAGES_SEC,
     unmatchedCap: UNMATCHED_KEPT,
     minReplicas: minReplicas(c),
+    creditKeepMs: KEEP_CREDITS_MS,
+    creditTextKeepMs: KEEP_CREDITS_MS,
+    latePayment: c.webhookLatePayment,
   };
 }
 
@@ -109,6 +115,18 @@ export function logSettings(c: OperatorConfig): LoggerOptions {
   return {
     level: c.logLevel ?? (c.debug ? 'debug' : 'info'),
     format: c.logFormat ?? (c.debug ? 'pretty' : 'json'),
+  };
+}
+
+/** The alert bot, or nothing when ALERT_BOT_TOKEN is unset. */
+export function alertSettings(c: Config, timings?: Partial<AlertTimings>): AlertSettings | undefined {
+  if (!c.alertBotToken || c.alertChatId === undefined) return undefined;
+  return {
+    token: c.alertBotToken,
+    chatId: c.alertChatId,
+    admins: c.alertAdmins,
+    ...(c.alertApiRoot ? { apiRoot: c.alertApiRoot.replace(/\/+$/, '') } : {}),
+    ...(timings ? { timings } : {}),
   };
 }
 

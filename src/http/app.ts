@@ -14,6 +14,7 @@ import { sandboxRoutes } from './routes/sandbox.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { cardRoutes } from '../cards/routes.js';
 import { payPageRoutes } from '../pay-page/routes.js';
+import { creditRoutes } from './routes/credits.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -80,6 +81,9 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/create/*', auth);
   app.use('/transaction/*', auth);
+  app.use('/transactions', auth);
+  app.use('/credits', auth);
+  app.use('/credits/*', auth);
   app.use('/sandbox/*', async (c, next) => {
     if (!deps.settings.sandbox) throw new HttpError(404, 'not found: the sandbox is off (SANDBOX=false)');
     await next();
@@ -93,12 +97,19 @@ export function createApp(deps: AppDeps) {
   app.route('/', sandboxRoutes(deps));
   app.route('/', cardRoutes({ ...deps, onCardsChanged: async () => deps.cards?.refresh() }));
   if (deps.payFeed && deps.payStreams) app.route('/', payPageRoutes({ ...deps, feed: deps.payFeed, streams: deps.payStreams }));
+  app.route('/', creditRoutes(deps));
 
   // A known path with the wrong method is a 405 naming the right one, not a puzzling 404.
   const allowed: [string, string][] = [
     ['/create/transaction', 'POST'],
     ['/transaction/:id', 'GET'],
     ['/transaction/:id/cancel', 'POST'],
+    ['/transaction/:id/confirm', 'POST'],
+    ['/transactions', 'GET'],
+    ['/credits', 'GET'],
+    ['/credits/:id', 'GET'],
+    ['/credits/:id/attach', 'POST'],
+    ['/credits/:id/dismiss', 'POST'],
     ['/sandbox/credit', 'POST'],
     ['/health', 'GET, POST'],
     ['/ready', 'GET'],

@@ -9,7 +9,7 @@ export type { Logger };
 export const REDACT_PATHS = [
   'apiPassword', '*.apiPassword', 'webhookSecret', '*.webhookSecret', 'session', '*.session',
   'sessionString', '*.sessionString', 'password', '*.password', 'appHash', '*.appHash',
-  'headers.authorization', '*.headers.authorization', 'pan', '*.pan',
+  'headers.authorization', '*.headers.authorization', 'pan', '*.pan', 'alertBotToken', '*.alertBotToken', 'token', '*.token',
 ];
 
 /** Keeps only the last four digits of anything that looks like a card number (13-19 digits). */

@@ -12,7 +12,7 @@ const NON_CREDIT: Record<NonCreditReason, true> = {
   ambiguous: true, not_uzs: true, bad_amount: true, unrecognised: true,
 };
 const CREDIT_RESULTS: Record<Exclude<CreditResult, 'already_processed'> | 'duplicate', true> = {
-  matched: true, no_match: true, late: true, already_confirmed: true, duplicate: true,
+  matched: true, no_match: true, late: true, already_confirmed: true, ambiguous: true, duplicate: true,
 };
 export const KNOWN_LABELS = {
   transactions: ['created', 'confirmed', 'cancelled', 'expired'],
@@ -48,7 +48,7 @@ export class Metrics {
   });
   readonly credits = new Counter({
     name: 'paycue_credits_total',
-    help: 'Bank credits seen, by result (matched, no_match, late, already_confirmed, duplicate).',
+    help: 'Bank credits seen, by result (matched, no_match, late, already_confirmed, ambiguous, duplicate).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
@@ -92,6 +92,12 @@ export class Metrics {
     help: 'HTTP request latency by route, method and status.',
     labelNames: ['route', 'method', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly creditsSettled = new Counter({
+    name: 'paycue_credits_settled_total',
+    help: 'Open credits settled by a person, by how (attached, dismissed).',
+    labelNames: ['how'] as const,
     registers: [this.registry],
   });
   readonly webhookLatency = new Histogram({

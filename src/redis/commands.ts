@@ -53,13 +53,44 @@ export interface CreditCall {
   /** The credit as a JSON object, kept in the unmatched list when it confirms nothing. */
   entry: string;
   unmatchedCap: number;
+  /** The credit record written in the same step. */
+  record: {
+    creditId: string;
+    bot: string;
+    last4: string | null;
+    /** The bank's time of the message (ms). */
+    receivedAt: number;
+    text: string;
+    /** An ambiguous message: recorded for review, never applied to a transaction. */
+    review: boolean;
+    keepMs: number;
+    textKeepMs: number;
+    /** Queue a `late_payment` event for a credit that arrives after its transaction was cancelled. */
+    latePayment: boolean;
+  };
 }
 
-export type CreditScriptResult = 'matched' | 'already_processed' | 'no_match' | 'late' | 'already_confirmed' | 'stale';
+export type CreditScriptResult = 'matched' | 'already_processed' | 'no_match' | 'late' | 'already_confirmed' | 'ambiguous' | 'stale';
 
 export type CreditReply =
-  | { result: 'already_processed'; previous: string; txId?: string }
-  | { result: Exclude<CreditScriptResult, 'already_processed'>; txId?: string };
+  | { result: 'already_processed'; previous: string; txId?: string; creditId?: string }
+  | { result: Exclude<CreditScriptResult, 'already_processed'>; txId?: string; creditId?: string };
+
+/** Who settled something by hand and why, with the audit entry to keep. */
+export interface ManualAction {
+  by: string;
+  reason: string;
+  now: number;
+  /** JSON of the audit entry. */
+  audit: string;
+}
+
+export type AttachReply =
+  | { result: 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' }
+  | { result: 'credit_resolved'; kind: string }
+  | { result: 'tx_not_pending'; state: string };
+export type DismissReply = { result: 'dismissed' | 'unknown' } | { result: 'resolved'; kind: string };
+export type ConfirmManualReply = { result: 'confirmed' | 'unknown' | 'stale' } | { result: 'not_pending'; state: string };
 
 export interface AttemptCall {
   /** The consumer that made the attempt: only the entry's holder decides. */
@@ -74,6 +105,8 @@ export interface AttemptCall {
   attemptsPerRound: number;
   retryAt: number;
   keepMs: number;
+  /** The event is tracked on a credit record (late_payment), not a transaction. */
+  onCredit?: boolean;
 }
 
 /** What a running daemon publishes about itself (`paycue status` runs in another process). */
@@ -163,6 +196,7 @@ export class Commands {
       keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1, r.page);
     }
+    keys.push(k.txIndex);
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
     if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
     return requests.map((_, i): ReserveReply => {
@@ -189,7 +223,10 @@ export class Commands {
     const reply = (await runScript(
       this.redis,
       'cancel',
-      [k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-')],
+      [
+        k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-'),
+        k.txState('cancelled'),
+      ],
       [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel],
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated();
@@ -199,6 +236,7 @@ export class Commands {
   /** Applies one bank credit to the amount's owner, once per message key. */
   async credit(a: CreditCall): Promise<CreditReply> {
     const k = this.keys;
+    const r = a.record;
     const { txId, card, idem } = a.owner;
     const reply = (await runScript(
       this.redis,
@@ -206,17 +244,90 @@ export class Commands {
       [
         k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
         k.unmatched, k.idempotency(idem || '-'),
+        k.credit(r.creditId), k.creditsAll, k.creditsOpen, k.creditsResolved, k.creditsText, k.alertOutbox, k.txState('confirmed'),
       ],
-      [txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap, k.payChannel],
+      [
+        txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap,
+        r.creditId, r.bot, r.last4 ?? '', r.receivedAt, r.text, r.review ? '1' : '0', r.keepMs, r.textKeepMs, r.latePayment ? '1' : '0',
+        a.messageKey, k.payChannel,
+      ],
     )) as string[];
     const result = reply[0] as CreditScriptResult;
     if (result !== 'stale' && result !== 'already_processed') await this.replicated();
     if (result === 'already_processed') {
-      const [previous = '', first] = (reply[1] ?? '').split('|');
-      return { result, previous, ...(first ? { txId: first } : {}) };
+      const [previous = '', first, credit] = (reply[1] ?? '').split('|');
+      return { result, previous, ...(first ? { txId: first } : {}), ...(credit ? { creditId: credit } : {}) };
     }
     const id = nonEmpty(reply[1]);
-    return { result, ...(id ? { txId: id } : {}) };
+    const credit = nonEmpty(reply[2]);
+    return { result, ...(id ? { txId: id } : {}), ...(credit ? { creditId: credit } : {}) };
+  }
+
+  /** The keys of a transaction a hand-made confirm touches, in the scripts' order. */
+  private byHandKeys(txId: string, card: string, idem: string): string[] {
+    const k = this.keys;
+    return [
+      k.tx(txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card), k.idempotency(idem || '-'),
+      k.txState('confirmed'), k.audit('tx', txId),
+    ];
+  }
+
+  /** Attaches an open credit to a pending transaction, confirming it; one wins of racing calls. */
+  async attach(a: { creditId: string; txId: string; card: string; idem: string; quarantineMs: number; keepMs: number; creditKeepMs: number } & ManualAction): Promise<AttachReply> {
+    const k = this.keys;
+    const [result, extra = ''] = (await runScript(
+      this.redis,
+      'attach',
+      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), ...this.byHandKeys(a.txId, a.card, a.idem)],
+      [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel],
+    )) as string[];
+    if (result === 'credit_resolved') return { result, kind: extra };
+    if (result === 'tx_not_pending') return { result, state: extra };
+    if (result === 'attached') await this.replicated();
+    return { result: result as 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' };
+  }
+
+  /** Settles an open credit without a transaction. */
+  async dismiss(a: { creditId: string; creditKeepMs: number } & ManualAction): Promise<DismissReply> {
+    const k = this.keys;
+    const [result, extra = ''] = (await runScript(
+      this.redis,
+      'dismiss',
+      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId)],
+      [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit],
+    )) as string[];
+    if (result === 'resolved') return { result, kind: extra };
+    if (result === 'dismissed') await this.replicated();
+    return { result: result as 'dismissed' | 'unknown' };
+  }
+
+  /** pending → confirmed by hand (resolution `manual`). */
+  async confirmManual(a: { txId: string; card: string; idem: string; quarantineMs: number; keepMs: number } & ManualAction): Promise<ConfirmManualReply> {
+    const k = this.keys;
+    const [result, extra = ''] = (await runScript(
+      this.redis,
+      'confirm-manual',
+      this.byHandKeys(a.txId, a.card, a.idem),
+      [a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
+    )) as string[];
+    if (result === 'not_pending') return { result, state: extra };
+    if (result === 'confirmed') await this.replicated();
+    return { result: result as 'confirmed' | 'unknown' | 'stale' };
+  }
+
+  /** The same fields of many hashes, in one call (null for a missing hash). */
+  async rows(keys: string[], fields: string[]): Promise<(Record<string, string> | null)[]> {
+    if (keys.length === 0) return [];
+    const raw = (await runScript(this.redis, 'rows', keys, fields)) as unknown as (string | null)[][];
+    return raw.map((vals) => {
+      if (vals.every((v) => v === null)) return null;
+      const out: Record<string, string> = {};
+      fields.forEach((f, i) => {
+        const v = vals[i];
+        if (v !== null && v !== undefined) out[f] = v;
+      });
+      return out;
+    });
   }
 
   /** Which transaction holds `amountTiyin` on each of `cards` ('' for none), in one round trip. */
@@ -247,7 +358,8 @@ export class Commands {
     const [decision, attempts] = (await runScript(
       this.redis,
       'attempt-result',
-      [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed],
+      // A `late_payment` event is tracked on its credit record (`txId` is then the credit's id).
+      a.onCredit ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed] : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed],
       [
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,

@@ -22,6 +22,22 @@ export function redisKeys(prefix: string) {
     retries: `${t}:retries`,
     failed: `${t}:webhooks:failed`,
     unmatched: `${t}:credits:unmatched`,
+    // Credit records (src/credits): one hash each, indexes by bank time (ms), and the audit trail.
+    credit: (id: string) => `${t}:credit:${id}`,
+    creditAttempts: (id: string) => `${t}:credit:${id}:attempts`,
+    creditsAll: `${t}:credits:all`,
+    creditsOpen: `${t}:credits:open`,
+    creditsResolved: `${t}:credits:resolved`,
+    /** Credit ids scored by when their raw text is due to be trimmed. */
+    creditsText: `${t}:credits:text`,
+    audit: (kind: 'tx' | 'credit', id: string) => `${t}:audit:${kind}:${id}`,
+    /** Alert events written in the same script as what they report, drained by src/alerts. */
+    alertOutbox: `${t}:alerts:outbox`,
+    alertState: `${t}:alerts:state`,
+    // Transactions by created_at (ms): every one, and the closed ones per state (pending ones are
+    // listed from `deadlines`, which already holds them: no extra memory per pending transaction).
+    txIndex: `${t}:txs`,
+    txState: (state: 'confirmed' | 'cancelled') => `${t}:txs:${state}`,
     cursor: `${t}:telegram:cursor`,
     sessionLock: `${t}:telegram:lock`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */

@@ -20,6 +20,12 @@ export interface TransactionRules {
   unmatchedCap: number;
   /** Replicas that must have each acknowledged write (REDIS_MIN_REPLICAS). */
   minReplicas?: number;
+  /** Resolved credit records are kept this long; open ones until settled. */
+  creditKeepMs: number;
+  /** A credit's raw bank text is trimmed this long after it arrived. */
+  creditTextKeepMs: number;
+  /** WEBHOOK_LATE_PAYMENT: a credit for a cancelled transaction sends a `late_payment` event. */
+  latePayment: boolean;
 }
 
 export interface TxContext {

@@ -1,5 +1,6 @@
 // Apply one bank credit to the transaction holding exactly that amount. The Telegram
 // message key makes a repeat (reconnect, catch-up, a second daemon) change nothing.
+import { randomBytes } from 'node:crypto';
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import type { TxContext } from './context.js';
 
@@ -9,6 +10,12 @@ export interface CreditInput {
   /** Unique per bank message: `<account>:<bot id>:<message id>` from Telegram, `sandbox:…` in the sandbox. */
   messageKey: string;
   bot: string;
+  /** The bank's time of the message (ms); default now. */
+  receivedAt?: number;
+  /** The raw message text, kept on the credit record ('' for a sandbox amount). */
+  text?: string;
+  /** An ambiguous message with a readable amount: recorded as an open credit, never matched. */
+  review?: boolean;
 }
 
 export type CreditResult =
@@ -16,11 +23,17 @@ export type CreditResult =
   | 'already_processed'
   | 'no_match'
   | 'late'
-  | 'already_confirmed';
+  | 'already_confirmed'
+  | 'ambiguous';
+
+/** A new credit record's id: short enough for Telegram's 64-byte button data with a transaction id. */
+export const newCreditId = (): string => `cr_${randomBytes(8).toString('hex')}`;
 
 export interface CreditOutcome {
   result: CreditResult;
   transactionId?: string;
+  /** The credit record (for `already_processed`: the first processing's). */
+  creditId?: string;
   /** Why a credit matched nothing, in words for the operator. */
   detail?: string;
   /** For `already_processed`: what the first processing decided. */
@@ -49,8 +62,9 @@ async function findOwner(ctx: TxContext, amountTiyin: number, last4: string | nu
 
 export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<CreditOutcome> {
   const { rules } = ctx;
+  const creditId = newCreditId();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = await findOwner(ctx, credit.amountTiyin, credit.last4);
+    const found = credit.review ? { card: IMPLICIT_CARD, txId: '' } : await findOwner(ctx, credit.amountTiyin, credit.last4);
     const owner = { ...found, idem: found.txId ? await ctx.commands.idemOf(found.txId) : '' };
     const now = ctx.now();
     const entry = JSON.stringify({
@@ -71,14 +85,24 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
       messageTtlSec: rules.messageTtlSec,
       entry,
       unmatchedCap: rules.unmatchedCap,
+      record: {
+        creditId,
+        bot: credit.bot,
+        last4: credit.last4,
+        receivedAt: credit.receivedAt ?? now,
+        text: credit.text ?? '',
+        review: credit.review === true,
+        keepMs: rules.creditKeepMs,
+        textKeepMs: rules.creditTextKeepMs,
+        latePayment: rules.latePayment,
+      },
     });
     if (reply.result === 'stale') continue; // the amount changed hands between lookup and script
-    if (reply.result === 'already_processed') {
-      return { result: reply.result, previous: reply.previous, ...(reply.txId ? { transactionId: reply.txId } : {}) };
-    }
+    const ids = { ...(reply.txId ? { transactionId: reply.txId } : {}), ...(reply.creditId ? { creditId: reply.creditId } : {}) };
+    if (reply.result === 'already_processed') return { result: reply.result, previous: reply.previous, ...ids };
     return {
       result: reply.result,
-      ...(reply.txId ? { transactionId: reply.txId } : {}),
+      ...ids,
       ...(owner.detail ? { detail: owner.detail } : {}),
     };
   }
@@ -88,6 +112,7 @@ export async function applyCredit(ctx: TxContext, credit: CreditInput): Promise<
 export interface UnmatchedCredit {
   reason: string;
   transaction_id: string | null;
+  credit_id?: string;
   amount_tiyin: number;
   last4: string | null;
   bot: string;

@@ -29,7 +29,19 @@ export interface Transaction {
   page?: Record<string, string>;
   /** When a credit arrived after the transaction was cancelled. */
   lateCreditAt?: number;
+  /** How a confirm came about: a matching bank message, or a person (attach, manual confirm). */
+  resolution?: 'auto' | 'manual';
+  confirmedBy?: string;
+  confirmReason?: string;
+  /** The credit record that confirmed it. */
+  creditId?: string;
 }
+
+/** Every field fromHash reads, for reading many records in one call. */
+export const TX_FIELDS = [
+  'id', 'amount', 'requested', 'card', 'state', 'created_at', 'expires_at', 'wh_state', 'wh_attempts', 'wh_round', 'idem', 'metadata',
+  'confirmed_at', 'cancelled_at', 'cancel_reason', 'resolution', 'confirmed_by', 'confirm_reason', 'credit_id',
+] as const;
 
 export function fromHash(h: Record<string, string>): Transaction | null {
   if (!h.id || !h.state) return null;
@@ -53,6 +65,10 @@ export function fromHash(h: Record<string, string>): Transaction | null {
   if (h.cancel_reason) t.cancelReason = h.cancel_reason;
   if (h.page) t.page = JSON.parse(h.page) as Record<string, string>;
   if (h.late_credit_at) t.lateCreditAt = Number(h.late_credit_at);
+  if (h.state === 'confirmed') t.resolution = h.resolution === 'manual' ? 'manual' : 'auto';
+  if (h.confirmed_by) t.confirmedBy = h.confirmed_by;
+  if (h.confirm_reason) t.confirmReason = h.confirm_reason;
+  if (h.credit_id) t.creditId = h.credit_id;
   return t;
 }
 
@@ -80,6 +96,9 @@ export function toPublic(t: Transaction, step: AmountStep, attempts: AttemptReco
     created_at: iso(t.createdAt),
     expires_at: iso(t.expiresAt),
     ...(t.confirmedAt !== undefined ? { confirmed_at: iso(t.confirmedAt) } : {}),
+    ...(t.resolution !== undefined ? { resolution: t.resolution } : {}),
+    ...(t.confirmedBy !== undefined ? { confirmed_by: t.confirmedBy, confirm_reason: t.confirmReason ?? null } : {}),
+    ...(t.creditId !== undefined ? { credit_id: t.creditId } : {}),
     ...(t.cancelledAt !== undefined ? { cancelled_at: iso(t.cancelledAt), cancel_reason: t.cancelReason } : {}),
     ...(t.metadata !== undefined ? { metadata: t.metadata } : {}),
     webhook: { state: t.webhookState, attempts: t.webhookAttempts, attempt_log: attempts },

@@ -2,6 +2,8 @@
 // quarantines. Each item is claimed by its own script, so several daemons sharing a Redis
 // may sweep at once and every transaction is still cancelled exactly once.
 import { cancelTransaction } from './cancel.js';
+import { trimTransactionIndexes } from './list.js';
+import { trimCredits } from '../credits/trim.js';
 import type { TxContext } from './context.js';
 
 const BATCH = 200;
@@ -39,5 +41,7 @@ export async function sweepOnce(ctx: TxContext, opts: { expire?: boolean } = {})
   }
   // Failed deliveries are listed as long as their records live (7 days).
   await redis.zremrangebyscore(keys.failed, '-inf', now - ctx.rules.keepMs);
+  await trimTransactionIndexes(ctx, now);
+  await trimCredits(ctx, now);
   return { expired, released };
 }

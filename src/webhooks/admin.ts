@@ -3,10 +3,13 @@ import type { RedeliverResult } from '../redis/commands.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransactionWithAttempts } from '../transactions/get.js';
 import { publicCard } from '../transactions/record.js';
+import { getCredit } from '../credits/get.js';
 
 export interface FailedDelivery {
   transaction_id: string;
-  action: 'confirm' | 'cancel' | null;
+  action: 'confirm' | 'cancel' | 'late_payment' | null;
+  /** For a late_payment event: its credit record. */
+  credit_id?: string;
   failed_at: string;
   attempts: number;
   last_error: string | null;
@@ -19,6 +22,16 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
   const out: FailedDelivery[] = [];
   for (let i = 0; i + 1 < rows.length; i += 2) {
     const id = rows[i] as string;
+    if (id.startsWith('cr_')) {
+      // A late_payment event, tracked on its credit record.
+      const credit = await getCredit(ctx, id);
+      out.push({
+        transaction_id: credit?.txId ?? id, action: 'late_payment', failed_at: new Date(Number(rows[i + 1])).toISOString(),
+        attempts: credit?.latePayment?.attempts ?? 0, last_error: null, amount_tiyin: credit?.amountTiyin ?? null, card: credit?.last4 ?? null,
+        credit_id: id,
+      });
+      continue;
+    }
     const found = await getTransactionWithAttempts(ctx, id);
     const last = found?.attempts.at(-1);
     out.push({

@@ -3,7 +3,8 @@
 import type { Events } from '../events.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransaction } from '../transactions/get.js';
-import { decidedAt, eventWebhookId, webhookBody } from './payload.js';
+import { decidedAt, eventWebhookId, latePaymentBody, latePaymentWebhookId, webhookBody } from './payload.js';
+import { getCredit } from '../credits/get.js';
 import { retryDelayMs } from './retry-delay.js';
 import { sendWebhook } from './send.js';
 import { secretKey } from './sign.js';
@@ -37,12 +38,15 @@ export class Deliverer {
 
   /** `consumer`: who holds the entry (only the holder's attempt decides). */
   async deliver(e: StreamEntry, consumer: string, signal: AbortSignal): Promise<DeliveryEnd> {
-    const tx = await getTransaction(this.ctx, e.tx);
-    if (!tx) return 'no_transaction';
+    // A late_payment entry names its credit record; the event is about the credit's transaction.
+    const credit = e.action === 'late_payment' ? await getCredit(this.ctx, e.tx) : null;
+    const tx = await getTransaction(this.ctx, credit ? (credit.txId ?? '') : e.tx);
+    if (!tx || (e.action === 'late_payment' && !credit)) return 'no_transaction';
+    const tracked = credit ? { id: credit.id, attempts: credit.latePayment?.attempts ?? 0, round: 0 } : { id: tx.id, attempts: tx.webhookAttempts, round: tx.webhookRound };
     const out = await sendWebhook({
       target: this.settings.target,
-      id: eventWebhookId(tx),
-      body: webhookBody(tx, e.action, this.ctx.rules.step),
+      id: credit ? latePaymentWebhookId(credit.id) : eventWebhookId(tx),
+      body: credit ? latePaymentBody(tx, credit, this.ctx.rules.step) : webhookBody(tx, e.action, this.ctx.rules.step),
       key: this.key,
       timeoutMs: this.settings.timeoutMs,
       success: this.settings.success,
@@ -53,11 +57,12 @@ export class Deliverer {
     if (signal.aborted && !out.success) return 'aborted';
 
     const now = this.ctx.now();
-    const attemptInRound = tx.webhookAttempts - tx.webhookRound + 1;
+    const attemptInRound = tracked.attempts - tracked.round + 1;
     const retryAt = now + retryDelayMs(attemptInRound, this.settings.backoffMs, out.retryAfterMs);
     const { decision, attempts } = await this.ctx.commands.attemptResult({
       consumer,
-      txId: tx.id,
+      txId: tracked.id,
+      ...(credit ? { onCredit: true } : {}),
       action: e.action,
       entryId: e.id,
       success: out.success,
@@ -80,7 +85,7 @@ export class Deliverer {
       ...(out.error ? { error: out.error } : {}),
       durationMs: out.durationMs,
       retryAt,
-      latencySec: (now - decidedAt(tx, e.action)) / 1000,
+      latencySec: (now - (credit ? credit.receivedAt : decidedAt(tx, e.action))) / 1000,
     });
     return 'recorded';
   }

@@ -2,7 +2,7 @@
 import { publicAmount, type AmountStep } from '../money/amount.js';
 import { publicCard, type Transaction } from '../transactions/record.js';
 
-export type WebhookAction = 'confirm' | 'cancel';
+export type WebhookAction = 'confirm' | 'cancel' | 'late_payment';
 
 /** The id a decided transaction's event goes out with: `msg_<tx>_<action>`, written by the
  * deciding script. Stable across every attempt and redelivery, and different for the other
@@ -13,8 +13,28 @@ export function eventWebhookId(tx: Transaction): string {
   return tx.webhookId ?? `msg_${tx.id}`;
 }
 
+/** A late payment is an event of its credit record: one id per credit. */
+export function latePaymentWebhookId(creditId: string): string {
+  return `msg_${creditId}_late_payment`;
+}
+
 export function decidedAt(tx: Transaction, action: WebhookAction): number {
   return (action === 'confirm' ? tx.confirmedAt : tx.cancelledAt) ?? tx.createdAt;
+}
+
+/** The `late_payment` event (WEBHOOK_LATE_PAYMENT=true): money for a transaction already
+ * cancelled. Its webhook-id is the credit's: `msg_<credit id>_late_payment`. */
+export function latePaymentBody(tx: Transaction, credit: { id: string; amountTiyin: number; last4: string | null; receivedAt: number }, step: AmountStep): string {
+  return JSON.stringify({
+    action: 'late_payment',
+    transaction_id: tx.id,
+    amount: publicAmount(credit.amountTiyin, step),
+    amount_tiyin: credit.amountTiyin,
+    credit_id: credit.id,
+    card: publicCard(tx.card),
+    ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
+    occurred_at: new Date(credit.receivedAt).toISOString(),
+  });
 }
 
 export function webhookBody(tx: Transaction, action: WebhookAction, step: AmountStep): string {
@@ -26,5 +46,6 @@ export function webhookBody(tx: Transaction, action: WebhookAction, step: Amount
     card: publicCard(tx.card),
     ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
     occurred_at: new Date(decidedAt(tx, action)).toISOString(),
+    ...(action === 'confirm' ? { resolution: tx.resolution ?? 'auto' } : {}),
   });
 }

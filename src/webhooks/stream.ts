@@ -20,7 +20,7 @@ function toEntries(raw: [string, string[]][] | null | undefined): StreamEntry[] 
     if (!fields) continue; // trimmed entry still in the pending list
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-    if (f.tx && (f.action === 'confirm' || f.action === 'cancel')) out.push({ id, tx: f.tx, action: f.action });
+    if (f.tx && (f.action === 'confirm' || f.action === 'cancel' || f.action === 'late_payment')) out.push({ id, tx: f.tx, action: f.action });
   }
   return out;
 }

@@ -119,7 +119,7 @@ describe('disable, enable, remove', () => {
       expect((await d.call('/create/transaction/', { body: { amount: 7000 } })).body.data.card).toBe('0042');
     }
     const credit = await d.call('/sandbox/credit', { body: { amount: 5000, card: '7159' } });
-    expect(credit.body.data).toEqual({ matched: true, transaction_id: pending.body.data.transaction_id });
+    expect(credit.body.data).toEqual({ matched: true, transaction_id: pending.body.data.transaction_id, credit_id: expect.any(String) });
 
     await d.call('/cards/7159', { method: 'PATCH', body: { active: true } });
     expect((await d.call('/create/transaction/', { body: { amount: 5000, card: '7159' } })).status).toBe(200);

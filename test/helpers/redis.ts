@@ -36,6 +36,9 @@ export const DEFAULT_RULES: TransactionRules = {
   keepMs: 7 * 24 * 3600_000,
   messageTtlSec: 3600,
   unmatchedCap: 1000,
+  creditKeepMs: 30 * 24 * 3600_000,
+  creditTextKeepMs: 30 * 24 * 3600_000,
+  latePayment: false,
 };
 
 export async function testContext(rules: Partial<TransactionRules> = {}, prefix = uniquePrefix()): Promise<TxContext> {

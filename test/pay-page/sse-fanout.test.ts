@@ -69,7 +69,7 @@ describe(`${N} SSE clients`, () => {
 
     await inBatches(ids, 50, async (id) => {
       const r = await d.call('/sandbox/credit', { body: { amount: amounts.get(id), card: '7159' } });
-      expect(r.body.data).toEqual({ matched: true, transaction_id: id });
+      expect(r.body.data).toEqual({ matched: true, transaction_id: id, credit_id: expect.any(String) });
     });
     await Promise.all(streams.map((s) => s.waitForEvents(2, 20_000)));
     await Promise.all(streams.map((s) => s.ended)); // the stream closes once the transaction is closed

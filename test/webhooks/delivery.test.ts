@@ -41,7 +41,7 @@ describe('confirm webhooks', () => {
     const tx = await create(d, 20000);
     const text = humoCreditMessage(tx.amount_tiyin, '7159');
     const first = await d.call('/sandbox/credit', { body: { text, message_id: 1001 } });
-    expect(first.body.data).toEqual({ matched: true, transaction_id: tx.transaction_id });
+    expect(first.body.data).toEqual({ matched: true, transaction_id: tx.transaction_id, credit_id: expect.stringMatching(/^cr_/) });
     const again = await Promise.all(
       Array.from({ length: 30 }, () => d.call('/sandbox/credit', { body: { text, message_id: 1001 } })),
     );
@@ -65,6 +65,7 @@ describe('confirm webhooks', () => {
       card: null,
       metadata: { order: 'A-1' },
       occurred_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      resolution: 'auto',
     });
     expect(hook.headers['content-type']).toBe('application/json');
     expect(hook.headers['user-agent']).toMatch(/^paycue\/\d+\.\d+\.\d+/);

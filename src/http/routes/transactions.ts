@@ -7,6 +7,7 @@ import { cancelTransaction } from '../../transactions/cancel.js';
 import { getTransaction, getTransactionWithAttempts } from '../../transactions/get.js';
 import { parseTransactionId } from '../../transactions/id.js';
 import { publicCard, toPublic } from '../../transactions/record.js';
+import { auditOf } from '../../credits/audit.js';
 import type { AppDeps } from '../deps.js';
 import { readJson, validate } from '../json-body.js';
 import { HttpError, ok } from '../respond.js';
@@ -137,7 +138,7 @@ export function transactionRoutes(deps: AppDeps) {
     const id = parseTransactionId(c.req.param('id'));
     const found = id ? await getTransactionWithAttempts(ctx, id) : null;
     if (!found) throw new HttpError(404, 'transaction not found');
-    return ok(c, { ...toPublic(found.tx, step, found.attempts), ...payUrl(found.tx.id) });
+    return ok(c, { ...toPublic(found.tx, step, found.attempts), ...payUrl(found.tx.id), audit: await auditOf(ctx, 'tx', found.tx.id) });
   });
 
   app.post('/transaction/:id/cancel', async (c) => {

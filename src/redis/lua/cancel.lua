@@ -1,6 +1,7 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
 KEYS[6] amounts zset  KEYS[7] owners hash  KEYS[8] idempotency key (the tx's `idem`; any key when none)
+KEYS[9] txs:cancelled
 ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
       pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages)
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
@@ -27,5 +28,6 @@ redis.call('ZREM', KEYS[2], txid)
 redis.call('HINCRBY', KEYS[3], card, -1)
 free_amount(KEYS[4], KEYS[6], KEYS[7], KEYS[3], card, amount, txid, now, quarantine)
 redis.call('XADD', KEYS[5], '*', 'tx', txid, 'action', 'cancel')
+redis.call('ZADD', KEYS[9], redis.call('HGET', KEYS[1], 'created_at'), txid)
 if ARGV[7] and ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], txid .. '|' .. reason .. '|' .. fmt(now)) end
 return {'cancelled'}

@@ -2,11 +2,19 @@
 KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none)  KEYS[3] deadlines
 KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
 KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
+KEYS[11] credit record hash  KEYS[12] credits:all  KEYS[13] credits:open  KEYS[14] credits:resolved
+KEYS[15] credits:text  KEYS[16] alert outbox stream  KEYS[17] txs:confirmed
 ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap,
+      credit id, bot, last4 ('' for none), bank time ms, raw text, review ('1': an ambiguous message,
+      never applied to a transaction), credit keep ms, text keep ms, late_payment event ('1'|'0'), message key,
       pay page channel (optional: PUBLISH `txid|confirmed|now` / `txid|late|now` there)
-Returns {result, txid} with result matched | already_processed | no_match | late | already_confirmed | stale
-'stale': the amount's owner changed since the caller looked it up; look again. ]]
+Every message carrying an amount becomes a credit record in this same step (message dedupe +
+record + decision), so no decided credit is ever without its record: a match is resolved `auto`,
+anything else is open and queued in the alert outbox.
+Returns {result, txid, credit id} with result matched | already_processed | no_match | late |
+already_confirmed | ambiguous | stale ('stale': the amount's owner changed since the caller looked
+it up; look again). ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
@@ -15,7 +23,10 @@ local seen = redis.call('GET', KEYS[1])
 if seen then return {'already_processed', seen} end
 
 local result = 'no_match'
-if txid ~= '' then
+local cid, review = ARGV[9], ARGV[14] == '1'
+if review then
+  result = 'ambiguous'
+elseif txid ~= '' then
   if redis.call('HGET', KEYS[8], amount) ~= txid then return {'stale', ''} end
   local tx = redis.call('HMGET', KEYS[2], 'state', 'card')
   local state, card = tx[1], tx[2]
@@ -30,6 +41,9 @@ if txid ~= '' then
     -- next customer's transaction either, so confirmed amounts are held like cancelled ones.
     free_amount(KEYS[5], KEYS[7], KEYS[8], KEYS[4], card, amount, txid, now, quarantine)
     redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
+    redis.call('HSET', KEYS[2], 'credit_id', cid)
+    local created = redis.call('HGET', KEYS[2], 'created_at')
+    redis.call('ZADD', KEYS[17], created, txid)
     result = 'matched'
   elseif state == 'cancelled' then
     -- The record remembers it, so the pay page can tell the customer to contact the seller.
@@ -45,12 +59,34 @@ end
 if result ~= 'matched' then
   -- Spliced as text: cjson would print large amounts as 1e+14.
   local entry = '{"reason":"' .. result .. '","transaction_id":' .. (txid ~= '' and ('"' .. txid .. '"') or 'null')
-    .. ',' .. string.sub(ARGV[7], 2)
+    .. ',"credit_id":"' .. cid .. '",' .. string.sub(ARGV[7], 2)
   redis.call('LPUSH', KEYS[9], entry)
   redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[8]) - 1)
 end
-redis.call('SET', KEYS[1], result .. '|' .. txid, 'EX', msg_ttl)
-if (result == 'matched' or result == 'late') and ARGV[9] and ARGV[9] ~= '' then
-  redis.call('PUBLISH', ARGV[9], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late') .. '|' .. fmt(now))
+
+local at = ARGV[12]
+redis.call('HSET', KEYS[11], 'id', cid, 'bot', ARGV[10], 'message_key', ARGV[18], 'amount', amount,
+  'last4', ARGV[11], 'received_at', at, 'recorded_at', fmt(now), 'verdict', result, 'tx', txid, 'text', ARGV[13])
+redis.call('ZADD', KEYS[12], at, cid)
+redis.call('ZADD', KEYS[15], fmt(now + tonumber(ARGV[16])), cid)
+if result == 'matched' then
+  redis.call('HSET', KEYS[11], 'state', 'resolved', 'res_kind', 'auto', 'res_tx', txid, 'res_by', 'paycue', 'res_at', fmt(now))
+  redis.call('ZADD', KEYS[14], at, cid)
+  redis.call('PEXPIRE', KEYS[11], ARGV[15])
+else
+  -- Open until a person settles it: no TTL, so it cannot fall out of view.
+  redis.call('HSET', KEYS[11], 'state', 'open')
+  redis.call('ZADD', KEYS[13], at, cid)
+  -- Capped, so it cannot grow without end when no alert bot drains it (ALERT_BOT_TOKEN unset).
+  redis.call('XADD', KEYS[16], 'MAXLEN', '~', '10000', '*', 'kind', 'credit', 'id', cid)
+  if result == 'late' and ARGV[17] == '1' then
+    -- A third event, delivered like confirm/cancel but tracked on the credit record.
+    redis.call('HSET', KEYS[11], 'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0')
+    redis.call('XADD', KEYS[6], '*', 'tx', cid, 'action', 'late_payment')
+  end
 end
-return {result, txid}
+redis.call('SET', KEYS[1], result .. '|' .. txid .. '|' .. cid, 'EX', msg_ttl)
+if (result == 'matched' or result == 'late') and ARGV[19] and ARGV[19] ~= '' then
+  redis.call('PUBLISH', ARGV[19], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late') .. '|' .. fmt(now))
+end
+return {result, txid, cid}

@@ -3,7 +3,7 @@ previous call is in flight share one call (fewer round trips under load); each i
 turn exactly as if it were alone.
 KEYS[1] deadlines zset   KEYS[2] card load hash   KEYS[3] inactive cards set (disabled or removed)
 KEYS[4 .. 3+2C] for each of the C cards in ARGV: amounts zset, owners hash
-then for each request: tx hash, idempotency key
+then for each request: tx hash, idempotency key; last, the transaction index (txs)
 ARGV: step, direction (1|-1), limit, now, ttl, C, the C card names, then for each request:
       txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card),
       pay page options as JSON ('' = none)
@@ -17,6 +17,7 @@ local step, dir, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, ttl, ncards = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local first_arg, first_key = 7 + ncards, 4 + 2 * ncards
 local deadlines, load = KEYS[1], KEYS[2]
+local index_all = KEYS[#KEYS]
 
 local function fmt(x) return string.format('%d', x) end
 
@@ -112,6 +113,7 @@ local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed, p
         'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0', 'idem', idem)
       if page ~= '' then redis.call('HSET', txkey, 'page', page) end
       redis.call('ZADD', deadlines, fmt(now + ttl), txid)
+      redis.call('ZADD', index_all, fmt(now), txid)
       -- Like the record, the key has no TTL while the transaction is pending (a retry after the
       -- TTL, expiry held, must not create a second transaction); closing it sets the record's TTL.
       if idem ~= '' then redis.call('SET', idemkey, txid) end

@@ -1,0 +1,312 @@
+// Alerts in the merchant's Telegram through their own bot (grammY, long polling), started and
+// stopped with the daemon. Open credits come from a durable outbox written by credit.lua in the
+// same step as the record, so a crash between recording and alerting loses nothing; everything
+// else (a webhook that failed its last retry, Telegram or Redis down for a while, a dead session)
+// is noticed here. Sending runs on its own loop: a slow or dead Bot API never delays matching.
+// Buttons act through the same operations as the API and the CLI, only for ALERT_ADMINS.
+import { Bot, type Context } from 'grammy';
+import type { InlineKeyboardButton } from 'grammy/types';
+import type { Events } from '../events.js';
+import type { Logger } from '../log/logger.js';
+import { telegramActor } from '../credits/audit.js';
+import { CREDIT_FIELDS, creditFromHash, type CreditRecord } from '../credits/record.js';
+import { attachCredit, dismissCredit } from '../credits/settle.js';
+import { getCredit, parseCreditId } from '../credits/get.js';
+import type { TxContext } from '../transactions/context.js';
+import { parseTransactionId } from '../transactions/id.js';
+import { redeliver } from '../webhooks/admin.js';
+import { closestPending } from './candidates.js';
+import { DISMISS_REASONS, creditAlert, creditSummary, settledText, webhookFailedAlert } from './format.js';
+import { DEFAULT_ALERT_TIMINGS, type AlertSettings, type AlertTimings } from './settings.js';
+
+export interface AlertDeps {
+  ctx: TxContext;
+  settings: AlertSettings;
+  log: Logger;
+  events: Events;
+  /** Each component's health now; absent ones are not watched (Telegram in sandbox). */
+  health: { telegram?: () => boolean; redis: () => boolean };
+}
+
+interface Notice {
+  key: string;
+  text: string;
+  buttons?: InlineKeyboardButton[][];
+}
+
+interface Condition {
+  since: number | null;
+  alerted: boolean;
+}
+
+const OUTBOX_BATCH = 500;
+
+export class AlertService {
+  private readonly bot: Bot;
+  private readonly t: AlertTimings;
+  private readonly queue: Notice[] = [];
+  private readonly conditions = new Map<string, Condition>();
+  private tokens: number;
+  private refilledAt = Date.now();
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private wakeSleep: (() => void) | null = null;
+  private readonly sleepers = new Set<() => void>();
+  private failing = false;
+  /** Cuts short grammY's own retries of getMe when stopping. */
+  private readonly abort = new AbortController();
+
+  constructor(private readonly deps: AlertDeps) {
+    this.t = { ...DEFAULT_ALERT_TIMINGS, ...deps.settings.timings };
+    this.tokens = this.t.perMinute;
+    this.bot = new Bot(deps.settings.token, {
+      client: { ...(deps.settings.apiRoot ? { apiRoot: deps.settings.apiRoot } : {}), timeoutSeconds: this.t.pollSeconds + 10 },
+    });
+    this.bot.on('callback_query:data', (c) => this.press(c));
+    this.bot.catch((err) => this.deps.log.warn({ error: this.clean(err.error) }, 'alert button handling failed'));
+  }
+
+  start(): void {
+    this.loops = [this.pollLoop(), this.tickLoop()];
+  }
+
+  /** Queue a message (deduplicated by key while it waits). Never throws, never blocks. */
+  notice(key: string, text: string, buttons?: InlineKeyboardButton[][]): void {
+    if (this.queue.some((n) => n.key === key)) return;
+    this.queue.push({ key, text, ...(buttons ? { buttons } : {}) });
+    this.wakeSleep?.();
+  }
+
+  /** Sends what is queued (for up to ~2 s), then stops polling. */
+  async stop(): Promise<void> {
+    if (this.queue.length > 0) await Promise.race([this.sendNotices(), sleepMs(1500)]).catch(() => undefined);
+    this.stopped = true;
+    this.abort.abort();
+    for (const wake of [...this.sleepers]) wake();
+    await Promise.race([this.bot.stop().catch(() => undefined), sleepMs(1500)]);
+    await Promise.race([Promise.allSettled(this.loops), sleepMs(1000)]);
+  }
+
+  /** Error text without the bot token (fetch errors name the URL, which holds it). */
+  private clean(err: unknown): string {
+    return String((err as Error)?.message ?? err).replaceAll(this.deps.settings.token, '<ALERT_BOT_TOKEN>');
+  }
+
+  /** A wait that stop() cuts short; `tick` waits are also cut short by a new notice. */
+  private sleep(ms: number, tick = false): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        if (this.wakeSleep === done) this.wakeSleep = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+      if (tick) this.wakeSleep = done;
+    });
+  }
+
+  private async pollLoop(): Promise<void> {
+    let delay = 1000;
+    while (!this.stopped) {
+      try {
+        await this.bot.init(this.abort.signal as Parameters<Bot["init"]>[0]);
+        await this.bot.start({ allowed_updates: ['callback_query'], timeout: this.t.pollSeconds });
+        delay = 1000;
+      } catch (err) {
+        if (this.stopped) return;
+        const code = (err as { error_code?: number }).error_code;
+        this.deps.log.warn({ error: this.clean(err) }, code === 401 ? 'ALERT_BOT_TOKEN was refused by the Bot API; alert buttons do not work' : 'alert bot cannot reach the Bot API; retrying');
+      }
+      if (this.stopped) return;
+      await this.sleep(delay);
+      delay = Math.min(delay * 2, 60_000);
+    }
+  }
+
+  private async tickLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.watchHealth();
+        await this.sendNotices();
+        await this.drainOutbox();
+        if (this.failing) this.deps.log.info('alerts are being sent again');
+        this.failing = false;
+      } catch (err) {
+        if (!this.failing) this.deps.log.warn({ error: this.clean(err) }, 'alert could not be sent; it stays queued and is retried');
+        this.failing = true;
+      }
+      if (!this.stopped) await this.sleep(this.t.tickMs, true);
+    }
+  }
+
+  /** A token per message: `perMinute` a minute, refilled continuously. */
+  private take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.t.perMinute, this.tokens + ((now - this.refilledAt) * this.t.perMinute) / 60_000);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private async send(text: string, buttons?: InlineKeyboardButton[][]): Promise<number> {
+    const m = await this.bot.api.sendMessage(this.deps.settings.chatId, text, {
+      ...(buttons && buttons.length > 0 ? { reply_markup: { inline_keyboard: buttons } } : {}),
+      link_preview_options: { is_disabled: true },
+    });
+    return m.message_id;
+  }
+
+  private async sendNotices(): Promise<void> {
+    while (this.queue.length > 0) {
+      const n = this.queue[0] as Notice;
+      if (!this.take()) return;
+      await this.send(n.text, n.buttons);
+      this.queue.shift();
+    }
+  }
+
+  /** Open credits recorded since the last alert: one message each, or one summary for a burst. */
+  private async drainOutbox(): Promise<void> {
+    const { ctx } = this.deps;
+    const k = ctx.keys;
+    const entries = await ctx.redis.xrange(k.alertOutbox, '-', '+', 'COUNT', OUTBOX_BATCH);
+    if (entries.length === 0) return;
+    const ids = entries.map(([, f]) => f[f.indexOf('id') + 1] as string);
+    const rows = await ctx.commands.rows(ids.map((id) => k.credit(id)), [...CREDIT_FIELDS]);
+    const open: { entry: string; credit: CreditRecord }[] = [];
+    const done: string[] = [];
+    entries.forEach(([entry], i) => {
+      const c = creditFromHash(rows[i] ?? null);
+      if (c && c.state === 'open') open.push({ entry, credit: c });
+      else done.push(entry); // settled before anyone was told: nothing to say
+    });
+    if (done.length > 0) await ctx.redis.xdel(k.alertOutbox, ...done);
+    if (open.length === 0) return;
+    if (open.length > this.t.burst) {
+      if (!this.take()) return;
+      const more = entries.length === OUTBOX_BATCH ? Math.max(0, (await ctx.redis.xlen(k.alertOutbox)) - open.length) : 0;
+      await this.send(creditSummary(open.map((o) => o.credit), more));
+      await ctx.redis.xdel(k.alertOutbox, ...open.map((o) => o.entry));
+      return;
+    }
+    for (const o of open) {
+      if (!this.take()) return;
+      const { text, buttons } = creditAlert(o.credit, await closestPending(ctx, o.credit.amountTiyin, o.credit.last4));
+      const messageId = await this.send(text, buttons);
+      await ctx.redis.xdel(k.alertOutbox, o.entry);
+      // Remembered on the record, so settling it through the API edits the alert too.
+      if (await ctx.redis.exists(k.credit(o.credit.id))) await ctx.redis.hset(k.credit(o.credit.id), 'alert_message', String(messageId));
+    }
+  }
+
+  private watchHealth(): void {
+    const { health } = this.deps;
+    if (health.telegram) {
+      this.condition('telegram', !health.telegram(), this.t.telegramDownMs, '📵 paycue has been disconnected from Telegram for more than 2 minutes: bank messages are not being read (they are fetched once it reconnects).', '✅ paycue is connected to Telegram again.');
+    }
+    this.condition('redis', !health.redis(), this.t.redisDownMs, '🛑 Redis has been unreachable for more than 30 seconds: paycue cannot create or confirm transactions.', '✅ Redis is reachable again.');
+  }
+
+  private condition(name: string, bad: boolean, afterMs: number, downText: string, upText: string): void {
+    const c = this.conditions.get(name) ?? { since: null, alerted: false };
+    const now = Date.now();
+    if (bad) {
+      c.since ??= now;
+      if (!c.alerted && now - c.since >= afterMs) {
+        c.alerted = true;
+        this.notice(`${name}:down`, downText);
+      }
+    } else {
+      if (c.alerted) this.notice(`${name}:up`, upText);
+      c.since = null;
+      c.alerted = false;
+    }
+    this.conditions.set(name, c);
+  }
+
+  /** Settled outside Telegram (API): edit its alert, if one was sent, to say so and drop the buttons.
+   * A button press edits its own alert. Best effort: a failure is logged, nothing else. */
+  creditSettled(creditId: string, what: string, by: string): void {
+    if (by.startsWith('telegram:')) return;
+    const { ctx } = this.deps;
+    void (async () => {
+      const [messageId] = await ctx.redis.hmget(ctx.keys.credit(creditId), 'alert_message');
+      const credit = messageId ? await getCredit(ctx, creditId) : null;
+      if (!messageId || !credit) return;
+      const { text } = creditAlert(credit, []);
+      await this.bot.api.editMessageText(this.deps.settings.chatId, Number(messageId), settledText(text, what, by, Date.now()));
+    })().catch((err: unknown) => this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert of a settled credit'));
+  }
+
+  /** An alert for a webhook that failed after its last retry, with a button to send it again. */
+  webhookFailed(txId: string, action: string): void {
+    const { text, buttons } = webhookFailedAlert(txId, action);
+    this.notice(`webhook:${txId}:${action}`, text, buttons);
+  }
+
+  private allowed(userId: number, chatId: number | undefined): boolean {
+    const { admins, chatId: home } = this.deps.settings;
+    if (admins.length > 0) return admins.includes(userId);
+    return userId === home || (home < 0 && chatId === home);
+  }
+
+  private async press(c: Context): Promise<void> {
+    const q = c.callbackQuery;
+    const from = c.from;
+    if (!q?.data || !from) return;
+    const message = q.message;
+    if (!this.allowed(from.id, message?.chat.id)) {
+      this.deps.log.warn({ telegram_user: from.id }, 'alert button pressed by a user not in ALERT_ADMINS; ignored');
+      await c.answerCallbackQuery({ text: 'You are not allowed to settle payments here.', show_alert: true });
+      return;
+    }
+    const { ctx, events } = this.deps;
+    const actor = telegramActor(from.id, from.username);
+    const [op, a = '', b = ''] = q.data.split('|');
+    let what: string | null = null;
+    let refusal: string | null = null;
+    if (op === 'at') {
+      const creditId = parseCreditId(a);
+      const txId = parseTransactionId(b);
+      const r = creditId && txId ? await attachCredit(ctx, creditId, txId, actor, 'attached from the Telegram alert') : null;
+      if (r?.ok && creditId && txId) {
+        events.creditSettled({ creditId, how: 'attached', transactionId: txId, by: actor.by });
+        what = `Attached to ${txId}: confirmed, confirm webhook sent`;
+      } else refusal = r && !r.ok ? r.detail : 'unknown button';
+    } else if (op === 'dm') {
+      const creditId = parseCreditId(a);
+      const reason = DISMISS_REASONS[b];
+      const r = creditId && reason ? await dismissCredit(ctx, creditId, actor, reason) : null;
+      if (r?.ok && creditId) {
+        events.creditSettled({ creditId, how: 'dismissed', by: actor.by });
+        what = `Dismissed: ${reason}`;
+      } else refusal = r && !r.ok ? r.detail : 'unknown button';
+    } else if (op === 'rd') {
+      const txId = parseTransactionId(a);
+      const r = txId ? await redeliver(ctx, txId, false) : 'unknown';
+      if (r === 'queued') what = 'Webhook queued for redelivery';
+      else refusal = r === 'in_progress' ? 'a delivery is already under way' : `cannot redeliver (${r})`;
+    } else refusal = 'unknown button';
+
+    if (what === null) {
+      await c.answerCallbackQuery({ text: refusal ?? 'nothing done', show_alert: true });
+      return;
+    }
+    await c.answerCallbackQuery({ text: 'Done' }).catch(() => undefined);
+    const original = message && 'text' in message && typeof message.text === 'string' ? message.text : '';
+    await c.editMessageText(settledText(original, what, actor.by, Date.now())).catch((err: unknown) =>
+      this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert after it was settled'),
+    );
+  }
+}
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export function startAlerts(deps: AlertDeps): AlertService {
+  const s = new AlertService(deps);
+  s.start();
+  return s;
+}

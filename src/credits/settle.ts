@@ -1,0 +1,49 @@
+// Settling an open credit by hand: attach it to a pending transaction (which it confirms) or
+// dismiss it. The same operations serve the API, the CLI and the alert bot's buttons.
+import type { TxContext } from '../transactions/context.js';
+import { getTransaction } from '../transactions/get.js';
+import { auditEntry, type Actor } from './audit.js';
+
+export type AttachResult =
+  | { ok: true }
+  | { ok: false; status: 404 | 409; detail: string };
+
+export async function attachCredit(ctx: TxContext, creditId: string, txId: string, actor: Actor, reason: string): Promise<AttachResult> {
+  const { rules } = ctx;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tx = await getTransaction(ctx, txId);
+    if (!tx) return { ok: false, status: 404, detail: 'transaction not found' };
+    const now = ctx.now();
+    const r = await ctx.commands.attach({
+      creditId, txId, card: tx.card, idem: tx.idem, quarantineMs: rules.quarantineMs, keepMs: rules.keepMs, creditKeepMs: rules.creditKeepMs,
+      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }),
+    });
+    switch (r.result) {
+      case 'attached':
+        return { ok: true };
+      case 'stale':
+        continue;
+      case 'credit_unknown':
+        return { ok: false, status: 404, detail: 'credit not found' };
+      case 'tx_unknown':
+        return { ok: false, status: 404, detail: 'transaction not found' };
+      case 'credit_resolved':
+        return { ok: false, status: 409, detail: `credit is already settled (${r.kind})` };
+      case 'tx_not_pending':
+        return { ok: false, status: 409, detail: `transaction is no longer pending (${r.state})` };
+    }
+  }
+  throw new Error('attach: the transaction kept changing; giving up after 5 tries');
+}
+
+export type DismissResult = { ok: true } | { ok: false; status: 404 | 409; detail: string };
+
+export async function dismissCredit(ctx: TxContext, creditId: string, actor: Actor, reason: string): Promise<DismissResult> {
+  const now = ctx.now();
+  const r = await ctx.commands.dismiss({
+    creditId, creditKeepMs: ctx.rules.creditKeepMs, by: actor.by, reason, now, audit: auditEntry(now, actor, 'dismiss', reason, { credit: creditId }),
+  });
+  if (r.result === 'resolved') return { ok: false, status: 409, detail: `credit is already settled (${r.kind})` };
+  if (r.result === 'unknown') return { ok: false, status: 404, detail: 'credit not found' };
+  return { ok: true };
+}

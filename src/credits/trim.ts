@@ -1,0 +1,20 @@
+// Credit retention: raw bank texts are trimmed 30 days after they arrived; index entries of
+// resolved records that have expired are dropped. Open credits are never dropped.
+import type { TxContext } from '../transactions/context.js';
+
+const BATCH = 200;
+
+export async function trimCredits(ctx: TxContext, now: number): Promise<void> {
+  const k = ctx.keys;
+  for (;;) {
+    const due = await ctx.redis.zrangebyscore(k.creditsText, '-inf', now, 'LIMIT', 0, BATCH);
+    if (due.length === 0) break;
+    const m = ctx.redis.multi();
+    for (const id of due) m.hdel(k.credit(id), 'text');
+    m.zrem(k.creditsText, ...due);
+    await m.exec();
+    if (due.length < BATCH) break;
+  }
+  const before = String(now - 2 * ctx.rules.creditKeepMs);
+  await ctx.redis.multi().zremrangebyscore(k.creditsAll, '-inf', before).zremrangebyscore(k.creditsResolved, '-inf', before).exec();
+}

@@ -1,0 +1,31 @@
+--[[ Settle an open credit by attaching it to a pending transaction, which it confirms (with the
+normal `confirm` webhook, resolution `manual`). One step: a credit is attached once, a transaction
+confirmed once; of racing resolutions exactly one wins.
+KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
+KEYS[5 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
+owners hash, idempotency key, txs:confirmed, tx audit list
+ARGV: credit id, txid, the tx's card, now, quarantine ms, tx keep ms, credit keep ms, by, reason,
+      audit entry (JSON), pay page channel
+Returns {'attached'} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
+{'tx_not_pending', state} | {'stale'} ]]
+local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+--- @include "free-amount"
+--- @include "confirm-by-hand"
+
+local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')
+if not c[1] then return {'credit_unknown'} end
+if c[1] ~= 'open' then return {'credit_resolved', c[2] or ''} end
+local k = tx_keys(5)
+local why = confirm_by_hand(k, txid, card, now, tonumber(ARGV[5]), ARGV[6], ARGV[8], ARGV[9], cid, ARGV[11])
+if why == 'unknown' then return {'tx_unknown'} end
+if why == 'stale' then return {'stale'} end
+if why then return {'tx_not_pending', why} end
+
+redis.call('HSET', KEYS[1], 'state', 'resolved', 'res_kind', 'attached', 'res_tx', txid, 'res_by', ARGV[8],
+  'res_at', fmt(now), 'res_reason', ARGV[9])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[2], cid) or fmt(now), cid)
+redis.call('ZREM', KEYS[2], cid)
+audit(KEYS[4], ARGV[10], ARGV[7])
+audit(k.audit, ARGV[10], ARGV[6])
+return {'attached'}

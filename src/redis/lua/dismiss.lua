@@ -1,0 +1,15 @@
+--[[ Settle an open credit without a transaction (refunded, not a payment, duplicate, …).
+KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
+ARGV: credit id, now, credit keep ms, by, reason, audit entry (JSON)
+Returns {'dismissed'} | {'unknown'} | {'resolved', kind} ]]
+local cid, now = ARGV[1], ARGV[2]
+local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')
+if not c[1] then return {'unknown'} end
+if c[1] ~= 'open' then return {'resolved', c[2] or ''} end
+redis.call('HSET', KEYS[1], 'state', 'resolved', 'res_kind', 'dismissed', 'res_by', ARGV[4], 'res_at', now, 'res_reason', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[2], cid) or now, cid)
+redis.call('ZREM', KEYS[2], cid)
+redis.call('RPUSH', KEYS[4], ARGV[6])
+redis.call('PEXPIRE', KEYS[4], ARGV[3])
+return {'dismissed'}

@@ -1,0 +1,145 @@
+// The merchant's alert bot, run by the real grammY against a Bot API stand-in on 127.0.0.1.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
+import { closeAllRedis } from '../helpers/redis.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startBotApi, TOKEN, type BotApi } from '../helpers/bot-api.js';
+
+const CHAT = 4242;
+const ADMIN = 777;
+const apis: BotApi[] = [];
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  await stopTestDaemons();
+  await Promise.all([...apis.splice(0).map((a) => a.close()), ...receivers.splice(0).map((r) => r.close())]);
+});
+afterAll(closeAllRedis);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FAST = { tickMs: 50, pollSeconds: 1, telegramDownMs: 200, redisDownMs: 200, perMinute: 12, burst: 3 };
+
+async function setup(env: Record<string, string> = {}, respond?: Receiver['respond']) {
+  const api = await startBotApi(CHAT);
+  apis.push(api);
+  const receiver = await startReceiver(respond);
+  receivers.push(receiver);
+  const d = await startTestDaemon(
+    { WEBHOOK_URL: receiver.url, ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_ADMINS: String(ADMIN), ALERT_API_ROOT: api.url, ...env },
+    { alertTimings: FAST },
+  );
+  return { d, api, receiver };
+}
+
+async function create(d: TestDaemon, amount: number) {
+  return (await d.call('/create/transaction/', { body: { amount } })).body.data as { transaction_id: string };
+}
+
+describe('alerts', () => {
+  it('an open credit: one alert with amount, card, verdict, the 3 closest pending transactions and buttons; an admin attaches', async () => {
+    const { d, api, receiver } = await setup();
+    const txs: { transaction_id: string }[] = [];
+    for (const a of [10_000, 10_100, 9_800, 12_000, 50_000]) txs.push(await create(d, a));
+    const out = (await d.call('/sandbox/credit', { body: { amount: 10_050, card: '7159', message_id: 1 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    expect(msg.chat_id).toBe(CHAT);
+    expect(msg.text).toMatch(/Open credit: 10 050\.00 UZS/);
+    expect(msg.text).toMatch(/Card: \*7159/);
+    expect(msg.text).toMatch(/Verdict: no_match/);
+    expect(msg.text).toContain(out.credit_id);
+    const attach = msg.reply_markup!.inline_keyboard.flat().filter((b) => b.callback_data.startsWith('at|'));
+    expect(attach.map((b) => b.callback_data.split('|')[2]).sort()).toEqual([txs[0]!, txs[1]!, txs[2]!].map((t) => t.transaction_id).sort());
+    expect(msg.reply_markup!.inline_keyboard.flat().some((b) => b.callback_data === `dm|${out.credit_id}|r`)).toBe(true);
+    for (const b of msg.reply_markup!.inline_keyboard.flat()) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
+
+    const target = attach.find((b) => b.callback_data.endsWith(txs[1]!.transaction_id))!;
+    api.press({ id: ADMIN, username: 'boss' }, msg, target.callback_data);
+    const edit = await api.waitFor('the edited alert', () => api.edits[0]);
+    expect(edit.message_id).toBe(msg.message_id);
+    expect(edit.text).toMatch(new RegExp(`Attached to ${txs[1]!.transaction_id}.*by telegram:${ADMIN} \\(@boss\\)`));
+    const hook = (await receiver.waitFor(1))[0]!;
+    expect(hook.json).toMatchObject({ action: 'confirm', transaction_id: txs[1]!.transaction_id, resolution: 'manual' });
+    const c = (await d.call(`/credits/${out.credit_id}`)).body.data;
+    expect(c.resolution).toMatchObject({ kind: 'attached', by: `telegram:${ADMIN} (@boss)`, transaction_id: txs[1]!.transaction_id });
+    expect(c.audit).toHaveLength(1);
+    expect(api.sent).toHaveLength(1);
+  });
+
+  it('a press from a user not in ALERT_ADMINS changes nothing', async () => {
+    const { d, api } = await setup();
+    const tx = await create(d, 20_000);
+    const out = (await d.call('/sandbox/credit', { body: { amount: 20_001, message_id: 2 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    const id = api.press({ id: 999 }, msg, `at|${out.credit_id}|${tx.transaction_id}`);
+    api.press({ id: CHAT }, msg, `dm|${out.credit_id}|n`); // the chat itself is not an admin when ALERT_ADMINS is set
+    await api.waitFor('both refusals', () => (api.answers.length === 2 ? true : undefined));
+    expect(api.answers.find((a) => a.callback_query_id === id)?.text).toMatch(/not allowed/);
+    await sleep(200);
+    expect(api.edits).toHaveLength(0);
+    expect((await d.call(`/credits/${out.credit_id}`)).body.data).toMatchObject({ state: 'open', resolution: null, audit: [] });
+    expect((await d.call(`/transaction/${tx.transaction_id}`)).body.data.state).toBe('pending');
+  });
+
+  it('without ALERT_ADMINS the chat itself may press: dismiss edits the alert', async () => {
+    const { d, api } = await setup({ ALERT_ADMINS: '' });
+    const out = (await d.call('/sandbox/credit', { body: { amount: 5, message_id: 3 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    api.press({ id: CHAT }, msg, `dm|${out.credit_id}|d`);
+    const edit = await api.waitFor('the edited alert', () => api.edits[0]);
+    expect(edit.text).toMatch(/Dismissed: duplicate — by telegram:4242/);
+    expect((await d.call(`/credits/${out.credit_id}`)).body.data.resolution).toMatchObject({ kind: 'dismissed', reason: 'duplicate' });
+  });
+
+  it('a credit settled through the API: its alert is edited to say by whom, without buttons', async () => {
+    const { d, api } = await setup();
+    const out = (await d.call('/sandbox/credit', { body: { amount: 6, message_id: 30 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    for (let i = 0; i < 100 && !(await d.ctx.redis.hget(d.ctx.keys.credit(out.credit_id), 'alert_message')); i++) await sleep(20);
+    expect((await d.call(`/credits/${out.credit_id}/dismiss`, { body: { reason: 'refunded' } })).status).toBe(200);
+    const edit = await api.waitFor('the edit', () => api.edits[0]);
+    expect(edit.message_id).toBe(msg.message_id);
+    expect(edit.text).toMatch(/Open credit: 6\.00 UZS[\s\S]*✅ Dismissed — by api:merchant/);
+  });
+
+  it('a burst of 100 open credits is a handful of messages, not 100', async () => {
+    const { d, api } = await setup();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => d.call('/sandbox/credit', { body: { amount: 100 + i, message_id: 1000 + i } })));
+    for (let i = 0; i < 200 && (await d.ctx.redis.xlen(d.ctx.keys.alertOutbox)) > 0; i++) await sleep(50);
+    expect(await d.ctx.redis.xlen(d.ctx.keys.alertOutbox)).toBe(0);
+    expect(api.sent.length).toBeGreaterThanOrEqual(1);
+    expect(api.sent.length).toBeLessThanOrEqual(5);
+    expect(api.sent.some((m) => /new open credits/.test(m.text))).toBe(true);
+    expect((await d.call('/credits?state=open&limit=200')).body.data.items).toHaveLength(100);
+  });
+
+  it('the Bot API hanging never delays a confirm; the alert goes out once it answers again', async () => {
+    const { d, api, receiver } = await setup();
+    api.mode = 'hang';
+    const tx = await create(d, 30_000);
+    const r = await d.call('/sandbox/credit', { body: { amount: 30_000, message_id: 4 } });
+    expect(r.body.data).toMatchObject({ matched: true, transaction_id: tx.transaction_id });
+    expect((await receiver.waitFor(1))[0]!.json).toMatchObject({ action: 'confirm', resolution: 'auto' });
+    api.mode = 'down';
+    const open = (await d.call('/sandbox/credit', { body: { amount: 31_000, message_id: 5 } })).body.data;
+    expect(open.reason).toBe('no_match');
+    await api.waitFor('a refused attempt to send the alert', () => (api.calls.includes('sendMessage (down)') ? true : undefined));
+    expect(await d.ctx.redis.xlen(d.ctx.keys.alertOutbox)).toBe(1); // still queued, not lost
+    api.mode = 'up';
+    const msg = await api.waitFor('the alert after the Bot API came back', () => api.sent.find((m) => m.text.includes(open.credit_id)), 30_000);
+    expect(msg).toBeDefined();
+    expect(api.sent.filter((m) => m.text.includes(open.credit_id))).toHaveLength(1);
+  });
+
+  it('a webhook that failed its last retry: an alert with a Redeliver button that queues it again', async () => {
+    let up = false;
+    const { d, api, receiver } = await setup({ WEBHOOK_RETRIES: '0' }, () => (up ? { status: 200, body: '{"ok": true}' } : { status: 500 }));
+    const tx = await create(d, 40_000);
+    await d.call('/sandbox/credit', { body: { amount: 40_000, message_id: 6 } });
+    const msg = await api.waitFor('the failure alert', () => api.sent.find((m) => m.text.includes('failed its last retry')));
+    expect(msg.text).toContain(tx.transaction_id);
+    up = true;
+    api.press({ id: ADMIN }, msg, `rd|${tx.transaction_id}`);
+    await api.waitFor('the edit', () => api.edits[0]);
+    await receiver.waitFor(2);
+    expect(receiver.received[1]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
+  });
+});
