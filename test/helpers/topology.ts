@@ -1,0 +1,172 @@
+// Real highly available Redis topologies on 127.0.0.1, from the Debian redis-server: a primary
+// with replicas watched by sentinels, and a Cluster of masters with replicas. Each test gets its
+// own, and everything it started is killed and removed afterwards.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { findRedisServer, freePort } from '../../src/dev/local-redis.js';
+
+interface Node {
+  port: number;
+  proc: ChildProcess;
+}
+
+const started: { nodes: Node[]; dir: string }[] = [];
+
+function launch(dir: string, port: number, args: string[]): Node {
+  const proc = spawn(findRedisServer(), args, { cwd: dir, stdio: 'ignore' });
+  return { port, proc };
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`topology: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+const DATA = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--bind', '127.0.0.1'];
+
+export interface SentinelSet {
+  name: string;
+  primary: number;
+  replicas: number[];
+  sentinels: number[];
+  /** REDIS_SENTINELS for paycue. */
+  sentinelList: string;
+  /** The port of whichever node is primary now. */
+  currentPrimary(): Promise<number>;
+  /** SIGKILL of a node. */
+  kill(port: number): void;
+}
+
+/** 1 primary, 2 replicas, 3 sentinels (quorum 2), failing over within a couple of seconds. */
+export async function startSentinelSet(): Promise<SentinelSet> {
+  const dir = mkdtempSync(join(tmpdir(), 'paycue-sentinel-'));
+  const nodes: Node[] = [];
+  started.push({ nodes, dir });
+  const name = 'paycue-test';
+  const primary = await freePort();
+  const replicas = [await freePort(), await freePort()];
+  for (const port of [primary, ...replicas]) {
+    const args = ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+    if (port !== primary) args.push('--replicaof', '127.0.0.1', String(primary));
+    nodes.push(launch(dir, port, args));
+  }
+  await until('the replicas to sync', async () =>
+    ask(primary, async (r) => /connected_slaves:2/.test(await r.info('replication')) && /state=online.*\n.*state=online/s.test(await r.info('replication'))),
+  );
+  const sentinels = [await freePort(), await freePort(), await freePort()];
+  for (const port of sentinels) {
+    const conf = join(dir, `sentinel-${port}.conf`);
+    // Sentinel rewrites its file: it must be writable.
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `sentinel monitor ${name} 127.0.0.1 ${primary} 2`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        `sentinel parallel-syncs ${name} 1`,
+      ].join('\n') + '\n',
+    );
+    nodes.push(launch(dir, port, [conf, '--sentinel']));
+  }
+  await until('the sentinels to see each other', async () =>
+    ask(sentinels[0] as number, async (r) => {
+      const info = (await r.call('SENTINEL', 'MASTER', name)) as string[];
+      return Number(info[info.indexOf('num-other-sentinels') + 1]) >= 2 && Number(info[info.indexOf('num-slaves') + 1]) >= 2;
+    }),
+  );
+  return {
+    name,
+    primary,
+    replicas,
+    sentinels,
+    sentinelList: sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+    currentPrimary: () =>
+      ask(sentinels[0] as number, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
+    kill(port: number) {
+      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+    },
+  };
+}
+
+export interface ClusterSet {
+  masters: number[];
+  /** REDIS_CLUSTER_NODES for paycue. */
+  nodeList: string;
+  /** The master port serving `key`'s slot. */
+  masterOf(key: string): Promise<number>;
+  kill(port: number): void;
+}
+
+/** 3 masters with a replica each, slots spread evenly. */
+export async function startCluster(): Promise<ClusterSet> {
+  const dir = mkdtempSync(join(tmpdir(), 'paycue-cluster-'));
+  const nodes: Node[] = [];
+  started.push({ nodes, dir });
+  const ports: number[] = [];
+  for (let i = 0; i < 6; i++) ports.push(await freePort());
+  for (const port of ports) {
+    nodes.push(
+      launch(dir, port, [
+        '--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`,
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...DATA,
+      ]),
+    );
+  }
+  await until('the cluster nodes to listen', async () => (await Promise.all(ports.map((p) => ask(p, (r) => r.ping())))).every((x) => x === 'PONG'));
+  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+  await until('cluster_state:ok on every node', async () =>
+    (await Promise.all(ports.map((p) => ask(p, async (r) => /cluster_state:ok/.test((await r.call('CLUSTER', 'INFO')) as string))))).every(Boolean),
+  );
+  const masterOf = async (key: string): Promise<number> => {
+    const slot = Number(await ask(ports[0] as number, (r) => r.call('CLUSTER', 'KEYSLOT', key)));
+    const slots = (await ask(ports[0] as number, (r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number]][];
+    const range = slots.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no node serves slot ${slot}`);
+    return range[2][1];
+  };
+  const masters = [...new Set(await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => masterOf(`{${k}}`))))];
+  return {
+    masters,
+    nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    masterOf,
+    kill(port: number) {
+      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+    },
+  };
+}
+
+export async function stopTopologies(): Promise<void> {
+  for (const { nodes, dir } of started.splice(0)) {
+    for (const n of nodes) n.proc.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => (n.proc.exitCode !== null ? undefined : new Promise((r) => n.proc.once('exit', r)))));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
