@@ -15,7 +15,8 @@ export interface Child {
 
 export function runChild(args: string[], env: Record<string, string>, opts: { stdin?: string; cwd?: string } = {}): Child {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'paycue-cwd-'));
-  const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  // TMPDIR passes on so a child's temporary files go under the test run's own directory too.
+  const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
   const proc = spawn(process.execPath, ['--', BIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
