@@ -1,3 +1,4 @@
+import { captureIO } from '../helpers/cli-io.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver } from '../../src/cli/admin-commands.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
@@ -10,11 +11,7 @@ afterAll(async () => {
   await closeAllRedis();
 });
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
+const io = captureIO;
 
 describe('operator commands', () => {
   it('credits unmatched lists money that confirmed nothing, newest first', async () => {

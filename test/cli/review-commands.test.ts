@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { captureIO } from '../helpers/cli-io.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   runCreditsAttach, runCreditsDismiss, runCreditsList, runTransactionsConfirm, runTransactionsList,
@@ -11,11 +12,7 @@ afterAll(async () => {
   await closeAllRedis();
 });
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
+const io = captureIO;
 
 describe('review commands', () => {
   it('credits list / attach / dismiss and transactions list / confirm act like the API, as cli:user@host', async () => {

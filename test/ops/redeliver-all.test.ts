@@ -1,3 +1,4 @@
+import { captureIO } from '../helpers/cli-io.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWebhooksRedeliverFailed } from '../../src/cli/admin-commands.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
@@ -10,11 +11,7 @@ afterAll(async () => {
   await closeAllRedis();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
+const capture = captureIO;
 
 async function webhookState(d: TestDaemon, id: string, want: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

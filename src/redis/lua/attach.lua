@@ -10,6 +10,7 @@ Returns {'attached'} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unk
 {'tx_not_pending', state} | {'stale'} ]]
 local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 --- @include "free-amount"
+--- @include "close-transaction"
 --- @include "confirm-by-hand"
 
 local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')

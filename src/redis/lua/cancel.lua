@@ -8,6 +8,7 @@ Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
+--- @include "close-transaction"
 
 local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount')
 local state, expires_at, card, amount = tx[1], tonumber(tx[2]), tx[3], tx[4]
@@ -21,13 +22,9 @@ if state ~= 'pending' then
 end
 if only_if_due == '1' and expires_at > now then return {'not_due'} end
 
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelled_at', fmt(now), 'cancel_reason', reason, 'wh_id', 'msg_' .. txid .. '_cancel')
-redis.call('PEXPIRE', KEYS[1], keep)
-if (redis.call('HGET', KEYS[1], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[8], keep) end
-redis.call('ZREM', KEYS[2], txid)
-redis.call('HINCRBY', KEYS[3], card, -1)
-free_amount(KEYS[4], KEYS[6], KEYS[7], KEYS[3], card, amount, txid, now, quarantine)
-redis.call('XADD', KEYS[5], '*', 'tx', txid, 'action', 'cancel')
-redis.call('ZADD', KEYS[9], redis.call('HGET', KEYS[1], 'created_at'), txid)
-if ARGV[7] and ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], txid .. '|' .. reason .. '|' .. fmt(now)) end
+local k = {
+  tx = KEYS[1], deadlines = KEYS[2], load = KEYS[3], quarantine = KEYS[4], events = KEYS[5],
+  amounts = KEYS[6], owners = KEYS[7], idem = KEYS[8], index = KEYS[9],
+}
+close_transaction(k, txid, card, amount, now, quarantine, keep, 'cancel', {'cancel_reason', reason}, ARGV[7], reason)
 return {'cancelled'}

@@ -6,6 +6,7 @@ ARGV: txid, the tx's card, now, quarantine ms, keep ms, by, reason, audit entry 
 Returns {'confirmed'} | {'unknown'} | {'not_pending', state} | {'stale'} ]]
 local txid, card, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 --- @include "free-amount"
+--- @include "close-transaction"
 --- @include "confirm-by-hand"
 
 local k = tx_keys(1)

@@ -18,6 +18,7 @@ it up; look again). ]]
 local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
+--- @include "close-transaction"
 
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'already_processed', seen} end
@@ -31,19 +32,11 @@ elseif txid ~= '' then
   local tx = redis.call('HMGET', KEYS[2], 'state', 'card')
   local state, card = tx[1], tx[2]
   if state == 'pending' then
-    -- wh_id: the event's webhook-id, fixed at the decision (records decided before it existed keep msg_<tx>).
-    redis.call('HSET', KEYS[2], 'state', 'confirmed', 'confirmed_at', fmt(now), 'wh_id', 'msg_' .. txid .. '_confirm')
-    redis.call('PEXPIRE', KEYS[2], keep)
-    if (redis.call('HGET', KEYS[2], 'idem') or '') ~= '' then redis.call('PEXPIRE', KEYS[10], keep) end
-    redis.call('ZREM', KEYS[3], txid)
-    redis.call('HINCRBY', KEYS[4], card, -1)
-    -- A second payment of the same amount (a customer paying twice) must not confirm the
-    -- next customer's transaction either, so confirmed amounts are held like cancelled ones.
-    free_amount(KEYS[5], KEYS[7], KEYS[8], KEYS[4], card, amount, txid, now, quarantine)
-    redis.call('XADD', KEYS[6], '*', 'tx', txid, 'action', 'confirm')
-    redis.call('HSET', KEYS[2], 'credit_id', cid)
-    local created = redis.call('HGET', KEYS[2], 'created_at')
-    redis.call('ZADD', KEYS[17], created, txid)
+    local k = {
+      tx = KEYS[2], deadlines = KEYS[3], load = KEYS[4], quarantine = KEYS[5], events = KEYS[6],
+      amounts = KEYS[7], owners = KEYS[8], idem = KEYS[10], index = KEYS[17],
+    }
+    close_transaction(k, txid, card, amount, now, quarantine, keep, 'confirm', {'credit_id', cid}, ARGV[19], 'confirmed')
     result = 'matched'
   elseif state == 'cancelled' then
     -- The record remembers it, so the pay page can tell the customer to contact the seller.
@@ -86,7 +79,7 @@ else
   end
 end
 redis.call('SET', KEYS[1], result .. '|' .. txid .. '|' .. cid, 'EX', msg_ttl)
-if (result == 'matched' or result == 'late') and ARGV[19] and ARGV[19] ~= '' then
-  redis.call('PUBLISH', ARGV[19], txid .. '|' .. (result == 'matched' and 'confirmed' or 'late') .. '|' .. fmt(now))
+if result == 'late' and ARGV[19] and ARGV[19] ~= '' then
+  redis.call('PUBLISH', ARGV[19], txid .. '|late|' .. fmt(now))
 end
 return {result, txid, cid}

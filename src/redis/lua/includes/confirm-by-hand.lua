@@ -1,22 +1,13 @@
--- Shared by attach and confirm-manual (included after free-amount): pending -> confirmed by a
--- person, with who and why on the record and the normal `confirm` event, in the caller's step.
+-- Shared by attach and confirm-manual (included after free-amount and close-transaction):
+-- pending -> confirmed by a person, with who and why on the record, in the caller's step.
 -- Returns nil when it confirmed, else why not: 'unknown', 'stale' (the card changed) or the state.
 local function confirm_by_hand(k, txid, card, now, quarantine, keep, by, reason, credit, channel)
-  local t = redis.call('HMGET', k.tx, 'state', 'card', 'amount', 'idem', 'created_at')
+  local t = redis.call('HMGET', k.tx, 'state', 'card', 'amount')
   if not t[1] then return 'unknown' end
   if t[1] ~= 'pending' then return t[1] end
   if t[2] ~= card then return 'stale' end
-  redis.call('HSET', k.tx, 'state', 'confirmed', 'confirmed_at', fmt(now), 'resolution', 'manual',
-    'confirmed_by', by, 'confirm_reason', reason, 'credit_id', credit, 'wh_id', 'msg_' .. txid .. '_confirm')
-  redis.call('PEXPIRE', k.tx, keep)
-  if (t[4] or '') ~= '' then redis.call('PEXPIRE', k.idem, keep) end
-  redis.call('ZREM', k.deadlines, txid)
-  redis.call('HINCRBY', k.load, card, -1)
-  free_amount(k.quarantine, k.amounts, k.owners, k.load, card, t[3], txid, now, quarantine)
-  redis.call('XADD', k.events, '*', 'tx', txid, 'action', 'confirm')
-  redis.call('ZADD', k.confirmed, t[5], txid)
-  -- Waiting pay pages learn at once (the channel is not a key: PUBLISH reaches every node).
-  if channel and channel ~= '' then redis.call('PUBLISH', channel, txid .. '|confirmed|' .. fmt(now)) end
+  close_transaction(k, txid, card, t[3], now, quarantine, keep, 'confirm',
+    {'resolution', 'manual', 'confirmed_by', by, 'confirm_reason', reason, 'credit_id', credit}, channel, 'confirmed')
   return nil
 end
 
@@ -25,7 +16,7 @@ local function tx_keys(first)
   return {
     tx = KEYS[first], deadlines = KEYS[first + 1], load = KEYS[first + 2], quarantine = KEYS[first + 3],
     events = KEYS[first + 4], amounts = KEYS[first + 5], owners = KEYS[first + 6], idem = KEYS[first + 7],
-    confirmed = KEYS[first + 8], audit = KEYS[first + 9],
+    index = KEYS[first + 8], audit = KEYS[first + 9],
   }
 end
 
