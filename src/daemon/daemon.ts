@@ -138,7 +138,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     pendingTransactions: () => ctx.commands.pendingCount(),
     webhookBacklog: () => ctx.commands.webhookBacklog(),
     failedDeliveries: () => ctx.commands.failedCount(),
-    openCredits: () => ctx.commands.unmatchedCount(),
+    openCredits: () => ctx.commands.openCreditsCount(),
     redisUp: () => redis.status === 'ready',
     ...(config.sandbox
       ? {}

@@ -139,7 +139,7 @@ export class Metrics {
     fromRedis('paycue_pending_transactions', 'Transactions waiting for payment.', sources.pendingTransactions);
     fromRedis('paycue_webhook_backlog', 'Webhook events waiting for delivery or a retry.', sources.webhookBacklog);
     fromRedis('paycue_webhook_failed_deliveries', 'Deliveries that failed after their last retry and were not redelivered (kept 7 days).', sources.failedDeliveries);
-    fromRedis('paycue_open_credits', 'Credits that confirmed no transaction (`paycue credits unmatched`, last 1,000).', sources.openCredits);
+    fromRedis('paycue_open_credits', 'Credits waiting in the review queue: money that confirmed nothing, to attach or dismiss.', sources.openCredits);
     fromProcess('paycue_redis_up', '1 when the Redis connection is ready.', flag(sources.redisUp));
     fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (absent in sandbox mode).', flag(sources.telegramConnected));
     fromProcess(

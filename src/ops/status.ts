@@ -52,7 +52,7 @@ export async function collectStatus(config: OperatorConfig, now = Date.now): Pro
     }
     const c = conn.commands;
     const [info, beat, pending, backlog, failed, open] = await Promise.all([
-      c.serverInfo(), c.daemonStatus(), c.pendingCount(), c.webhookBacklog(), c.failedCount(), c.unmatchedCount(),
+      c.serverInfo(), c.daemonStatus(), c.pendingCount(), c.webhookBacklog(), c.failedCount(), c.openCreditsCount(),
     ]);
     Object.assign(report.redis, { up: true, version: info.version, maxmemory_policy: info.maxmemoryPolicy, aof: info.aofEnabled });
     if (info.maxmemoryPolicy !== 'noeviction') problems.push(`Redis maxmemory-policy is ${info.maxmemoryPolicy}: keys can be evicted (set noeviction)`);
@@ -111,7 +111,7 @@ export function formatStatus(r: StatusReport): string[] {
     `pending transactions ${orDash(r.pending_transactions)}  webhook backlog ${orDash(r.webhook_backlog)}  failed deliveries ${orDash(r.failed_deliveries)}  open credits ${orDash(r.open_credits)}`,
     ...r.problems.map((p) => `! ${p}`),
     ...((r.failed_deliveries ?? 0) > 0 ? ['  see `paycue webhooks failed`; `paycue webhooks redeliver --all-failed` once the merchant is back'] : []),
-    ...((r.open_credits ?? 0) > 0 ? ['  see `paycue credits unmatched`: money that confirmed no transaction'] : []),
+    ...((r.open_credits ?? 0) > 0 ? ['  see `paycue credits list --state open`: money that confirmed no transaction, to settle'] : []),
   ];
 }
 

@@ -551,8 +551,9 @@ export class Commands {
   }
 
   /** Length of the unmatched-credits list (capped at the last 1,000). */
-  unmatchedCount(): Promise<number> {
-    return this.redis.llen(this.keys.unmatched);
+  /** Credits waiting in the review queue (open credit records). */
+  openCreditsCount(): Promise<number> {
+    return this.redis.zcard(this.keys.creditsOpen);
   }
 
   /** Eviction and persistence settings from INFO (works where CONFIG is disabled). */

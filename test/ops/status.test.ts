@@ -53,7 +53,7 @@ describe('paycue status', () => {
     const { code, report, screen } = await status({ REDIS_URL: durable.url, REDIS_PREFIX: d.config.redisPrefix, SANDBOX: 'true' });
     expect(code).toBe(0);
     expect(report.open_credits).toBe(1);
-    expect(screen.join('\n')).toContain('paycue credits unmatched');
+    expect(screen.join('\n')).toContain('paycue credits list --state open');
   });
 
   it('fail: no daemon, AOF off, Telegram disconnected, Redis unreachable — each degrades (exit 1)', async () => {
