@@ -1,7 +1,13 @@
 // The CLI as operators use it: exit codes, help, version, refusing bad configuration.
-import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { runChild } from '../helpers/child.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN, runChild } from '../helpers/child.js';
+import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
+
+afterAll(closeAllRedis);
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -18,6 +24,55 @@ describe('paycue command line', () => {
     const c = runChild(['-h'], {});
     expect(await c.exited).toBe(0);
     for (const word of ['--telegram', 'parse', 'demo', 'webhooks', 'credits', 'telegram']) expect(c.output()).toContain(word);
+  });
+
+  it('--help says bare paycue runs the daemon and where settings come from; help <command> works', async () => {
+    const c = runChild(['--help'], {});
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toMatch(/Run without a command, paycue is the daemon/);
+    expect(c.output()).toMatch(/\.env in the[\s\S]*working directory \(or the file given with --env-file\)/);
+    const h = runChild(['help', 'webhooks'], {});
+    expect(await h.exited).toBe(0);
+    expect(h.output()).toMatch(/Usage: paycue webhooks/);
+    expect(h.output()).toMatch(/redeliver/);
+  });
+
+  it('every command takes --env-file (which Node 20 must not take for itself)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paycue-envfile-'));
+    writeFileSync(join(dir, 'shop.env'), `REDIS_URL=${redisUrl()}\nREDIS_PREFIX=from-env-file\n`);
+    const c = runChild(['webhooks', 'failed', '--env-file', join(dir, 'shop.env')], {});
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toMatch(/no failed webhook deliveries \(Redis 127\.0\.0\.1:\d+, prefix from-env-file\)/);
+    const missing = runChild(['credits', 'unmatched', '--env-file', join(dir, 'nope.env')], {});
+    expect(await missing.exited).toBe(2);
+    expect(missing.output()).toMatch(/--env-file .*nope\.env: no such file/);
+  });
+
+  it('an operator command says why it cannot use Redis: a refused password is named as such', async () => {
+    const admin = await openRedis();
+    const user = `u${uniquePrefix()}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password', '~*', '&*', '+@all');
+    try {
+      const url = new URL(redisUrl());
+      url.username = user;
+      url.password = 'wrong-password';
+      const c = runChild(['webhooks', 'failed'], { REDIS_URL: url.toString() });
+      expect(await c.exited).toBe(1);
+      expect(c.output()).toMatch(/cannot use Redis at 127\.0\.0\.1:\d+: it refused the credentials in REDIS_URL \(WRONGPASS\)/);
+      expect(c.output()).not.toContain('wrong-password');
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
+  it('paycue parse in a terminal says what to do; from a pipe it says nothing extra', async () => {
+    // `script` gives the command a real terminal; Ctrl-D (\x04) ends the input there.
+    const tty = spawnSync('script', ['-qec', `${process.execPath} -- ${BIN} parse`, '/dev/null'], { input: 'hello\n\x04', encoding: 'utf8', timeout: 20_000 });
+    expect(tty.stdout).toMatch(/paste a bot message, then press Ctrl-D/);
+    expect(tty.stdout).toMatch(/"credit":false/);
+    const piped = runChild(['parse'], {}, { stdin: 'hello' });
+    expect(await piped.exited).toBe(0);
+    expect(piped.output()).not.toMatch(/paste a bot message/);
   });
 
   it('an unknown option or command is a usage error: exit 2 with a message', async () => {
