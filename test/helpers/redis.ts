@@ -49,3 +49,19 @@ export async function testContext(rules: Partial<TransactionRules> = {}, prefix 
 export async function keysUnder(redis: RedisConnection, prefix: string): Promise<string[]> {
   return (await redis.keys(`{${prefix}}:*`)).sort();
 }
+
+/** Runs `fn` with a REDIS_URL for a Redis user that exists but is given the wrong password
+ * (`wrong-password`), on the shared test server; the user is removed afterwards. */
+export async function withWrongPassword<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const admin = await openRedis();
+  const user = `u${uniquePrefix()}`;
+  await admin.call('ACL', 'SETUSER', user, 'on', '>right-password', '~*', '&*', '+@all');
+  try {
+    const url = new URL(redisUrl());
+    url.username = user;
+    url.password = 'wrong-password';
+    return await fn(url.toString());
+  } finally {
+    await admin.call('ACL', 'DELUSER', user);
+  }
+}

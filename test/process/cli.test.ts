@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, runChild } from '../helpers/child.js';
-import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { closeAllRedis, redisUrl, withWrongPassword } from '../helpers/redis.js';
 
 afterAll(closeAllRedis);
 
@@ -49,20 +49,12 @@ describe('paycue command line', () => {
   });
 
   it('an operator command says why it cannot use Redis: a refused password is named as such', async () => {
-    const admin = await openRedis();
-    const user = `u${uniquePrefix()}`;
-    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password', '~*', '&*', '+@all');
-    try {
-      const url = new URL(redisUrl());
-      url.username = user;
-      url.password = 'wrong-password';
-      const c = runChild(['webhooks', 'failed'], { REDIS_URL: url.toString() });
+    await withWrongPassword(async (url) => {
+      const c = runChild(['webhooks', 'failed'], { REDIS_URL: url });
       expect(await c.exited).toBe(1);
       expect(c.output()).toMatch(/cannot use Redis at 127\.0\.0\.1:\d+: it refused the credentials in REDIS_URL \(WRONGPASS\)/);
       expect(c.output()).not.toContain('wrong-password');
-    } finally {
-      await admin.call('ACL', 'DELUSER', user);
-    }
+    });
   });
 
   it('paycue parse in a terminal says what to do; from a pipe it says nothing extra', async () => {

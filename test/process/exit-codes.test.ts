@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.js';
 import { PASS, USER } from '../helpers/daemon.js';
-import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { closeAllRedis, redisUrl, uniquePrefix, withWrongPassword } from '../helpers/redis.js';
 import { runChild, type Child } from '../helpers/child.js';
 
 const children: Child[] = [];
@@ -49,21 +49,13 @@ describe('exit codes at start-up', () => {
   }, 30_000);
 
   it('Redis refuses the password: exit 2 at once, naming REDIS_URL (not an outage to wait out)', async () => {
-    const admin = await openRedis();
-    const user = `u${uniquePrefix()}`;
-    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password', '~*', '&*', '+@all');
-    try {
-      const url = new URL(redisUrl());
-      url.username = user;
-      url.password = 'wrong-password';
-      const r = await start({ SANDBOX: 'true', PORT: String(await freePort()), REDIS_URL: url.toString() });
+    await withWrongPassword(async (url) => {
+      const r = await start({ SANDBOX: 'true', PORT: String(await freePort()), REDIS_URL: url });
       expect(r.code).toBe(2);
       expect(r.output).toMatch(/REDIS_URL: Redis at 127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS\)/);
       expect(r.output).not.toContain('wrong-password');
       expect(r.output).not.toMatch(/paycue is running/);
-    } finally {
-      await admin.call('ACL', 'DELUSER', user);
-    }
+    });
   }, 30_000);
 
   it('HOST that is not an address of this machine: exit 2, naming HOST', async () => {
