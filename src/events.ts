@@ -137,7 +137,12 @@ export class Events {
         this.log.warn({ ...fields, retry_at: a.retryAt === undefined ? undefined : new Date(a.retryAt).toISOString() }, 'webhook attempt failed; retry scheduled');
         return;
       case 'failed':
-        this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
+        this.log.error(
+          fields,
+          a.action === 'late_payment'
+            ? 'late_payment webhook failed after its last retry (it cannot be redelivered; its credit stays in the review queue)'
+            : 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again',
+        );
         this.alerts?.webhookFailed(a.transactionId, a.action);
         return;
       case 'stale':

@@ -94,7 +94,7 @@ export async function runCardsSetActive(config: Config, io: CliIO, last4: string
 
 export async function runCardsRemove(config: Config, io: CliIO, last4: string, force: boolean): Promise<number> {
   if (!checkLast4(io, last4)) return 2;
-  const r = await withContext(config, (ctx) => removeCard(ctx, last4, force));
+  const r = await withContext(config, (ctx) => removeCard(ctx, last4, force, config.cards.includes(last4)));
   if (r.kind === 'unknown') return io.err(`no registered card ${last4}`), 1;
   if (r.kind === 'pending') {
     io.err(`card ${last4} has ${r.pending} pending transaction(s): wait for them, disable the card, or use --force to cancel them (each sends a cancel webhook)`);

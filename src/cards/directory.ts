@@ -33,6 +33,11 @@ export class CardDirectory {
     return this.registered.get(last4);
   }
 
+  /** In CARDS (known by its last-4 whether registered or not). */
+  isConfigured(last4: string): boolean {
+    return this.configured.includes(last4);
+  }
+
   isActive(last4: string): boolean {
     return this.registered.get(last4)?.active ?? this.configured.includes(last4);
   }

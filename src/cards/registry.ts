@@ -86,8 +86,9 @@ export type RemoveResult =
  * disabled first (no new reservations), its pending transactions are cancelled (each
  * sends its `cancel` webhook), and it is removed.
  */
-export async function removeCard(ctx: TxContext, last4: string, force: boolean): Promise<RemoveResult> {
-  const first = await ctx.commands.cardRemove(last4);
+/** `configured`: the card is also in CARDS, so it stays usable by its last-4 once unregistered. */
+export async function removeCard(ctx: TxContext, last4: string, force: boolean, configured: boolean): Promise<RemoveResult> {
+  const first = await ctx.commands.cardRemove(last4, configured);
   if (first.result !== 'pending') return first.result === 'removed' ? { kind: 'removed', cancelled: [] } : { kind: 'unknown' };
   if (!force) return { kind: 'pending', pending: first.pending };
   if ((await updateCard(ctx, last4, { active: false })).kind === 'unknown') return { kind: 'unknown' };
@@ -95,9 +96,9 @@ export async function removeCard(ctx: TxContext, last4: string, force: boolean):
   const owners = await ctx.redis.hvals(ctx.keys.owners(last4));
   for (const id of new Set(owners)) {
     const tx = await getTransaction(ctx, id);
-    if (tx?.state === 'pending' && (await cancelTransaction(ctx, id, last4, 'cancelled', false)) === 'cancelled') cancelled.push(id);
+    if (tx?.state === 'pending' && (await cancelTransaction(ctx, id, last4, 'cancelled', false, tx.idem)) === 'cancelled') cancelled.push(id);
   }
-  const again = await ctx.commands.cardRemove(last4);
+  const again = await ctx.commands.cardRemove(last4, configured);
   if (again.result === 'pending') throw new Error(`card ${last4} still holds ${again.pending} pending transactions; try again`);
   return again.result === 'removed' ? { kind: 'removed', cancelled } : { kind: 'unknown' };
 }

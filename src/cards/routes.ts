@@ -53,7 +53,7 @@ export function cardRoutes(deps: CardRouteDeps) {
   app.delete('/cards/:last4', async (c) => {
     const last4 = last4Of(c);
     const force = ['1', 'true', 'yes'].includes((c.req.query('force') ?? '').toLowerCase());
-    const r = await removeCard(ctx, last4, force);
+    const r = await removeCard(ctx, last4, force, deps.cards?.isConfigured(last4) ?? false);
     if (r.kind === 'unknown') throw new HttpError(404, 'card not found');
     if (r.kind === 'pending') {
       throw new HttpError(409, `card ${last4} has ${r.pending} pending transaction(s); wait for them, or remove with ?force=true to cancel them (with cancel webhooks)`);

@@ -64,6 +64,7 @@ export async function runWebhooksRedeliverFailed(config: Config, io: CliIO, sinc
   io.out(`queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
   const skipped = counts.unknown + counts.in_progress + counts.not_decided;
   if (skipped > 0) io.err(`skipped ${skipped}: ${counts.unknown} whose records expired, ${counts.in_progress} already being delivered`);
+  if (counts.late_payment > 0) io.err(`not queued: ${counts.late_payment} late_payment event(s) — these cannot be redelivered (yet); their credits stay in the review queue`);
   return 0;
 }
 

@@ -16,5 +16,16 @@ export async function trimCredits(ctx: TxContext, now: number): Promise<void> {
     if (due.length < BATCH) break;
   }
   const before = String(now - 2 * ctx.rules.creditKeepMs);
-  await ctx.redis.multi().zremrangebyscore(k.creditsAll, '-inf', before).zremrangebyscore(k.creditsResolved, '-inf', before).exec();
+  await ctx.redis.zremrangebyscore(k.creditsResolved, '-inf', before);
+  // The all-credits index keeps every open credit, however old: it never drops out of view.
+  let offset = 0;
+  for (;;) {
+    const old = await ctx.redis.zrangebyscore(k.creditsAll, '-inf', before, 'LIMIT', offset, BATCH);
+    if (old.length === 0) break;
+    const open = (await ctx.redis.zmscore(k.creditsOpen, ...old)) as (string | null)[];
+    const gone = old.filter((_, i) => open[i] === null);
+    if (gone.length > 0) await ctx.redis.zrem(k.creditsAll, ...gone);
+    offset += old.length - gone.length;
+    if (old.length < BATCH) break;
+  }
 }

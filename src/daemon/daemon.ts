@@ -127,7 +127,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // (ctx.rules.cards reads it, so every operation sees a disable or an added card at once).
   const cards = new CardDirectory(ctx, config.cards, log);
   Object.defineProperty(ctx.rules, 'cards', { get: () => cards.universe(), enumerable: true });
+  ctx.refreshCards = () => cards.refresh();
   if (up) await cards.refresh();
+  // Redis back (or reachable for the first time): the registry may have changed meanwhile.
+  redis.on('ready', () => void cards.refresh());
   cards.start();
   // One subscriber connection feeds every waiting pay page and registry change.
   const payFeed = new PayFeed(redisTarget(config), ctx.keys, () => void cards.refresh(), log);
@@ -244,6 +247,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       if (!said) tgLog.warn('waiting for Redis before connecting to Telegram');
       said = true;
     }
+    // Catch-up matches credits by card: the registered cards must be known first.
+    await cards.refresh();
   };
   const watcherReady: Promise<void> =
     !config.sandbox && opts.startWatcher

@@ -20,6 +20,7 @@ export const KNOWN_LABELS = {
   botMessages: ['credit', ...Object.keys(NON_CREDIT)],
   webhookAttempts: ['delivered', 'retry', 'failed', 'superseded'],
   authFailures: ['unauthorized', 'limited'],
+  creditsSettled: ['attached', 'dismissed'],
 } as const;
 
 export interface MetricsSources {
@@ -33,7 +34,7 @@ export interface MetricsSources {
   telegramReconnects?: () => number;
   webhookBacklog?: () => Promise<number>;
   failedDeliveries?: () => Promise<number>;
-  /** The unmatched-credits list (`paycue credits unmatched`). */
+  /** Open credit records: the review queue. */
   openCredits?: () => Promise<number>;
   redisUp?: () => boolean;
 }
@@ -115,6 +116,7 @@ export class Metrics {
     for (const verdict of KNOWN_LABELS.botMessages) this.botMessages.inc({ verdict }, 0);
     for (const outcome of KNOWN_LABELS.webhookAttempts) this.webhookAttempts.inc({ outcome }, 0);
     for (const outcome of KNOWN_LABELS.authFailures) this.authFailures.inc({ outcome }, 0);
+    for (const how of KNOWN_LABELS.creditsSettled) this.creditsSettled.inc({ how }, 0);
     new Gauge({
       name: 'paycue_build_info',
       help: 'Always 1; the labels say which paycue and Node.js run.',

@@ -22,7 +22,7 @@ export interface StatusReport {
   pending_transactions: number | null;
   webhook_backlog: number | null;
   failed_deliveries: number | null;
-  /** Today's "open credits": the unmatched-credits list (`paycue credits unmatched`). */
+  /** Open credit records: the review queue (`paycue credits list --state open`). */
   open_credits: number | null;
 }
 

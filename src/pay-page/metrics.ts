@@ -20,5 +20,7 @@ export function payMetrics(registry: Registry, streams: StreamRegistry): { refus
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  // Every reason starts at 0, so rate() has a series before the first refusal.
+  for (const reason of ['streams_cap', 'rate_limit'] as const) refused.inc({ reason }, 0);
   return { refused: (reason) => refused.inc({ reason }) };
 }

@@ -418,10 +418,10 @@ export class Commands {
       | 'conflict';
   }
 
-  /** Removes a card with no pending transactions. */
-  async cardRemove(last4: string): Promise<{ result: 'removed' | 'unknown' } | { result: 'pending'; pending: number }> {
+  /** Removes a card with no pending transactions (`configured`: it is in CARDS, and stays usable). */
+  async cardRemove(last4: string, configured: boolean): Promise<{ result: 'removed' | 'unknown' } | { result: 'pending'; pending: number }> {
     const k = this.keys;
-    const r = (await runScript(this.redis, 'card-remove', [k.cards, k.cardsInactive, k.cardLoad], [last4, k.cardsChannel])) as [string, number?];
+    const r = (await runScript(this.redis, 'card-remove', [k.cards, k.cardsInactive, k.cardLoad], [last4, k.cardsChannel, configured ? '1' : '0'])) as [string, number?];
     return r[0] === 'pending' ? { result: 'pending', pending: Number(r[1]) } : { result: r[0] as 'removed' | 'unknown' };
   }
 
@@ -550,7 +550,6 @@ export class Commands {
     return this.redis.zrangebyscore(this.keys.failed, sinceMs, '+inf', 'LIMIT', 0, limit);
   }
 
-  /** Length of the unmatched-credits list (capped at the last 1,000). */
   /** Credits waiting in the review queue (open credit records). */
   openCreditsCount(): Promise<number> {
     return this.redis.zcard(this.keys.creditsOpen);

@@ -29,6 +29,8 @@ export interface TransactionRules {
 }
 
 export interface TxContext {
+  /** Re-reads the card registry (the daemon's card list is kept in memory and may be behind). */
+  refreshCards?: () => Promise<void>;
   redis: RedisConnection;
   keys: RedisKeys;
   commands: Commands;

@@ -42,6 +42,9 @@ export interface CreditOutcome {
 
 /** Which card's amount table to look in, or why there is none. */
 async function findOwner(ctx: TxContext, amountTiyin: number, last4: string | null): Promise<{ card: string; txId: string; detail?: string }> {
+  // A card this daemon does not know yet may have been registered meanwhile (or the list could
+  // not be read at start-up): look again before calling the money unmatched.
+  if (last4 !== null && ctx.refreshCards && !ctx.rules.cards.includes(last4)) await ctx.refreshCards();
   const { cards } = ctx.rules;
   if (cards.length === 0) {
     const [txId = ''] = await ctx.commands.owners([IMPLICIT_CARD], amountTiyin);

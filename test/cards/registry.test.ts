@@ -106,6 +106,41 @@ describe('disable, enable, remove', () => {
     return d;
   }
 
+  it('unregistering a card that is also in CARDS leaves it a working CARDS card', async () => {
+    const d = await startTestDaemon({ CARDS: '7159' });
+    expect((await d.call('/cards', { body: MAIN })).status).toBe(201);
+    expect((await d.call('/cards/7159', { method: 'DELETE' })).status).toBe(200);
+    const r = await d.call('/create/transaction/', { body: { amount: 5100, card: '7159' } });
+    expect(r.status).toBe(200);
+    expect(r.body.data.card).toBe('7159');
+  });
+
+  it('a forced remove cancels with each transaction\'s own Idempotency-Key (it expires with the record)', async () => {
+    const d = await withCards();
+    const key = `order-${Date.now()}`;
+    const tx = await d.call('/create/transaction/', { body: { amount: 5200, card: '7159' }, headers: { 'idempotency-key': key } });
+    expect(tx.status).toBe(200);
+    expect((await d.call('/cards/7159?force=true', { method: 'DELETE' })).status).toBe(200);
+    expect((await d.call(`/transaction/${tx.body.data.transaction_id}`)).body.data.state).toBe('cancelled');
+    const idemKeys = await d.ctx.redis.keys(`${d.ctx.keys.idempotency('*')}`);
+    expect(idemKeys.length).toBe(1);
+    expect(await d.ctx.redis.pttl(idemKeys[0] as string)).toBeGreaterThan(0);
+  });
+
+  it('a credit for a card registered behind the daemon\'s back is matched after a fresh look', async () => {
+    const d = await startTestDaemon({});
+    // Registered without the change notice reaching the daemon (a missed ping, or Redis was away).
+    await d.ctx.redis.hset(d.ctx.keys.cards, '7159', JSON.stringify({ number: '9860100000027159', holder: 'A B', bot: 'humo', links: [], added_at: Date.now() }));
+    expect(d.ctx.rules.cards).not.toContain('7159');
+    const { createTransaction } = await import('../../src/transactions/create.js');
+    const { createTxContext } = await import('../../src/transactions/context.js');
+    const other = createTxContext(d.ctx.redis, d.config.redisPrefix, { ...d.ctx.rules, cards: ['7159'] });
+    const r = await createTransaction(other, { amountSom: 5300, card: '7159' });
+    if (r.kind !== 'created') throw new Error('not created');
+    const credit = await d.call('/sandbox/credit', { body: { amount: 5300, card: '7159' } });
+    expect(credit.body.data).toMatchObject({ matched: true, transaction_id: r.tx.id });
+  });
+
   it('a disabled card gets no new reservations but still matches credits for its pending ones', async () => {
     const d = await withCards();
     const pending = await d.call('/create/transaction/', { body: { amount: 5000, card: '7159' } });

@@ -32,6 +32,8 @@ describe('/metrics by Prometheus conventions', () => {
     for (const verdict of KNOWN_LABELS.botMessages) expect(m.get(`paycue_bot_messages_total{verdict="${verdict}"}`)).toBe(0);
     for (const outcome of KNOWN_LABELS.webhookAttempts) expect(m.get(`paycue_webhook_attempts_total{outcome="${outcome}"}`)).toBe(0);
     for (const outcome of KNOWN_LABELS.authFailures) expect(m.get(`paycue_auth_failures_total{outcome="${outcome}"}`)).toBe(0);
+    for (const how of KNOWN_LABELS.creditsSettled) expect(m.get(`paycue_credits_settled_total{how="${how}"}`)).toBe(0);
+    for (const reason of ['streams_cap', 'rate_limit']) expect(m.get(`paycue_pay_requests_refused_total{reason="${reason}"}`)).toBe(0);
     expect(KNOWN_LABELS.botMessages).toContain('reversal');
     expect([...m.keys()].find((k) => k.startsWith('paycue_build_info{'))).toMatch(/version="\d+\.\d+\.\d+.*",nodejs="\d+/);
     expect(m.get('paycue_redis_up')).toBe(1);

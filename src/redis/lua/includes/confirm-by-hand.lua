@@ -6,8 +6,9 @@ local function confirm_by_hand(k, txid, card, now, quarantine, keep, by, reason,
   if not t[1] then return 'unknown' end
   if t[1] ~= 'pending' then return t[1] end
   if t[2] ~= card then return 'stale' end
-  close_transaction(k, txid, card, t[3], now, quarantine, keep, 'confirm',
-    {'resolution', 'manual', 'confirmed_by', by, 'confirm_reason', reason, 'credit_id', credit}, channel, 'confirmed')
+  local fields = {'resolution', 'manual', 'confirmed_by', by, 'confirm_reason', reason}
+  if credit ~= '' then fields[#fields + 1] = 'credit_id'; fields[#fields + 1] = credit end
+  close_transaction(k, txid, card, t[3], now, quarantine, keep, 'confirm', fields, channel, 'confirmed')
   return nil
 end
 
