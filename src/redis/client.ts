@@ -80,6 +80,9 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     connectTimeout: 1000,
     commandTimeout: opts.commandTimeoutMs ?? 1000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    // A primary demoted under us (a failover) answers READONLY: reconnect, which in Sentinel mode
+    // asks the sentinels for the current primary. The command itself fails (503), nothing resent.
+    reconnectOnError: (err) => /^READONLY\b/.test(err.message),
     connectionName: opts.name ?? 'paycue',
   });
   let down = false;

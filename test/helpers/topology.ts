@@ -57,6 +57,9 @@ export interface SentinelSet {
   currentPrimary(): Promise<number>;
   /** SIGKILL of a node. */
   kill(port: number): void;
+  /** Starts a killed data node again as a replica of `primary` (what systemd's Restart= does, and
+   * the sentinels would then do: it never comes back as a second writable primary). */
+  revive(port: number, primary: number): Promise<void>;
 }
 
 /** 1 primary, 2 replicas, 3 sentinels (quorum 2), failing over within a couple of seconds. */
@@ -108,6 +111,11 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       ask(sentinels[0] as number, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+    },
+    async revive(port: number, primary: number) {
+      const args = ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+      nodes.push(launch(dir, port, [...args, '--replicaof', '127.0.0.1', String(primary)]));
+      await until('the revived node to sync', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
     },
   };
 }
@@ -166,7 +174,7 @@ export async function startCluster(): Promise<ClusterSet> {
 export async function stopTopologies(): Promise<void> {
   for (const { nodes, dir } of started.splice(0)) {
     for (const n of nodes) n.proc.kill('SIGKILL');
-    await Promise.all(nodes.map((n) => (n.proc.exitCode !== null ? undefined : new Promise((r) => n.proc.once('exit', r)))));
+    await Promise.all(nodes.map((n) => (n.proc.exitCode !== null || n.proc.signalCode !== null ? undefined : new Promise((r) => n.proc.once('exit', r)))));
     rmSync(dir, { recursive: true, force: true });
   }
 }
