@@ -161,6 +161,10 @@ export async function startCluster(): Promise<ClusterSet> {
     return range[2][1];
   };
   const masters = [...new Set(await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => masterOf(`{${k}}`))))];
+  // cluster_state:ok comes before the replicas' first sync: until then WAIT gets no acks.
+  await until('every master to have an online replica', async () =>
+    (await Promise.all(masters.map((p) => ask(p, async (r) => /slave0:.*state=online/.test(await r.info('replication')))))).every(Boolean),
+  );
   return {
     masters,
     nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
