@@ -2,7 +2,10 @@
 // then creates and credits through a planned failover and through kill -9 of the primary with
 // nothing acknowledged lost, only 503s during the switch, and recovery without a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { createLogger } from '../../src/log/logger.js';
+import { loadScript } from '../../src/redis/scripts.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startSentinelSet, stopTopologies, type SentinelSet } from '../helpers/topology.js';
@@ -13,6 +16,9 @@ import { startWorkload, verifyWorkload } from './workload.js';
 let set: SentinelSet;
 let receiver: Receiver;
 let d: TestDaemon;
+// Every log line of the daemon, for the check that none holds Lua source or metadata.
+const lines: string[] = [];
+const MARKER = `meta-marker-${process.pid}-${Date.now()}`;
 
 beforeAll(async () => {
   set = await startSentinelSet();
@@ -26,6 +32,17 @@ beforeAll(async () => {
     // at the promoted one (a planned failover) and be dropped, so only "all" is acknowledged.
     REDIS_MIN_REPLICAS: '2',
     WEBHOOK_URL: receiver.url,
+  }, {
+    log: createLogger({
+      format: 'json',
+      level: 'debug',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+          done();
+        },
+      }),
+    }),
   });
 }, 60_000);
 
@@ -56,7 +73,7 @@ async function writable(): Promise<void> {
 
 describe('Sentinel', () => {
   it('runs the full sandbox flow through the sentinels', async () => {
-    const created = await d.call('/create/transaction/', { body: { amount: 5000 } });
+    const created = await d.call('/create/transaction/', { body: { amount: 5000, metadata: { order: MARKER } } });
     expect(created.status).toBe(200);
     const tx = created.body.data;
     const credit = await d.call('/sandbox/credit', { body: { amount: tx.amount } });
@@ -97,4 +114,22 @@ describe('Sentinel', () => {
     expect(w.statuses.get(503) ?? 0).toBeGreaterThan(0);
     await verifyWorkload(d, w, receiver);
   }, 60_000);
+
+  it('logs no Lua source and no metadata, even when a script call fails', async () => {
+    // A wrong-typed key under the prefix makes the reserve script fail once, on purpose.
+    await d.ctx.redis.set(d.ctx.keys.deadlines, 'not a sorted set');
+    const failed = await d.call('/create/transaction/', { body: { amount: 7000, metadata: { order: MARKER } } });
+    await d.ctx.redis.del(d.ctx.keys.deadlines);
+    expect(failed.status).toBe(500);
+    const failure = lines.find((l) => l.includes('WRONGTYPE'));
+    expect(failure, 'the failed script call is logged').toBeDefined();
+    expect(failure).toContain('reserve');
+    const lua = loadScript('reserve').split('\n').map((l) => l.trim()).filter((l) => l.length > 25 && !l.startsWith('--'));
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) {
+      expect(line).not.toContain(MARKER);
+      expect(line).not.toMatch(/redis\.call\(|KEYS\[|ARGV\[/);
+      for (const l of lua.slice(0, 20)) expect(line).not.toContain(l);
+    }
+  });
 });
