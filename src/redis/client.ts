@@ -141,6 +141,8 @@ export function isRedisUnavailable(err: unknown): boolean {
     m.includes('None of startup nodes is available') ||
     m.includes('Failed to refresh slots cache') ||
     m.includes("Cluster isn't ready") ||
+    // Slots moving during a failover faster than the client can follow: try again shortly.
+    m.includes('Too many Cluster redirections') ||
     err.name === 'ClusterAllFailedError' ||
     m.includes('connect ETIMEDOUT') ||
     err.name === 'MaxRetriesPerRequestError'
