@@ -348,7 +348,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       cards.stop();
       payFeed.stop();
       blocking.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
+      await redis.quit().catch(() => undefined);
+      // QUIT closes the data connection only: in Sentinel mode the failover detector's sentinel
+      // connections stay open (and hold the process) until disconnect().
+      redis.disconnect();
       log.info('paycue stopped');
     },
   };
