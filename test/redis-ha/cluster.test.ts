@@ -1,6 +1,7 @@
 // Two tenants (prefixes) on different masters of a real Redis Cluster (3 masters + 3 replicas):
 // both run the full flow, and a planned failover of one tenant's master under load loses
-// nothing acknowledged, answers only 503 meanwhile, and heals without a restart.
+// nothing acknowledged, answers only 503 meanwhile, and heals without a restart; so does a
+// kill -9 of the other tenant's master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
@@ -82,5 +83,23 @@ describe('Cluster', () => {
     await Promise.all([w.stop(), w2.stop()]);
     await verifyWorkload(t.d, w, t.receiver);
     await verifyWorkload(other.d, w2, other.receiver);
+  }, 60_000);
+
+  it('loses nothing acknowledged through kill -9 of a tenant master under load', async () => {
+    const t = tenants[1]!;
+    const old = await cluster.masterOf(`{${t.prefix}}`);
+    const w = startWorkload(t.d);
+    await waitFor('some transactions before the kill', () => w.acked.length >= 20);
+    cluster.kill(old);
+    await waitFor('/ready to answer 503', async () => (await t.d.call('/ready', { auth: false })).status === 503, { timeoutMs: 5_000 });
+    await waitFor('the replica to take the tenant slot over', async () => (await cluster.masterOf(`{${t.prefix}}`)) !== old, { timeoutMs: 20_000 });
+    // The promoted master has no replica to WAIT for until the dead node is back as one.
+    await cluster.revive(old);
+    await waitFor('/ready to answer 200', async () => (await t.d.call('/ready', { auth: false })).status === 200, { timeoutMs: 20_000 });
+    const before = w.acked.length;
+    await waitFor('creates to be acknowledged again', () => w.acked.length >= before + 20, { timeoutMs: 20_000 });
+    await w.stop();
+    expect(w.statuses.get(503) ?? 0).toBeGreaterThan(0);
+    await verifyWorkload(t.d, w, t.receiver);
   }, 60_000);
 });

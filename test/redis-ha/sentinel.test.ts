@@ -47,6 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (process.env.HA_DUMP) (await import('node:fs')).writeFileSync(process.env.HA_DUMP, lines.join('\n'));
   await stopTestDaemons();
   await receiver?.close();
   await stopTopologies();
