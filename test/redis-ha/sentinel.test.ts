@@ -69,7 +69,8 @@ async function switched(old: number): Promise<void> {
 }
 
 async function writable(): Promise<void> {
-  await waitFor('/ready to answer 200 on the new primary', async () => (await d.call('/ready', { auth: false })).status === 200, { timeoutMs: 20_000 });
+  // Generous: on two shared cores the sentinels (down-after 1 s) may fail over once more.
+  await waitFor('/ready to answer 200 on the new primary', async () => (await d.call('/ready', { auth: false })).status === 200, { timeoutMs: 30_000 });
 }
 
 describe('Sentinel', () => {
@@ -117,6 +118,7 @@ describe('Sentinel', () => {
   }, 60_000);
 
   it('logs no Lua source and no metadata, even when a script call fails', async () => {
+    await writable();
     // A wrong-typed key under the prefix makes the reserve script fail once, on purpose.
     await d.ctx.redis.set(d.ctx.keys.deadlines, 'not a sorted set');
     const failed = await d.call('/create/transaction/', { body: { amount: 7000, metadata: { order: MARKER } } });
