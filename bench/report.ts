@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './machine.js';
 import { machineLine } from './machine.js';
-import type { Measured } from './http-load.js';
+import type { LoadResult, Measured } from './http-load.js';
 import type { LatencyResult, MeteredPhase } from './latency.js';
 import type { MemoryResult } from './memory.js';
 import type { ParserBenchResult } from './parser-bench.js';
 import type { PayPageResult } from './pay-page.js';
+import type { SentinelBenchResult } from './sentinel-bench.js';
 import type { ListBenchResult } from './list-bench.js';
 
 /** bare endpoint, bare + one Redis PING, paycue create at spread prices, paycue create at one price. */
@@ -39,6 +40,7 @@ export interface BenchReport {
   parser?: ParserBenchResult;
   payPage?: PayPageResult;
   list?: ListBenchResult;
+  sentinel?: SentinelBenchResult;
   errors: string[];
   totalSeconds: number;
 }
@@ -139,6 +141,17 @@ export function rows(r: BenchReport): Row[] {
     out.push({
       name: `(g) GET /transactions at ${int(r.list?.records ?? 0)} records, ${c.name} (${c.limit})`,
       result: `p50 ${c.latencyMs.p50.toFixed(2)} ms, p99 ${c.latencyMs.p99.toFixed(2)} ms; ${c.redisCalls} Redis calls`,
+      target: '',
+      status: '',
+    });
+  }
+  if (r.sentinel) {
+    const h = r.sentinel;
+    const line = (x: LoadResult) => `${int(x.rps)} req/s, p50 ${ms(x.latencyMs.p50)}, p99 ${ms(x.latencyMs.p99)}`;
+    out.push({ name: `(h) create, one Redis node (AOF always), ${h.connections} conns`, result: line(h.single), target: '', status: '' });
+    out.push({
+      name: `(h) create, Sentinel + REDIS_MIN_REPLICAS=${h.minReplicas} (WAIT per write)`,
+      result: `${line(h.sentinel)}; ${h.ratio.toFixed(2)} of one node`,
       target: '',
       status: '',
     });

@@ -1,6 +1,7 @@
 // `npm run bench`: every number in one run against private redis-servers on 127.0.0.1, then a
 // table on stdout, bench-results/latest.json and bench-results/latest.md.
-//   BENCH_ONLY=a,b,c,d,e,f,g run a subset ((b) needs (a); (f) is the pay page, (g) the transaction list)
+//   BENCH_ONLY=a,b,c,d,e,f,g,h run a subset ((b) needs (a); (f) is the pay page, (g) the transaction
+//     list, (h) create throughput on Sentinel with REDIS_MIN_REPLICAS=1 next to one node)
 //   BENCH_SECONDS=10       measured seconds per side of each HTTP comparison
 // Process layout: this process runs the daemon and the bare baselines; autocannon and the
 // webhook receiver each run in a child process; redis-server is its own process.
@@ -25,6 +26,7 @@ import { measureMemory } from './memory.js';
 import { benchParser } from './parser-bench.js';
 import { benchPayPage } from './pay-page.js';
 import { benchList } from './list-bench.js';
+import { benchSentinel } from './sentinel-bench.js';
 import { textTable, writeReport, type BenchReport, type Side } from './report.js';
 
 // The repository root, from .bench-build/bench/run.js.
@@ -32,7 +34,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'bot-messages.json');
 const OUT_DIR = join(ROOT, 'bench-results');
 
-const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim().toLowerCase()));
+const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim().toLowerCase()));
 const phaseSec = Number(process.env.BENCH_SECONDS ?? 10);
 if (!(phaseSec >= 2 && phaseSec <= 60)) throw new Error(`BENCH_SECONDS must be between 2 and 60, got ${process.env.BENCH_SECONDS}`);
 
@@ -332,6 +334,12 @@ async function main(): Promise<number> {
     await phase('(g) transaction list', async () => {
       say(`(g) transaction list: ${S.listRecords} transactions`);
       report.list = await benchList(S.listRecords, S.listIterations, (stop) => cleanups.push(stop));
+    });
+  }
+
+  if (only.has('h')) {
+    await phase('(h) sentinel', async () => {
+      report.sentinel = await benchSentinel(say, (stop) => cleanups.push(stop), { seconds: S.phaseSec, connections: S.connections });
     });
   }
 

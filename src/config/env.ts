@@ -260,6 +260,10 @@ const COMMON = {
   payStreamsMax: v('PAY_STREAMS_MAX', int(2000, 0, 1_000_000)),
   payRateLimit: v('PAY_RATE_LIMIT', int(120, 0, 1_000_000)),
   payHeartbeatMs: v('PAY_HEARTBEAT', duration('20s', 1000)),
+  /** all: API, workers and the Telegram watcher (a standby while another process holds it); api: no Telegram. */
+  role: v('ROLE', lowerEnum('all', ['all', 'api'])),
+  /** How soon a standby takes the watcher over from a holder that died (its lock lease). */
+  telegramTakeoverMs: v('TELEGRAM_TAKEOVER', duration('30s', 1000)),
 };
 
 /** A Telegram chat or user id: groups are negative. */

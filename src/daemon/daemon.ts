@@ -9,6 +9,7 @@ import { MessageProcessor } from '../matching/process-message.js';
 import { serverFacts } from '../redis/server-check.js';
 import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
+import { TelegramStartError } from '../telegram/errors.js';
 import { formatDuration } from '../config/duration.js';
 import { VERSION } from '../version.js';
 import type { TelegramStore } from '../redis/commands.js';
@@ -20,7 +21,7 @@ import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
 import { describeTarget } from '../redis/target.js';
-import { alertSettings, httpSettings, redisTarget, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
+import { alertSettings, httpSettings, redisTarget, standbyRetryMs, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
@@ -101,7 +102,9 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
 }
 
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
-  if (!config.sandbox && opts.startWatcher?.preflight) {
+  // ROLE=api never touches Telegram (no session needed); ROLE=all watches, or stands by for it.
+  const watches = !config.sandbox && config.role === 'all';
+  if (watches && opts.startWatcher?.preflight) {
     await opts.startWatcher.preflight(watcherSettings(config)).catch((err: unknown) => {
       throw new StartupError((err as Error).message, exitCodeFor(err));
     });
@@ -137,12 +140,16 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   payFeed.start();
   const payStreams = new StreamRegistry(config.payStreamsMax);
   let watcher: Watcher | undefined;
+  /** Another process holds the Telegram session: this one serves the API and waits for the lock. */
+  let standby = false;
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
     webhookBacklog: () => ctx.commands.webhookBacklog(),
     failedDeliveries: () => ctx.commands.failedCount(),
     openCredits: () => ctx.commands.openCreditsCount(),
     redisUp: () => redis.status === 'ready',
+    role: config.role,
+    ...(watches ? { watcherHeld: () => watcher !== undefined } : {}),
     ...(config.sandbox
       ? {}
       : {
@@ -169,7 +176,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   });
 
   const components = (): Record<string, ComponentState> => ({
-    telegram: config.sandbox ? 'disabled' : watcher?.status().connected ? 'up' : 'down',
+    telegram: !watches ? 'disabled' : standby && !watcher ? 'standby' : watcher?.status().connected ? 'up' : 'down',
   });
   const app = createApp({
     settings: httpSettings(config),
@@ -192,7 +199,11 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     payStreams,
     // Held while bank messages may be waiting unread (Telegram down, catch-up failing): amounts
     // stay reserved meanwhile, so the operator must be able to see it.
-    details: (): Record<string, string> => (config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
+    details: (): Record<string, string> => ({
+      ...(config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
+      ...(config.role === 'all' ? {} : { role: config.role }),
+      ...(watches ? { watcher: watcher ? 'held' : 'standby' } : {}),
+    }),
   });
   let http;
   try {
@@ -250,33 +261,58 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     // Catch-up matches credits by card: the registered cards must be known first.
     await cards.refresh();
   };
+  const startWatcher = opts.startWatcher;
+  const startOnce = (w: StartWatcher) =>
+    w({
+      settings: watcherSettings(config),
+      store: ctx.commands,
+      handle: async (msg, key) => {
+        await processor.process(msg, key);
+      },
+      log,
+      onFatal: (reason) => {
+        alerts?.notice('telegram:fatal', `🛑 paycue stopped watching Telegram: ${reason}. If the session was revoked or logged out, run paycue --telegram and restart paycue.`);
+        fatalWith({ reason, exitCode: 1 });
+      },
+      waitForRedis,
+      signal: stopStarting.signal,
+    });
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      stopStarting.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  // With the session lock held elsewhere this daemon is a hot standby: it keeps serving the API
+  // and tries the lock every few seconds, so it takes the watcher over (catching up from the
+  // cursor) once the holder's lease runs out. Only the lock's holder ever connects to Telegram.
+  const runWatcher = async (w: StartWatcher): Promise<void> => {
+    for (;;) {
+      try {
+        const started = await startOnce(w);
+        if (stopping) await started.stop();
+        else {
+          watcher = started;
+          if (standby) tgLog.warn('took the Telegram watcher over: this process now watches the bank bots');
+        }
+        return;
+      } catch (err) {
+        if (stopping) return;
+        if (!(err instanceof TelegramStartError && err.reason === 'locked')) throw err;
+        if (!standby) tgLog.info({ retry_ms: standbyRetryMs(config), reason: err.message.split(';')[0] }, 'standby: another paycue holds the Telegram session; serving the API and waiting for it');
+        standby = true;
+        await pause(standbyRetryMs(config));
+        if (stopping) return;
+      }
+    }
+  };
   const watcherReady: Promise<void> =
-    !config.sandbox && opts.startWatcher
-      ? opts
-          .startWatcher({
-            settings: watcherSettings(config),
-            store: ctx.commands,
-            handle: async (msg, key) => {
-              await processor.process(msg, key);
-            },
-            log,
-            onFatal: (reason) => {
-              alerts?.notice('telegram:fatal', `🛑 paycue stopped watching Telegram: ${reason}. If the session was revoked or logged out, run paycue --telegram and restart paycue.`);
-              fatalWith({ reason, exitCode: 1 });
-            },
-            waitForRedis,
-            signal: stopStarting.signal,
-          })
-          .then(async (w) => {
-            if (stopping) await w.stop();
-            else watcher = w;
-          })
-          .catch((err: Error) => {
-            if (!stopping) {
-              alerts?.notice('telegram:fatal', `🛑 paycue could not start watching Telegram: ${err.message}`);
-              fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
-            }
-          })
+    watches && startWatcher
+      ? runWatcher(startWatcher).catch((err: Error) => {
+          if (!stopping) {
+            alerts?.notice('telegram:fatal', `🛑 paycue could not start watching Telegram: ${err.message}`);
+            fatalWith({ reason: `telegram: ${err.message}`, exitCode: exitCodeFor(err) });
+          }
+        })
       : Promise.resolve();
 
   const heartbeat = await startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
@@ -317,7 +353,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       cards.stop();
       payFeed.stop();
       blocking.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
+      await redis.quit().catch(() => undefined);
+      // QUIT closes the data connection only: in Sentinel mode the failover detector's sentinel
+      // connections stay open (and hold the process) until disconnect().
+      redis.disconnect();
       log.info('paycue stopped');
     },
   };

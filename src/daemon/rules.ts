@@ -136,5 +136,17 @@ export function watcherSettings(c: OperatorConfig): WatcherSettings {
     ...(c.appId ? { appId: c.appId } : {}),
     ...(c.appHash ? { appHash: c.appHash } : {}),
     bots: watchedBotsOf(c),
+    ...('telegramTakeoverMs' in c ? { lockTtlMs: lockLeaseMs(c as Config) } : {}),
   };
+}
+
+/** The session lock's lease: two thirds of TELEGRAM_TAKEOVER, leaving the rest for the standby's
+ * next try (standbyRetryMs) to come round after it expired. */
+export function lockLeaseMs(c: Config): number {
+  return Math.max(500, Math.floor((c.telegramTakeoverMs * 2) / 3));
+}
+
+/** How often a standby tries the session lock: a few seconds, well inside TELEGRAM_TAKEOVER. */
+export function standbyRetryMs(c: Config): number {
+  return Math.min(5000, Math.max(100, Math.floor(c.telegramTakeoverMs / 6)));
 }

@@ -37,6 +37,10 @@ export interface MetricsSources {
   /** Open credit records: the review queue. */
   openCredits?: () => Promise<number>;
   redisUp?: () => boolean;
+  /** ROLE (all | api). */
+  role?: string;
+  /** ROLE=all outside sandbox: whether this process holds the Telegram watcher (else a standby). */
+  watcherHeld?: () => boolean;
 }
 
 export class Metrics {
@@ -143,6 +147,13 @@ export class Metrics {
     fromRedis('paycue_webhook_failed_deliveries', 'Deliveries that failed after their last retry and were not redelivered (kept 7 days).', sources.failedDeliveries);
     fromRedis('paycue_open_credits', 'Credits waiting in the review queue: money that confirmed nothing, to attach or dismiss.', sources.openCredits);
     fromProcess('paycue_redis_up', '1 when the Redis connection is ready.', flag(sources.redisUp));
+    fromProcess('paycue_telegram_watcher_held', '1 when this process holds the Telegram session and watches; 0 as a standby (absent without a watcher).', flag(sources.watcherHeld));
+    if (sources.role) {
+      new Gauge({ name: 'paycue_role', help: 'Always 1; the label is ROLE (all: API and Telegram, api: no Telegram).', labelNames: ['role'] as const, registers: [registry] }).set(
+        { role: sources.role },
+        1,
+      );
+    }
     fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (absent in sandbox mode).', flag(sources.telegramConnected));
     fromProcess(
       'paycue_expiry_held',

@@ -80,6 +80,9 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     connectTimeout: 1000,
     commandTimeout: opts.commandTimeoutMs ?? 1000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    // A primary demoted under us (a failover) answers READONLY: reconnect, which in Sentinel mode
+    // asks the sentinels for the current primary. The command itself fails (503), nothing resent.
+    reconnectOnError: (err) => /^READONLY\b/.test(err.message),
     connectionName: opts.name ?? 'paycue',
   });
   let down = false;
@@ -138,6 +141,8 @@ export function isRedisUnavailable(err: unknown): boolean {
     m.includes('None of startup nodes is available') ||
     m.includes('Failed to refresh slots cache') ||
     m.includes("Cluster isn't ready") ||
+    // Slots moving during a failover faster than the client can follow: try again shortly.
+    m.includes('Too many Cluster redirections') ||
     err.name === 'ClusterAllFailedError' ||
     m.includes('connect ETIMEDOUT') ||
     err.name === 'MaxRetriesPerRequestError'

@@ -2,7 +2,7 @@
 // only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
 import { Cluster } from 'ioredis';
-import type { RedisConnection } from './client.js';
+import { isRedisUnavailable, type RedisConnection } from './client.js';
 import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -175,13 +175,20 @@ export class Commands {
     const { replicas, timeoutMs } = this.durability;
     if (replicas === 0) return;
     let acked: number;
-    if (this.redis instanceof Cluster) {
-      const res = await this.redis.pipeline().exists(this.keys.readyProbe).call('WAIT', replicas, timeoutMs).exec();
-      const [err, n] = res?.[1] ?? [new Error('WAIT gave no reply'), 0];
-      if (err) throw err;
-      acked = Number(n);
-    } else {
-      acked = Number(await this.redis.call('WAIT', replicas, timeoutMs));
+    try {
+      if (this.redis instanceof Cluster) {
+        const res = await this.redis.pipeline().exists(this.keys.readyProbe).call('WAIT', replicas, timeoutMs).exec();
+        const [err, n] = res?.[1] ?? [new Error('WAIT gave no reply'), 0];
+        if (err) throw err;
+        acked = Number(n);
+      } else {
+        acked = Number(await this.redis.call('WAIT', replicas, timeoutMs));
+      }
+    } catch (err) {
+      // The write was taken but nobody can say it is replicated (e.g. the node was demoted in a
+      // failover: "WAIT cannot be used with replica instances"): not acknowledged, a 503.
+      if (isRedisUnavailable(err)) throw err;
+      throw new NotReplicatedError(0, replicas);
     }
     if (acked < replicas) throw new NotReplicatedError(acked, replicas);
   }

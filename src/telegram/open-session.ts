@@ -78,12 +78,21 @@ async function clientMaker(deps: OpenSessionDeps): Promise<() => TelegramClient>
 
 async function takeLock(deps: OpenSessionDeps): Promise<SessionLock> {
   try {
-    return await acquireSessionLock({ store: deps.store, log: deps.log, onLost: deps.onLockLost, renewMs: deps.lockRenewMs });
+    const ttl = deps.settings.lockTtlMs;
+    // Renewed three times per lease, so one missed renewal does not lose it.
+    const renew = deps.lockRenewMs ?? (ttl !== undefined ? Math.max(100, Math.floor(ttl / 3)) : undefined);
+    return await acquireSessionLock({
+      store: deps.store,
+      log: deps.log,
+      onLost: deps.onLockLost,
+      ...(ttl !== undefined ? { ttlMs: ttl } : {}),
+      ...(renew !== undefined ? { renewMs: renew } : {}),
+    });
   } catch (err) {
     if (err instanceof SessionLockedError) {
       throw new TelegramStartError(
         `${err.message}; refusing to start: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED). ` +
-          'Stop the other paycue first (its lock expires 30 s after it stops).',
+          'Stop the other paycue first (its lock expires within TELEGRAM_TAKEOVER after it stops).',
         'locked',
       );
     }

@@ -10,6 +10,8 @@ export interface WatcherSettings {
   appHash?: string;
   /** The bank bots to listen to. */
   bots: WatchedBotId[];
+  /** The session lock's lease: how long a dead holder keeps a standby out (default 30 s). */
+  lockTtlMs?: number;
 }
 
 /**

@@ -57,6 +57,9 @@ export interface SentinelSet {
   currentPrimary(): Promise<number>;
   /** SIGKILL of a node. */
   kill(port: number): void;
+  /** Starts a killed data node again as a replica of `primary` (what systemd's Restart= does, and
+   * the sentinels would then do: it never comes back as a second writable primary). */
+  revive(port: number, primary: number): Promise<void>;
 }
 
 /** 1 primary, 2 replicas, 3 sentinels (quorum 2), failing over within a couple of seconds. */
@@ -109,6 +112,11 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
     },
+    async revive(port: number, primary: number) {
+      const args = ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+      nodes.push(launch(dir, port, [...args, '--replicaof', '127.0.0.1', String(primary)]));
+      await until('the revived node to sync', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
+    },
   };
 }
 
@@ -119,6 +127,8 @@ export interface ClusterSet {
   /** The master port serving `key`'s slot. */
   masterOf(key: string): Promise<number>;
   kill(port: number): void;
+  /** Starts a killed node again from its nodes.conf: it rejoins as a replica of its successor. */
+  revive(port: number): Promise<void>;
 }
 
 /** 3 masters with a replica each, slots spread evenly. */
@@ -128,14 +138,11 @@ export async function startCluster(): Promise<ClusterSet> {
   started.push({ nodes, dir });
   const ports: number[] = [];
   for (let i = 0; i < 6; i++) ports.push(await freePort());
-  for (const port of ports) {
-    nodes.push(
-      launch(dir, port, [
-        '--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`,
-        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...DATA,
-      ]),
-    );
-  }
+  const nodeArgs = (port: number) => [
+    '--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`,
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...DATA,
+  ];
+  for (const port of ports) nodes.push(launch(dir, port, nodeArgs(port)));
   await until('the cluster nodes to listen', async () => (await Promise.all(ports.map((p) => ask(p, (r) => r.ping())))).every((x) => x === 'PONG'));
   const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
     encoding: 'utf8',
@@ -145,14 +152,30 @@ export async function startCluster(): Promise<ClusterSet> {
   await until('cluster_state:ok on every node', async () =>
     (await Promise.all(ports.map((p) => ask(p, async (r) => /cluster_state:ok/.test((await r.call('CLUSTER', 'INFO')) as string))))).every(Boolean),
   );
+  // Asks the first node that answers: the one killed by a test would not.
+  const anyNode = async <T>(fn: (r: Redis) => Promise<T>): Promise<T> => {
+    let last: unknown;
+    for (const p of ports) {
+      try {
+        return await ask(p, fn);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  };
   const masterOf = async (key: string): Promise<number> => {
-    const slot = Number(await ask(ports[0] as number, (r) => r.call('CLUSTER', 'KEYSLOT', key)));
-    const slots = (await ask(ports[0] as number, (r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number]][];
+    const slot = Number(await anyNode((r) => r.call('CLUSTER', 'KEYSLOT', key)));
+    const slots = (await anyNode((r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number]][];
     const range = slots.find(([from, to]) => slot >= from && slot <= to);
     if (!range) throw new Error(`no node serves slot ${slot}`);
     return range[2][1];
   };
   const masters = [...new Set(await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => masterOf(`{${k}}`))))];
+  // cluster_state:ok comes before the replicas' first sync: until then WAIT gets no acks.
+  await until('every master to have an online replica', async () =>
+    (await Promise.all(masters.map((p) => ask(p, async (r) => /slave0:.*state=online/.test(await r.info('replication')))))).every(Boolean),
+  );
   return {
     masters,
     nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
@@ -160,13 +183,17 @@ export async function startCluster(): Promise<ClusterSet> {
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
     },
+    async revive(port: number) {
+      nodes.push(launch(dir, port, nodeArgs(port)));
+      await until('the revived node to sync as a replica', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))), 30_000);
+    },
   };
 }
 
 export async function stopTopologies(): Promise<void> {
   for (const { nodes, dir } of started.splice(0)) {
     for (const n of nodes) n.proc.kill('SIGKILL');
-    await Promise.all(nodes.map((n) => (n.proc.exitCode !== null ? undefined : new Promise((r) => n.proc.once('exit', r)))));
+    await Promise.all(nodes.map((n) => (n.proc.exitCode !== null || n.proc.signalCode !== null ? undefined : new Promise((r) => n.proc.once('exit', r)))));
     rmSync(dir, { recursive: true, force: true });
   }
 }

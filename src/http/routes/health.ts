@@ -20,7 +20,8 @@ export function healthRoutes(deps: AppDeps) {
 
   app.get('/ready', async (c) => {
     const components: Record<string, ComponentState> = { redis: await deps.redisState(), ...(deps.components?.() ?? {}) };
-    const ready = Object.values(components).every((s) => s === 'up' || s === 'disabled');
+    // A standby (another process watches Telegram) serves the API: ready for a load balancer.
+    const ready = Object.values(components).every((s) => s === 'up' || s === 'disabled' || s === 'standby');
     return c.json({ status: ready, data: { ...components, ...(deps.details?.() ?? {}) } }, ready ? 200 : 503);
   });
 
