@@ -176,6 +176,17 @@ const COMMON = {
     }),
   ),
   redisPassword: v('REDIS_PASSWORD', optionalText),
+  redisTlsCa: v(
+    'REDIS_TLS_CA',
+    optionalText.refine((x) => {
+      if (x === undefined) return true;
+      try {
+        return statSync(x).isFile();
+      } catch {
+        return false;
+      }
+    }, 'expected a readable PEM file (the CA of a rediss:// Redis with a private certificate)'),
+  ),
   redisSentinels: v('REDIS_SENTINELS', hostPortList),
   redisSentinelName: v('REDIS_SENTINEL_NAME', optionalText.refine((x) => x === undefined || /^[\w.-]{1,64}$/.test(x), 'letters, digits, _ . - only')),
   redisSentinelPassword: v('REDIS_SENTINEL_PASSWORD', optionalText),

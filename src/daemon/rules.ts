@@ -1,5 +1,6 @@
 // The only place that turns the configuration into what each part needs: every other module
 // takes its own small settings type and never reads Config.
+import { readFileSync } from 'node:fs';
 import type { Config, OperatorConfig } from '../config/env.js';
 import { watchedBots, type WatchedBotId } from '../bot-messages/bots.js';
 import { USER_AGENT } from '../version.js';
@@ -28,7 +29,8 @@ export function redisTarget(c: OperatorConfig): RedisTarget {
   const u = new URL(c.redisUrl);
   const username = decodeURIComponent(u.username) || undefined;
   const password = decodeURIComponent(u.password) || c.redisPassword;
-  const creds = { ...(username ? { username } : {}), ...(password ? { password } : {}), tls: u.protocol === 'rediss:' };
+  const ca = c.redisTlsCa ? { ca: readFileSync(c.redisTlsCa, 'utf8') } : {};
+  const creds = { ...(username ? { username } : {}), ...(password ? { password } : {}), tls: u.protocol === 'rediss:', ...ca };
   if (c.redisClusterNodes) return { mode: 'cluster', nodes: c.redisClusterNodes, ...creds };
   if (c.redisSentinels) {
     return {
@@ -41,7 +43,7 @@ export function redisTarget(c: OperatorConfig): RedisTarget {
     };
   }
   if (c.redisPassword && !u.password) u.password = encodeURIComponent(c.redisPassword);
-  return { mode: 'single', url: u.toString() };
+  return { mode: 'single', url: u.toString(), ...ca };
 }
 
 /** Replicas every acknowledged write must reach: REDIS_MIN_REPLICAS, else 1 where there are replicas. */

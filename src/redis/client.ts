@@ -36,11 +36,13 @@ export function describeRedis(url: string): string {
 }
 
 function connection(target: RedisTarget, common: IORedisOptions): RedisConnection {
-  if (target.mode === 'single') return new Redis(target.url, common);
+  // A private CA (REDIS_TLS_CA) is trusted next to the public ones.
+  const tls = target.ca ? { ca: target.ca } : {};
+  if (target.mode === 'single') return new Redis(target.url, { ...common, ...(target.ca && target.url.startsWith('rediss:') ? { tls } : {}) });
   const auth = {
     ...(target.username ? { username: target.username } : {}),
     ...(target.password ? { password: target.password } : {}),
-    ...(target.tls ? { tls: {} } : {}),
+    ...(target.tls ? { tls } : {}),
   };
   if (target.mode === 'sentinel') {
     // Always the primary; failoverDetector reconnects as soon as the sentinels announce a new one.
@@ -53,7 +55,7 @@ function connection(target: RedisTarget, common: IORedisOptions): RedisConnectio
       db: target.db,
       failoverDetector: true,
       ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
-      ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
+      ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
       sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
     });
   }

@@ -10,10 +10,12 @@ interface Credentials {
   password?: string;
   /** rediss://: TLS to every node (and to the sentinels). */
   tls: boolean;
+  /** PEM of the CA that signed the servers' certificates (REDIS_TLS_CA), when not a public one. */
+  ca?: string;
 }
 
 export type RedisTarget =
-  | { mode: 'single'; url: string }
+  | { mode: 'single'; url: string; ca?: string }
   | ({ mode: 'sentinel'; sentinels: HostPort[]; name: string; sentinelPassword?: string; db: number } & Credentials)
   | ({ mode: 'cluster'; nodes: HostPort[] } & Credentials);
 

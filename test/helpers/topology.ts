@@ -2,7 +2,7 @@
 // with replicas watched by sentinels, and a Cluster of masters with replicas. Each test gets its
 // own, and everything it started is killed and removed afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -33,8 +33,31 @@ async function until(what: string, check: () => Promise<boolean>, ms = 20_000): 
   }
 }
 
+/** The CA every TLS topology's certificates come from (ports answer TLS only), per port. */
+const tlsCa = new Map<number, string>();
+
+/** A self-signed certificate for 127.0.0.1 in `dir`: its own CA. */
+function makeCert(dir: string): { cert: string; key: string; pem: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key, pem: readFileSync(cert, 'utf8') };
+}
+
+/** redis-server arguments that serve `port` over TLS only (replication and cluster bus too). */
+const tlsArgs = (port: number, c: { cert: string; key: string }, cluster = false) => [
+  '--port', '0', '--tls-port', String(port), '--tls-cert-file', c.cert, '--tls-key-file', c.key, '--tls-ca-cert-file', c.cert,
+  '--tls-auth-clients', 'no', '--tls-replication', 'yes', ...(cluster ? ['--tls-cluster', 'yes'] : []),
+];
+
 async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+  const ca = tlsCa.get(port);
+  const r = new Redis({
+    port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null,
+    ...(ca ? { tls: { ca } } : {}),
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -55,6 +78,8 @@ export interface SentinelSet {
   sentinelList: string;
   /** The port of whichever node is primary now. */
   currentPrimary(): Promise<number>;
+  /** With `tls`: the CA's PEM file (REDIS_TLS_CA) and PEM text. */
+  caFile?: string;
   /** SIGKILL of a node. */
   kill(port: number): void;
   /** Starts a killed data node again as a replica of `primary` (what systemd's Restart= does, and
@@ -63,15 +88,17 @@ export interface SentinelSet {
 }
 
 /** 1 primary, 2 replicas, 3 sentinels (quorum 2), failing over within a couple of seconds. */
-export async function startSentinelSet(): Promise<SentinelSet> {
+export async function startSentinelSet(opts: { tls?: boolean } = {}): Promise<SentinelSet> {
   const dir = mkdtempSync(join(tmpdir(), 'paycue-sentinel-'));
   const nodes: Node[] = [];
   started.push({ nodes, dir });
   const name = 'paycue-test';
   const primary = await freePort();
   const replicas = [await freePort(), await freePort()];
+  const cert = opts.tls ? makeCert(dir) : null;
+  const listen = (port: number) => (cert ? (tlsCa.set(port, cert.pem), tlsArgs(port, cert)) : ['--port', String(port)]);
   for (const port of [primary, ...replicas]) {
-    const args = ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+    const args = [...listen(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
     if (port !== primary) args.push('--replicaof', '127.0.0.1', String(primary));
     nodes.push(launch(dir, port, args));
   }
@@ -85,7 +112,10 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     writeFileSync(
       conf,
       [
-        `port ${port}`,
+        ...(cert
+          ? (tlsCa.set(port, cert.pem), ['port 0', `tls-port ${port}`, `tls-cert-file ${cert.cert}`, `tls-key-file ${cert.key}`,
+              `tls-ca-cert-file ${cert.cert}`, 'tls-auth-clients no', 'tls-replication yes'])
+          : [`port ${port}`]),
         'bind 127.0.0.1',
         `sentinel monitor ${name} 127.0.0.1 ${primary} 2`,
         `sentinel down-after-milliseconds ${name} 1000`,
@@ -107,13 +137,14 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     replicas,
     sentinels,
     sentinelList: sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+    ...(cert ? { caFile: cert.cert } : {}),
     currentPrimary: () =>
       ask(sentinels[0] as number, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
     },
     async revive(port: number, primary: number) {
-      const args = ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+      const args = [...listen(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
       nodes.push(launch(dir, port, [...args, '--replicaof', '127.0.0.1', String(primary)]));
       await until('the revived node to sync', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
     },
@@ -124,6 +155,8 @@ export interface ClusterSet {
   masters: number[];
   /** REDIS_CLUSTER_NODES for paycue. */
   nodeList: string;
+  /** With `tls`: the CA's PEM file (REDIS_TLS_CA). */
+  caFile?: string;
   /** The master port serving `key`'s slot. */
   masterOf(key: string): Promise<number>;
   kill(port: number): void;
@@ -132,19 +165,22 @@ export interface ClusterSet {
 }
 
 /** 3 masters with a replica each, slots spread evenly. */
-export async function startCluster(): Promise<ClusterSet> {
+export async function startCluster(opts: { tls?: boolean } = {}): Promise<ClusterSet> {
   const dir = mkdtempSync(join(tmpdir(), 'paycue-cluster-'));
   const nodes: Node[] = [];
   started.push({ nodes, dir });
   const ports: number[] = [];
   for (let i = 0; i < 6; i++) ports.push(await freePort());
+  const cert = opts.tls ? makeCert(dir) : null;
+  if (cert) for (const p of ports) tlsCa.set(p, cert.pem);
   const nodeArgs = (port: number) => [
-    '--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`,
+    ...(cert ? tlsArgs(port, cert, true) : ['--port', String(port)]), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`,
     '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...DATA,
   ];
   for (const port of ports) nodes.push(launch(dir, port, nodeArgs(port)));
   await until('the cluster nodes to listen', async () => (await Promise.all(ports.map((p) => ask(p, (r) => r.ping())))).every((x) => x === 'PONG'));
-  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+  const tlsCli = cert ? ['--tls', '--cacert', cert.cert] : [];
+  const create = spawnSync('redis-cli', [...tlsCli, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -179,6 +215,7 @@ export async function startCluster(): Promise<ClusterSet> {
   return {
     masters,
     nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    ...(cert ? { caFile: cert.cert } : {}),
     masterOf,
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
