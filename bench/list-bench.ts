@@ -9,21 +9,12 @@ import { createTransaction } from '../src/transactions/create.js';
 import { createTxContext } from '../src/transactions/context.js';
 import { listTransactions, type TransactionQuery } from '../src/transactions/list.js';
 import { summarize, type LatencySummary } from './stats.js';
+import { countCommands } from '../src/dev/count-commands.js';
 
 export interface ListBenchResult {
   records: number;
   seedSeconds: number;
   cases: { name: string; limit: number; redisCalls: number; latencyMs: LatencySummary }[];
-}
-
-function counting(redis: Redis): { calls: () => number; reset: () => void } {
-  let n = 0;
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    n++;
-    return send(...args);
-  }) as Redis['sendCommand'];
-  return { calls: () => n, reset: () => (n = 0) };
 }
 
 export async function benchList(records: number, iterations: number, onStop: (stop: () => Promise<void>) => void): Promise<ListBenchResult> {
@@ -50,7 +41,7 @@ export async function benchList(records: number, iterations: number, onStop: (st
   );
   const seedSeconds = (performance.now() - t0) / 1000;
   const [, deepScore] = await redis.zrevrange(ctx.keys.txIndex, 60_000, 60_000, 'WITHSCORES');
-  const counter = counting(redis);
+  const counter = countCommands(redis);
   const cases: [string, TransactionQuery][] = [
     ['first page', { limit: 200 }],
     ['page 60,000 records deep', { limit: 200, cursor: encodeCursor({ score: Number(deepScore), skip: 0 }) }],

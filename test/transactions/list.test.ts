@@ -8,6 +8,7 @@ import { listTransactions } from '../../src/transactions/list.js';
 import type { TxContext } from '../../src/transactions/context.js';
 import { closeAllRedis, testContext } from '../helpers/redis.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
+import { countCommands } from '../../src/dev/count-commands.js';
 
 afterAll(async () => {
   await stopTestDaemons();
@@ -35,22 +36,11 @@ async function seed(ctx: TxContext, n: number, perMs: number): Promise<void> {
   }
 }
 
-/** Counts the commands sent on this connection (a script call is one). */
-function counting(redis: Redis): { calls: () => number; reset: () => void } {
-  let n = 0;
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    n++;
-    return send(...args);
-  }) as Redis['sendCommand'];
-  return { calls: () => n, reset: () => (n = 0) };
-}
-
 describe('transaction list', () => {
   it('100,000 records: first and deep pages each cost 2 Redis calls; filtered pages a bounded few', async () => {
     const ctx = await testContext({ cards: ['7159', '0042'] });
     await seed(ctx, 100_000, 3);
-    const counter = counting(ctx.redis as Redis); // the test Redis is one node
+    const counter = countCommands(ctx.redis as Redis); // the test Redis is one node
 
     counter.reset();
     const first = await listTransactions(ctx, { limit: 200 });
