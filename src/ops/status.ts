@@ -32,7 +32,7 @@ export async function collectStatus(config: OperatorConfig, now = Date.now): Pro
   const problems: string[] = [];
   const report: StatusReport = {
     version: VERSION,
-    role: 'all',
+    role: config.role,
     healthy: false,
     problems,
     redis: { address: redisDisplay(config), prefix: config.redisPrefix, up: false },

@@ -45,6 +45,9 @@ describe('paycue status', () => {
       pending_transactions: 1, webhook_backlog: 0, failed_deliveries: 0, open_credits: 0,
     });
     expect(screen[0]).toMatch(/^paycue \S+ +role all +HEALTHY$/);
+    // The role shown is this machine's ROLE.
+    const api = await status({ REDIS_URL: durable.url, REDIS_PREFIX: d.config.redisPrefix, SANDBOX: 'true', ROLE: 'api' });
+    expect(api.report.role).toBe('api');
   });
 
   it('warn: open credits are shown with a hint but do not degrade', async () => {
