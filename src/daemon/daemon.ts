@@ -229,21 +229,26 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   await dispatcher.ensureGroup().catch(() => undefined); // retried by the loops if Redis is down
   dispatcher.start();
 
-  // The merchant's alert bot (ALERT_BOT_TOKEN): its own loops, so it never delays matching.
+  // The merchant's alert bot (ALERT_BOT_TOKEN): its own loops, so it never delays matching. One
+  // process runs it — the one holding the Telegram watcher (in sandbox, the daemon itself) —
+  // because a bot token allows one long poll at a time and the outbox must be drained once.
   const alertsWith = alertSettings(config, opts.alertTimings);
-  const alerts = alertsWith
-    ? startAlerts({
-        ctx,
-        settings: alertsWith,
-        log: log.child({ component: 'alerts' }),
-        events,
-        health: {
-          redis: () => redis.status === 'ready',
-          ...(config.sandbox ? {} : { telegram: () => watcher?.status().connected ?? false }),
-        },
-      })
-    : null;
-  events.alertTo(alerts);
+  let alerts: ReturnType<typeof startAlerts> | null = null;
+  const startAlertBot = (): void => {
+    if (alerts || !alertsWith) return;
+    alerts = startAlerts({
+      ctx,
+      settings: alertsWith,
+      log: log.child({ component: 'alerts' }),
+      events,
+      health: {
+        redis: () => redis.status === 'ready',
+        ...(config.sandbox ? {} : { telegram: () => watcher?.status().connected ?? false }),
+      },
+    });
+    events.alertTo(alerts);
+  };
+  if (config.sandbox) startAlertBot();
 
   // The watcher starts in the background: the API and the workers are already useful (and
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
@@ -292,6 +297,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         if (stopping) await started.stop();
         else {
           watcher = started;
+          startAlertBot();
           if (standby) tgLog.warn('took the Telegram watcher over: this process now watches the bank bots');
         }
         return;

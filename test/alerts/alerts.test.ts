@@ -143,3 +143,24 @@ describe('alerts', () => {
     expect(receiver.received[1]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
   });
 });
+
+describe('one alert bot per prefix', () => {
+  it('only the process that holds the Telegram watcher runs it: a ROLE=api daemon never polls or sends', async () => {
+    const other = await startBotApi(CHAT);
+    apis.push(other);
+    const { d, api } = await setup();
+    // A second daemon on the same prefix, with the same token, that does not watch Telegram.
+    const apiOnly = await startTestDaemon(
+      {
+        SANDBOX: 'false', ROLE: 'api', APP_ID: '12345', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+        REDIS_PREFIX: d.config.redisPrefix, ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_API_ROOT: other.url,
+      },
+      { alertTimings: FAST },
+    );
+    await apiOnly.processor.processCredit({ amountTiyin: 777_700, last4: '7159', bot: 'humo' }, 'api-role:1');
+    await api.waitFor('the alert from the daemon that runs the bot', () => api.sent[0]);
+    await sleep(300); // several of the api daemon's 50 ms ticks: it must still be silent
+    expect(other.calls).toEqual([]);
+    expect(api.sent).toHaveLength(1);
+  });
+});
