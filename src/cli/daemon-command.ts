@@ -25,7 +25,7 @@ export async function runDaemon(config: Config, warnings: string[] = []): Promis
   }
   const d = daemon;
   let draining = false;
-  void notifyWhenReady({ redis: d.ctx.redis, watcherReady: d.watcherReady, gaveUp: () => draining, status: `serving on port ${d.port}`, log });
+  void notifyWhenReady({ redis: d.ctx.redis, watcherReady: d.serving, gaveUp: () => draining, status: `serving on port ${d.port}`, log });
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
     // Listeners stay for the whole run: a second signal while draining must not kill the
     // process mid-shutdown (Node's default for an unhandled SIGTERM/SIGHUP).

@@ -70,6 +70,9 @@ export interface Daemon {
   fatal: Promise<Fatal>;
   /** Settles once the Telegram watcher is running (or failed, see `fatal`); at once in sandbox. */
   watcherReady: Promise<void>;
+  /** Settles once the daemon does its job: the watcher runs, or this process is a standby for it
+   * (another holds the session: it may wait for hours), or it failed (see `fatal`). */
+  serving: Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -290,6 +293,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // With the session lock held elsewhere this daemon is a hot standby: it keeps serving the API
   // and tries the lock every few seconds, so it takes the watcher over (catching up from the
   // cursor) once the holder's lease runs out. Only the lock's holder ever connects to Telegram.
+  let markServing: () => void = () => undefined;
+  const serving = new Promise<void>((resolve) => (markServing = resolve));
   const runWatcher = async (w: StartWatcher): Promise<void> => {
     for (;;) {
       try {
@@ -306,6 +311,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         if (!(err instanceof TelegramStartError && err.reason === 'locked')) throw err;
         if (!standby) tgLog.info({ retry_ms: standbyRetryMs(config), reason: err.message.split(';')[0] }, 'standby: another paycue holds the Telegram session; serving the API and waiting for it');
         standby = true;
+        markServing(); // a standby is a working daemon: systemd's start must not wait for the takeover
         await pause(standbyRetryMs(config));
         if (stopping) return;
       }
@@ -320,6 +326,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           }
         })
       : Promise.resolve();
+  void watcherReady.finally(markServing);
 
   const heartbeat = await startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
 
@@ -344,6 +351,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     cards,
     fatal,
     watcherReady,
+    serving,
     async stop(deadlineMs = 8000) {
       const started = Date.now();
       stopping = true;

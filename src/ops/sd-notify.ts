@@ -18,8 +18,9 @@ export function sdNotify(state: NotifyState, env: NodeJS.ProcessEnv = process.en
 }
 
 /**
- * READY=1 once Redis answers and the Telegram watcher has started (at once in sandbox): until
- * then `systemctl start` waits, and a daemon that cannot get there fails the start instead.
+ * READY=1 once Redis answers and the Telegram watcher has started, or this process stands by for
+ * it (at once in sandbox): until then `systemctl start` waits, and a daemon that cannot get
+ * there fails the start instead.
  */
 export async function notifyWhenReady(a: {
   redis: RedisConnection;

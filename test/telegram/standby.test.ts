@@ -47,6 +47,9 @@ describe('ROLE=all standby', () => {
       await holder.watcherReady;
       const standby = await startTestDaemon(env, { startWatcher: telegramStarter({ client: clients[1] }) });
       await waitFor('the second daemon to be a standby', async () => (await ready(standby)).watcher === 'standby');
+      // Standing by is serving: systemd's readiness (and anything else waiting on it) must not wait for a takeover.
+      await standby.serving;
+      expect((await ready(standby)).watcher).toBe('standby');
       // A standby serves the API (ready for a load balancer) and never connects to Telegram.
       expect((await standby.call('/ready', { auth: false })).status).toBe(200);
       expect(await ready(standby)).toMatchObject({ telegram: 'standby', watcher: 'standby' });
