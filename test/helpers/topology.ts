@@ -20,15 +20,18 @@ function launch(dir: string, port: number, args: string[]): Node {
   return { port, proc };
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+// Generous: on a loaded two-core machine TLS handshakes and fsync-always AOF make a topology slow
+// to settle, and a test that fails here says nothing about paycue.
+async function until(what: string, check: () => Promise<boolean>, ms = 45_000): Promise<void> {
   const end = Date.now() + ms;
+  let lastError = '';
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      /* not yet */
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > end) throw new Error(`topology: timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`topology: timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -67,7 +70,9 @@ async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
   }
 }
 
-const DATA = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--bind', '127.0.0.1'];
+// No diskless-sync delay: a replica's first sync starts at once instead of after 5 s.
+const DATA = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--bind', '127.0.0.1',
+  '--repl-diskless-sync-delay', '0'];
 
 export interface SentinelSet {
   name: string;
@@ -159,6 +164,8 @@ export interface ClusterSet {
   caFile?: string;
   /** The master port serving `key`'s slot. */
   masterOf(key: string): Promise<number>;
+  /** The port of an online replica of the master at `port` (waits for one). */
+  replicaOf(port: number): Promise<number>;
   kill(port: number): void;
   /** Starts a killed node again from its nodes.conf: it rejoins as a replica of its successor. */
   revive(port: number): Promise<void>;
@@ -207,22 +214,39 @@ export async function startCluster(opts: { tls?: boolean } = {}): Promise<Cluste
     if (!range) throw new Error(`no node serves slot ${slot}`);
     return range[2][1];
   };
-  const masters = [...new Set(await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => masterOf(`{${k}}`))))];
+  // The masters are read again on every try: on a loaded machine a node can miss the 2 s node
+  // timeout while the cluster settles and its replica takes over, so the first answer can go stale.
+  const currentMasters = async (): Promise<number[]> =>
+    [...new Set(await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => masterOf(`{${k}}`))))];
+  let masters: number[] = [];
   // cluster_state:ok comes before the replicas' first sync: until then WAIT gets no acks.
-  await until('every master to have an online replica', async () =>
-    (await Promise.all(masters.map((p) => ask(p, async (r) => /slave0:.*state=online/.test(await r.info('replication')))))).every(Boolean),
-  );
+  await until('every master to have an online replica', async () => {
+    masters = await currentMasters();
+    const online = await Promise.all(masters.map((p) => ask(p, async (r) => /slave0:.*state=online/.test(await r.info('replication')))));
+    if (online.every(Boolean)) return true;
+    throw new Error(`masters ${masters.join(', ')}: online replica ${online.join(', ')}`);
+  });
   return {
     masters,
     nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
     ...(cert ? { caFile: cert.cert } : {}),
     masterOf,
+    async replicaOf(port: number) {
+      let replica = 0;
+      // The master's own INFO, not cluster gossip, which may not list a fresh replica yet.
+      await until(`an online replica of ${port}`, async () => {
+        const m = /slave\d+:ip=[^,]*,port=(\d+),state=online/.exec(await ask(port, (r) => r.info('replication')));
+        replica = Number(m?.[1] ?? 0);
+        return replica > 0;
+      });
+      return replica;
+    },
     kill(port: number) {
       nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
     },
     async revive(port: number) {
       nodes.push(launch(dir, port, nodeArgs(port)));
-      await until('the revived node to sync as a replica', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))), 30_000);
+      await until('the revived node to sync as a replica', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
     },
   };
 }

@@ -44,7 +44,7 @@ beforeAll(async () => {
       }),
     }),
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (process.env.HA_DUMP) (await import('node:fs')).writeFileSync(process.env.HA_DUMP, lines.join('\n'));
@@ -97,7 +97,7 @@ describe('Sentinel', () => {
     await waitFor('creates to be acknowledged again', () => w.acked.length >= before + 20, { timeoutMs: 20_000 });
     await w.stop();
     await verifyWorkload(d, w, receiver);
-  }, 60_000);
+  }, 120_000);
 
   it('loses nothing acknowledged through kill -9 of the primary, and /ready says 503 meanwhile', async () => {
     const old = await set.currentPrimary();
@@ -115,7 +115,7 @@ describe('Sentinel', () => {
     await w.stop();
     expect(w.statuses.get(503) ?? 0).toBeGreaterThan(0);
     await verifyWorkload(d, w, receiver);
-  }, 60_000);
+  }, 120_000);
 
   it('logs no Lua source and no metadata, even when a script call fails', async () => {
     await writable();

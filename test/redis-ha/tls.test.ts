@@ -30,7 +30,7 @@ describe('rediss:// with a private CA', () => {
     // Without the CA the certificate is not trusted: nothing connects, the API answers 503.
     const untrusting = await startTestDaemon({ REDIS_URL: `rediss://127.0.0.1:${set.primary}`, REDIS_PREFIX: uniquePrefix() });
     expect((await untrusting.call('/create/transaction/', { body: { amount: 4500 } })).status).toBe(503);
-  }, 60_000);
+  }, 120_000);
 
   it('Sentinel', async () => {
     const set = await startSentinelSet({ tls: true });
@@ -39,7 +39,7 @@ describe('rediss:// with a private CA', () => {
       REDIS_TLS_CA: set.caFile as string, REDIS_PREFIX: uniquePrefix(),
     });
     await fullFlow(d);
-  }, 60_000);
+  }, 120_000);
 
   it('Cluster', async () => {
     const cluster = await startCluster({ tls: true });
@@ -47,5 +47,5 @@ describe('rediss:// with a private CA', () => {
       REDIS_URL: 'rediss://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.nodeList, REDIS_TLS_CA: cluster.caFile as string, REDIS_PREFIX: uniquePrefix(),
     });
     await fullFlow(d);
-  }, 60_000);
+  }, 120_000);
 });
