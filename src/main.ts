@@ -177,18 +177,18 @@ export function buildProgram(): Command {
     });
   webhooks
     .command('redeliver')
-    .description('queue a fresh delivery of a transaction\'s webhook (same webhook-id)')
-    .argument('[transaction-id]')
+    .description('queue a fresh delivery of a transaction\'s webhook, or of a credit\'s late_payment event (same webhook-id)')
+    .argument('[id]', 'a transaction id, or a credit id (cr_…) for its late_payment event')
     .option('--force', 'queue it even if a delivery seems to be under way (its queue entry was lost)')
     .option('--all-failed', 'every delivery that failed after its last retry (after a merchant outage)')
     .addOption(new Option('--since <duration>', 'with --all-failed: only those that failed within this long, e.g. 2h').argParser(durationArg))
     .action(async (id: string | undefined, opts: { force?: boolean; allFailed?: boolean; since?: number }) => {
       if (opts.allFailed) {
-        if (id !== undefined || opts.force) throw usage('--all-failed takes no transaction id and no --force');
+        if (id !== undefined || opts.force) throw usage('--all-failed takes no id and no --force');
         exitCode = await runWebhooksRedeliverFailed(operatorConfig(), processIO, opts.since ?? null);
         return;
       }
-      if (id === undefined) throw usage('give a transaction id or --all-failed');
+      if (id === undefined) throw usage('give a transaction id, a credit id or --all-failed');
       if (opts.since !== undefined) throw usage('--since goes with --all-failed');
       exitCode = await runWebhooksRedeliver(operatorConfig(), processIO, id, opts.force ?? false);
     });

@@ -7,6 +7,7 @@ import { withContext } from './admin-connection.js';
 import { describeTarget } from '../redis/target.js';
 import { redisTarget } from '../daemon/rules.js';
 import { parseTransactionId } from '../transactions/id.js';
+import { parseCreditId } from '../credits/get.js';
 import type { CliIO } from './io.js';
 
 export interface ListOptions {
@@ -34,24 +35,26 @@ export async function runWebhooksFailed(config: Config, io: CliIO, opts: ListOpt
 }
 
 export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: string, force = false): Promise<number> {
-  const txId = parseTransactionId(rawId);
-  if (!txId) {
-    io.err(`malformed transaction id "${rawId.slice(0, 80)}": expected a UUID like 622ea789-5b4c-4e6a-a76b-415ac144eb34`);
+  const creditId = parseCreditId(rawId);
+  const id = creditId ?? parseTransactionId(rawId);
+  if (!id) {
+    io.err(`malformed id "${rawId.slice(0, 80)}": expected a transaction id (a UUID like 622ea789-5b4c-4e6a-a76b-415ac144eb34) or a credit id (cr_ and 16 hex digits)`);
     return 2;
   }
-  const result = await withContext(config, (ctx) => redeliver(ctx, txId, force));
+  const what = creditId ? `credit ${id}'s late_payment event` : `${id}'s webhook`;
+  const result = await withContext(config, (ctx) => redeliver(ctx, id, force));
   switch (result) {
     case 'queued':
-      io.out(`queued a new delivery of ${txId}'s webhook (same webhook-id); a running daemon sends it now`);
+      io.out(`queued a new delivery of ${what} (same webhook-id); a running daemon sends it now`);
       return 0;
     case 'unknown':
-      io.err(`no transaction ${txId} (records are kept 7 days)${where(config)}`);
+      io.err(creditId ? `credit ${id} has no late_payment event to send${where(config)}` : `no transaction ${id} (records are kept 7 days)${where(config)}`);
       return 1;
     case 'not_decided':
-      io.err(`transaction ${txId} is still pending: there is no webhook to send yet`);
+      io.err(`transaction ${id} is still pending: there is no webhook to send yet`);
       return 1;
     case 'in_progress':
-      io.err(`transaction ${txId}'s webhook is still being delivered; wait until it is delivered or failed (--force queues it anyway, e.g. after Redis lost its queue)`);
+      io.err(`${what} is still being delivered; wait until it is delivered or failed (--force queues it anyway, e.g. after Redis lost its queue)`);
       return 1;
   }
 }
@@ -64,7 +67,6 @@ export async function runWebhooksRedeliverFailed(config: Config, io: CliIO, sinc
   io.out(`queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
   const skipped = counts.unknown + counts.in_progress + counts.not_decided;
   if (skipped > 0) io.err(`skipped ${skipped}: ${counts.unknown} whose records expired, ${counts.in_progress} already being delivered`);
-  if (counts.late_payment > 0) io.err(`not queued: ${counts.late_payment} late_payment event(s) — these cannot be redelivered (yet); their credits stay in the review queue`);
   return 0;
 }
 

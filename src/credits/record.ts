@@ -6,7 +6,7 @@ export type CreditState = 'open' | 'resolved';
 
 export const CREDIT_FIELDS = [
   'id', 'bot', 'message_key', 'amount', 'last4', 'received_at', 'recorded_at', 'verdict', 'tx', 'text', 'state',
-  'res_kind', 'res_tx', 'res_by', 'res_at', 'res_reason', 'wh_state', 'wh_attempts',
+  'res_kind', 'res_tx', 'res_by', 'res_at', 'res_reason', 'wh_state', 'wh_attempts', 'wh_round',
 ] as const;
 
 export interface CreditRecord {
@@ -23,7 +23,8 @@ export interface CreditRecord {
   text: string | null;
   state: CreditState;
   resolution: null | { kind: 'auto' | 'attached' | 'dismissed'; transactionId?: string; by: string; at: number; reason?: string };
-  latePayment?: { state: string; attempts: number };
+  /** Its late_payment event; `round`: attempts made before the latest redelivery. */
+  latePayment?: { state: string; attempts: number; round: number };
 }
 
 export function creditFromHash(h: Record<string, string> | null): CreditRecord | null {
@@ -49,7 +50,7 @@ export function creditFromHash(h: Record<string, string> | null): CreditRecord |
             ...(h.res_reason ? { reason: h.res_reason } : {}),
           }
         : null,
-    ...(h.wh_state ? { latePayment: { state: h.wh_state, attempts: Number(h.wh_attempts ?? 0) } } : {}),
+    ...(h.wh_state ? { latePayment: { state: h.wh_state, attempts: Number(h.wh_attempts ?? 0), round: Number(h.wh_round ?? 0) } } : {}),
   };
 }
 
@@ -77,7 +78,7 @@ export function creditToPublic(c: CreditRecord, step: AmountStep) {
     text: c.text,
     transaction_id: c.txId,
     message_key: c.messageKey,
-    ...(c.latePayment ? { late_payment_webhook: c.latePayment } : {}),
+    ...(c.latePayment ? { late_payment_webhook: { state: c.latePayment.state, attempts: c.latePayment.attempts } } : {}),
   };
 }
 

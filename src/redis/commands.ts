@@ -380,10 +380,13 @@ export class Commands {
     return Number(await runScript(this.redis, 'requeue-due', [this.keys.retries, this.keys.events], [now, REQUEUE_BATCH]));
   }
 
-  /** A fresh round of delivery for a decided transaction's event (same webhook-id). */
-  async redeliver(txId: string, force: boolean): Promise<RedeliverResult> {
+  /** A fresh round of delivery for a decided event (same webhook-id): a transaction's confirm or
+   * cancel, or with `onCredit` the late_payment event of the credit `id`. */
+  async redeliver(id: string, force: boolean, onCredit = false): Promise<RedeliverResult> {
     const k = this.keys;
-    const reply = (await runScript(this.redis, 'redeliver', [k.tx(txId), k.events, k.failed, k.retries], [txId, force ? '1' : '0'])) as string[];
+    const reply = (await runScript(this.redis, 'redeliver', [onCredit ? k.credit(id) : k.tx(id), k.events, k.failed, k.retries], [
+      id, force ? '1' : '0', onCredit ? 'credit' : 'tx',
+    ])) as string[];
     return reply[0] as RedeliverResult;
   }
 

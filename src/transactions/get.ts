@@ -6,9 +6,10 @@ export async function getTransaction(ctx: TxContext, id: string): Promise<Transa
   return fromHash(await ctx.redis.hgetall(ctx.keys.tx(id)));
 }
 
-/** The transaction with its webhook attempt log, in one round trip. */
-const shown = (a: AttemptRecord): AttemptRecord => (a.error ? { ...a, error: scrubUrls(a.error) } : a);
+/** An attempt as shown to people: an error text never carries a URL's userinfo or query. */
+export const shownAttempt = (a: AttemptRecord): AttemptRecord => (a.error ? { ...a, error: scrubUrls(a.error) } : a);
 
+/** The transaction with its webhook attempt log, in one round trip. */
 export async function getTransactionWithAttempts(
   ctx: TxContext,
   id: string,
@@ -22,5 +23,5 @@ export async function getTransactionWithAttempts(
   const tx = fromHash(hash);
   if (!tx) return null;
   const list = (res?.[1]?.[1] ?? []) as string[];
-  return { tx, attempts: list.map((s) => shown(JSON.parse(s) as AttemptRecord)) };
+  return { tx, attempts: list.map((s) => shownAttempt(JSON.parse(s) as AttemptRecord)) };
 }

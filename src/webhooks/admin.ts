@@ -1,9 +1,9 @@
 // Operator view of deliveries: what failed, and queueing one again (same webhook-id).
 import type { RedeliverResult } from '../redis/commands.js';
 import type { TxContext } from '../transactions/context.js';
-import { getTransactionWithAttempts } from '../transactions/get.js';
-import { publicCard } from '../transactions/record.js';
-import { getCredit } from '../credits/get.js';
+import { getTransactionWithAttempts, shownAttempt } from '../transactions/get.js';
+import { publicCard, type AttemptRecord } from '../transactions/record.js';
+import { getCredit, parseCreditId } from '../credits/get.js';
 
 export interface FailedDelivery {
   transaction_id: string;
@@ -25,10 +25,11 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
     if (id.startsWith('cr_')) {
       // A late_payment event, tracked on its credit record.
       const credit = await getCredit(ctx, id);
+      const last = parseAttempt(await ctx.redis.lindex(ctx.keys.creditAttempts(id), -1));
       out.push({
         transaction_id: credit?.txId ?? id, action: 'late_payment', failed_at: new Date(Number(rows[i + 1])).toISOString(),
-        attempts: credit?.latePayment?.attempts ?? 0, last_error: null, amount_tiyin: credit?.amountTiyin ?? null, card: credit?.last4 ?? null,
-        credit_id: id,
+        attempts: credit?.latePayment?.attempts ?? 0, last_error: last ? (last.error ?? `HTTP ${last.status}`) : null,
+        amount_tiyin: credit?.amountTiyin ?? null, card: credit?.last4 ?? null, credit_id: id,
       });
       continue;
     }
@@ -49,20 +50,21 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
 
 export type { RedeliverResult };
 
-export function redeliver(ctx: TxContext, txId: string, force = false): Promise<RedeliverResult> {
-  return ctx.commands.redeliver(txId, force);
+/** Queues `id`'s event again: a transaction's confirm or cancel, or a credit's late_payment. */
+export function redeliver(ctx: TxContext, id: string, force = false): Promise<RedeliverResult> {
+  return parseCreditId(id) ? ctx.commands.redeliver(id, force, true) : ctx.commands.redeliver(id, force);
 }
 
 /** Most failed deliveries one `--all-failed` run queues again (the failed set only holds 7 days). */
 const REDELIVER_ALL_MAX = 100_000;
 
 /** Queues every delivery that failed at or after `sinceMs` again, oldest first; counts by result. */
-export async function redeliverFailed(ctx: TxContext, sinceMs = 0): Promise<Record<RedeliverResult | 'late_payment', number>> {
-  const counts: Record<RedeliverResult | 'late_payment', number> = { queued: 0, unknown: 0, not_decided: 0, in_progress: 0, late_payment: 0 };
-  for (const id of await ctx.commands.failedSince(sinceMs, REDELIVER_ALL_MAX)) {
-    // A failed late_payment event is listed under its credit id; redelivering one is not built yet.
-    if (id.startsWith('cr_')) counts.late_payment++;
-    else counts[await redeliver(ctx, id)]++;
-  }
+export async function redeliverFailed(ctx: TxContext, sinceMs = 0): Promise<Record<RedeliverResult, number>> {
+  const counts: Record<RedeliverResult, number> = { queued: 0, unknown: 0, not_decided: 0, in_progress: 0 };
+  for (const id of await ctx.commands.failedSince(sinceMs, REDELIVER_ALL_MAX)) counts[await redeliver(ctx, id)]++;
   return counts;
+}
+
+function parseAttempt(json: string | null): AttemptRecord | null {
+  return json ? shownAttempt(JSON.parse(json) as AttemptRecord) : null;
 }

@@ -42,7 +42,7 @@ export class Deliverer {
     const credit = e.action === 'late_payment' ? await getCredit(this.ctx, e.tx) : null;
     const tx = await getTransaction(this.ctx, credit ? (credit.txId ?? '') : e.tx);
     if (!tx || (e.action === 'late_payment' && !credit)) return 'no_transaction';
-    const tracked = credit ? { id: credit.id, attempts: credit.latePayment?.attempts ?? 0, round: 0 } : { id: tx.id, attempts: tx.webhookAttempts, round: tx.webhookRound };
+    const tracked = credit ? { id: credit.id, attempts: credit.latePayment?.attempts ?? 0, round: credit.latePayment?.round ?? 0 } : { id: tx.id, attempts: tx.webhookAttempts, round: tx.webhookRound };
     const out = await sendWebhook({
       target: this.settings.target,
       id: credit ? latePaymentWebhookId(credit.id) : eventWebhookId(tx),

@@ -73,7 +73,7 @@ describe('operator commands', () => {
       await receiver.waitFor(4);
       const malformed = io();
       expect(await runWebhooksRedeliver(d.config, malformed.io, 'not-an-id')).toBe(2);
-      expect(malformed.err[0]).toMatch(/malformed transaction id "not-an-id"/);
+      expect(malformed.err[0]).toMatch(/malformed id "not-an-id": expected a transaction id/);
     } finally {
       await receiver.close();
     }

@@ -6,6 +6,8 @@ import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/da
 import { closeAllRedis, keysUnder } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { listFailed } from '../../src/webhooks/admin.js';
+import { runWebhooksRedeliver, runWebhooksRedeliverFailed } from '../../src/cli/admin-commands.js';
+import { captureIO } from '../helpers/cli-io.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -88,15 +90,53 @@ describe('credit records', () => {
     expect(hooks(receiver, 'confirm')).toHaveLength(0);
   });
 
-  it('a late_payment webhook that fails its last retry is listed as failed, with its credit', async () => {
-    const { d } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
-      r.json?.action === 'late_payment' ? { status: 500 } : { status: 200, body: '{"ok": true}' });
+  it('a late_payment webhook that fails its last retry is listed as failed, with its credit, and can be redelivered', async () => {
+    let up = false;
+    const { d, receiver } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
+      r.json?.action === 'late_payment' && !up ? { status: 500 } : { status: 200, body: '{"ok": true}' });
     const tx = await create(d, 30002);
     await waitFor('the cancel', async () => ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered' ? true : undefined));
     const out = await credit(d, { amount: 30002, message_id: 20 });
     await waitFor('the failure', async () => ((await listFailed(d.ctx)).length === 1 ? true : undefined));
-    expect((await listFailed(d.ctx))[0]).toMatchObject({ action: 'late_payment', credit_id: out.credit_id, transaction_id: tx.transaction_id, attempts: 1 });
+    expect((await listFailed(d.ctx))[0]).toMatchObject({
+      action: 'late_payment', credit_id: out.credit_id, transaction_id: tx.transaction_id, attempts: 1, last_error: expect.stringMatching(/500/),
+    });
     expect((await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook).toEqual({ state: 'failed', attempts: 1 });
+
+    // The merchant is back: `paycue webhooks redeliver <credit id>` sends it again, same webhook-id.
+    up = true;
+    const cli = captureIO();
+    expect(await runWebhooksRedeliver(d.config, cli.io, out.credit_id.toUpperCase().replace('CR_', 'cr_'))).toBe(0);
+    expect(cli.out[0]).toMatch(new RegExp(`queued a new delivery of credit ${out.credit_id}'s late_payment event`));
+    const late = await waitFor('the late_payment redelivered', async () => hooks(receiver, 'late_payment')[1]);
+    expect(late.headers['webhook-id']).toBe(`msg_${out.credit_id}_late_payment`);
+    await waitFor('the redelivery to be recorded', async () =>
+      (await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook?.state === 'delivered' ? true : undefined);
+    expect((await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook).toEqual({ state: 'delivered', attempts: 2 });
+    expect(await listFailed(d.ctx)).toEqual([]);
+    // A credit with no late_payment event has nothing to send.
+    const plain = await credit(d, { amount: 77, message_id: 21 });
+    const none = captureIO();
+    expect(await runWebhooksRedeliver(d.config, none.io, plain.credit_id)).toBe(1);
+    expect(none.err[0]).toMatch(/has no late_payment event to send/);
+  });
+
+  it('webhooks redeliver --all-failed queues failed late_payment events with the rest', async () => {
+    let up = false;
+    const { d, receiver } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
+      r.json?.action === 'late_payment' && !up ? { status: 500 } : { status: 200, body: '{"ok": true}' });
+    const tx = await create(d, 30003);
+    await waitFor('the cancel', async () => ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered' ? true : undefined));
+    const out = await credit(d, { amount: 30003, message_id: 22 });
+    await waitFor('the failure', async () => ((await listFailed(d.ctx)).length === 1 ? true : undefined));
+    up = true;
+    const cli = captureIO();
+    expect(await runWebhooksRedeliverFailed(d.config, cli.io, null)).toBe(0);
+    expect(cli.out[0]).toMatch(/^queued 1 failed deliveries again/);
+    expect(cli.err).toEqual([]);
+    const again = await waitFor('the late_payment redelivered', async () => hooks(receiver, 'late_payment')[1]);
+    expect(again.json.credit_id).toBe(out.credit_id);
+    await waitFor('the redelivery to be recorded', async () => ((await listFailed(d.ctx)).length === 0 ? true : undefined));
   });
 
   it('late payment without WEBHOOK_LATE_PAYMENT: open credit, no third event', async () => {

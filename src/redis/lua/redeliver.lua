@@ -1,11 +1,19 @@
---[[ Queue a fresh round of delivery for a decided transaction's event (same webhook-id).
-KEYS[1] tx hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
-ARGV: txid, force ('1': also when a delivery seems under way, e.g. its queue entry was lost)
+--[[ Queue a fresh round of delivery for a decided event (same webhook-id): a transaction's
+confirm or cancel, or a credit's late_payment event (tracked on the credit record).
+KEYS[1] tx or credit hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
+ARGV: id, force ('1': also when a delivery seems under way, e.g. its queue entry was lost),
+      'credit' when KEYS[1] is a credit record
 Returns {'queued', action} | {'not_decided'} | {'unknown'} | {'in_progress'} ]]
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'unknown'} end
 local action
-if state == 'confirmed' then action = 'confirm' elseif state == 'cancelled' then action = 'cancel' else return {'not_decided'} end
+if ARGV[3] == 'credit' then
+  -- Only a credit that had a late_payment event queued has one to send again.
+  if redis.call('HEXISTS', KEYS[1], 'wh_state') == 0 then return {'unknown'} end
+  action = 'late_payment'
+else
+  local state = redis.call('HGET', KEYS[1], 'state')
+  if not state then return {'unknown'} end
+  if state == 'confirmed' then action = 'confirm' elseif state == 'cancelled' then action = 'cancel' else return {'not_decided'} end
+end
 if ARGV[2] ~= '1' and redis.call('HGET', KEYS[1], 'wh_state') == 'pending' then return {'in_progress'} end
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|' .. action)
 redis.call('ZREM', KEYS[3], ARGV[1])
