@@ -19,30 +19,19 @@ export interface AttemptFacts {
   attempts: number;
   status: number | null;
   error?: string;
+  /** A late_payment event's credit (what `paycue webhooks redeliver` takes for it). */
+  creditId?: string;
   durationMs: number;
   retryAt?: number;
   /** Seconds from the decision to this successful delivery. */
   latencySec?: number;
 }
 
-/** Where outcomes a person must hear of at once go (the alert bot), when there is one. */
-export interface AlertSink {
-  webhookFailed(transactionId: string, action: string): void;
-  /** A credit was settled: its alert, if one was sent, shows by whom and how. */
-  creditSettled(creditId: string, what: string, by: string): void;
-}
-
 export class Events {
-  private alerts: AlertSink | null = null;
-
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
-
-  alertTo(sink: AlertSink | null): void {
-    this.alerts = sink;
-  }
 
   transactionCreated(tx: { id: string; amountTiyin: number; card: string | null }): void {
     this.metrics.transactions.inc({ event: 'created' });
@@ -103,7 +92,6 @@ export class Events {
   /** A person settled an open credit (API, CLI or an alert button). */
   creditSettled(a: { creditId: string; how: 'attached' | 'dismissed'; transactionId?: string; by: string }): void {
     this.metrics.creditsSettled.inc({ how: a.how });
-    this.alerts?.creditSettled(a.creditId, a.how === 'attached' ? `Attached to ${a.transactionId}: confirmed, confirm webhook sent` : `Dismissed`, a.by);
     if (a.how === 'attached') this.metrics.transactions.inc({ event: 'confirmed' });
     this.log.info({ credit_id: a.creditId, transaction_id: a.transactionId, by: a.by }, `credit ${a.how} by hand`);
   }
@@ -119,6 +107,7 @@ export class Events {
     this.metrics.webhookAttemptDuration.observe(a.durationMs / 1000);
     const fields = {
       transaction_id: a.transactionId,
+      ...(a.creditId ? { credit_id: a.creditId } : {}),
       action: a.action,
       attempts: a.attempts,
       status: a.status,
@@ -137,13 +126,8 @@ export class Events {
         this.log.warn({ ...fields, retry_at: a.retryAt === undefined ? undefined : new Date(a.retryAt).toISOString() }, 'webhook attempt failed; retry scheduled');
         return;
       case 'failed':
-        this.log.error(
-          fields,
-          a.action === 'late_payment'
-            ? 'late_payment webhook failed after its last retry (it cannot be redelivered; its credit stays in the review queue)'
-            : 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again',
-        );
-        this.alerts?.webhookFailed(a.transactionId, a.action);
+        // The alert bot hears of it from the outbox entry written with the failure (attempt-result.lua).
+        this.log.error(fields, 'webhook failed after its last retry; `paycue webhooks redeliver` can send it again');
         return;
       case 'stale':
         return;

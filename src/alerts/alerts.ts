@@ -1,10 +1,12 @@
 // Alerts in the merchant's Telegram through their own bot (grammY, long polling), started and
-// stopped with the daemon. Open credits come from a durable outbox written by credit.lua in the
-// same step as the record, so a crash between recording and alerting loses nothing; everything
-// else (a webhook that failed its last retry, Telegram or Redis down for a while, a dead session)
-// is noticed here. Sending runs on its own loop: a slow or dead Bot API never delays matching.
+// stopped with the daemon. What must never be missed comes from a durable outbox in Redis,
+// written in the same script as what it reports: an open credit (credit.lua), a webhook that
+// failed its last retry on any daemon (attempt-result.lua), a credit settled through the API or
+// the CLI whose alert must say so (attach/dismiss.lua). A crash between recording and alerting
+// loses nothing. Conditions (Telegram or Redis down for a while, a dead session) are noticed
+// here. Sending runs on its own loop: a slow or dead Bot API never delays matching.
 // Buttons act through the same operations as the API and the CLI, only for ALERT_ADMINS.
-import { Bot, type Context } from 'grammy';
+import { Bot, GrammyError, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Events } from '../events.js';
 import type { Logger } from '../log/logger.js';
@@ -16,7 +18,7 @@ import type { TxContext } from '../transactions/context.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { redeliver } from '../webhooks/admin.js';
 import { closestPending } from './candidates.js';
-import { DISMISS_REASONS, creditAlert, creditSummary, settledText, webhookFailedAlert } from './format.js';
+import { DISMISS_REASONS, creditAlert, creditSummary, settledCreditText, settledText, webhookFailedAlert, webhookFailedSummary } from './format.js';
 import { DEFAULT_ALERT_TIMINGS, type AlertSettings, type AlertTimings } from './settings.js';
 
 export interface AlertDeps {
@@ -40,6 +42,19 @@ interface Condition {
 }
 
 const OUTBOX_BATCH = 500;
+
+/** One alert outbox entry: `kind` credit | webhook_failed | settled, about `id`. */
+interface OutboxEntry {
+  entry: string;
+  kind: string;
+  id: string;
+  action: string;
+}
+
+const field = (fields: string[], name: string): string | undefined => {
+  const i = fields.indexOf(name);
+  return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
+};
 
 export class AlertService {
   private readonly bot: Bot;
@@ -168,17 +183,30 @@ export class AlertService {
     }
   }
 
-  /** Open credits recorded since the last alert: one message each, or one summary for a burst. */
+  /** What the outbox holds, each written in the same script as what it reports: open credits,
+   * webhooks that failed their last retry (on whichever daemon delivered them), and credits
+   * settled outside Telegram whose alert must say so. Entries go once handled. */
   private async drainOutbox(): Promise<void> {
     const { ctx } = this.deps;
-    const k = ctx.keys;
-    const entries = await ctx.redis.xrange(k.alertOutbox, '-', '+', 'COUNT', OUTBOX_BATCH);
+    const raw = await ctx.redis.xrange(ctx.keys.alertOutbox, '-', '+', 'COUNT', OUTBOX_BATCH);
+    if (raw.length === 0) return;
+    const entries = raw.map(([entry, f]): OutboxEntry => ({ entry, kind: field(f, 'kind') ?? 'credit', id: field(f, 'id') ?? '', action: field(f, 'action') ?? '' }));
+    // Beyond one batch, how many more wait (of any kind: a summary's "… and N more" is a bound).
+    const more = raw.length === OUTBOX_BATCH ? Math.max(0, (await ctx.redis.xlen(ctx.keys.alertOutbox)) - raw.length) : 0;
+    await this.settledElsewhere(entries.filter((e) => e.kind === 'settled'));
+    await this.openCredits(entries.filter((e) => e.kind === 'credit'), more);
+    await this.failedWebhooks(entries.filter((e) => e.kind === 'webhook_failed'), more);
+  }
+
+  /** Open credits recorded since the last alert: one message each, or one summary for a burst. */
+  private async openCredits(entries: OutboxEntry[], more: number): Promise<void> {
     if (entries.length === 0) return;
-    const ids = entries.map(([, f]) => f[f.indexOf('id') + 1] as string);
-    const rows = await ctx.commands.rows(ids.map((id) => k.credit(id)), [...CREDIT_FIELDS]);
+    const { ctx } = this.deps;
+    const k = ctx.keys;
+    const rows = await ctx.commands.rows(entries.map((e) => k.credit(e.id)), [...CREDIT_FIELDS]);
     const open: { entry: string; credit: CreditRecord }[] = [];
     const done: string[] = [];
-    entries.forEach(([entry], i) => {
+    entries.forEach(({ entry }, i) => {
       const c = creditFromHash(rows[i] ?? null);
       if (c && c.state === 'open') open.push({ entry, credit: c });
       else done.push(entry); // settled before anyone was told: nothing to say
@@ -187,7 +215,6 @@ export class AlertService {
     if (open.length === 0) return;
     if (open.length > this.t.burst) {
       if (!this.take()) return;
-      const more = entries.length === OUTBOX_BATCH ? Math.max(0, (await ctx.redis.xlen(k.alertOutbox)) - open.length) : 0;
       await this.send(creditSummary(open.map((o) => o.credit), more));
       await ctx.redis.xdel(k.alertOutbox, ...open.map((o) => o.entry));
       return;
@@ -197,8 +224,53 @@ export class AlertService {
       const { text, buttons } = creditAlert(o.credit, await closestPending(ctx, o.credit.amountTiyin, o.credit.last4));
       const messageId = await this.send(text, buttons);
       await ctx.redis.xdel(k.alertOutbox, o.entry);
-      // Remembered on the record, so settling it through the API edits the alert too.
+      // Remembered on the record, so settling it elsewhere edits the alert too (settle scripts).
       if (await ctx.redis.exists(k.credit(o.credit.id))) await ctx.redis.hset(k.credit(o.credit.id), 'alert_message', String(messageId));
+      // Settled while the alert was on its way: those scripts saw no alert to edit yet.
+      const now = await getCredit(ctx, o.credit.id);
+      if (now && now.state === 'resolved') await this.edit(messageId, settledCreditText(now));
+    }
+  }
+
+  /** Credits settled through the API or the CLI after their alert went out. */
+  private async settledElsewhere(entries: OutboxEntry[]): Promise<void> {
+    const { ctx } = this.deps;
+    for (const e of entries) {
+      const [messageId] = await ctx.redis.hmget(ctx.keys.credit(e.id), 'alert_message');
+      const credit = messageId ? await getCredit(ctx, e.id) : null;
+      if (messageId && credit && credit.state === 'resolved') {
+        if (!this.take()) return;
+        await this.edit(Number(messageId), settledCreditText(credit));
+      }
+      await ctx.redis.xdel(ctx.keys.alertOutbox, e.entry);
+    }
+  }
+
+  /** Webhooks that failed their last retry: one alert each with a Redeliver button, or one summary. */
+  private async failedWebhooks(entries: OutboxEntry[], more: number): Promise<void> {
+    if (entries.length === 0) return;
+    const { ctx } = this.deps;
+    if (entries.length > this.t.burst) {
+      if (!this.take()) return;
+      await this.send(webhookFailedSummary(entries, more));
+      await ctx.redis.xdel(ctx.keys.alertOutbox, ...entries.map((e) => e.entry));
+      return;
+    }
+    for (const e of entries) {
+      if (!this.take()) return;
+      const { text, buttons } = webhookFailedAlert(e.id, e.action);
+      await this.send(text, buttons);
+      await ctx.redis.xdel(ctx.keys.alertOutbox, e.entry);
+    }
+  }
+
+  /** Edits an alert. Telegram refusing it (deleted, too old, unchanged) is final, not retried. */
+  private async edit(messageId: number, text: string): Promise<void> {
+    try {
+      await this.bot.api.editMessageText(this.deps.settings.chatId, messageId, text);
+    } catch (err) {
+      if (!(err instanceof GrammyError) || err.error_code !== 400) throw err;
+      if (!/not modified/.test(err.description)) this.deps.log.warn({ error: this.clean(err) }, 'Telegram refused to edit an alert; left as it was');
     }
   }
 
@@ -225,26 +297,6 @@ export class AlertService {
       c.alerted = false;
     }
     this.conditions.set(name, c);
-  }
-
-  /** Settled outside Telegram (API): edit its alert, if one was sent, to say so and drop the buttons.
-   * A button press edits its own alert. Best effort: a failure is logged, nothing else. */
-  creditSettled(creditId: string, what: string, by: string): void {
-    if (by.startsWith('telegram:')) return;
-    const { ctx } = this.deps;
-    void (async () => {
-      const [messageId] = await ctx.redis.hmget(ctx.keys.credit(creditId), 'alert_message');
-      const credit = messageId ? await getCredit(ctx, creditId) : null;
-      if (!messageId || !credit) return;
-      const { text } = creditAlert(credit, []);
-      await this.bot.api.editMessageText(this.deps.settings.chatId, Number(messageId), settledText(text, what, by, Date.now()));
-    })().catch((err: unknown) => this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert of a settled credit'));
-  }
-
-  /** An alert for a webhook that failed after its last retry, with a button to send it again. */
-  webhookFailed(txId: string, action: string): void {
-    const { text, buttons } = webhookFailedAlert(txId, action);
-    this.notice(`webhook:${txId}:${action}`, text, buttons);
   }
 
   private allowed(userId: number, chatId: number | undefined): boolean {
@@ -285,8 +337,8 @@ export class AlertService {
         what = `Dismissed: ${reason}`;
       } else refusal = r && !r.ok ? r.detail : 'unknown button';
     } else if (op === 'rd') {
-      const txId = parseTransactionId(a);
-      const r = txId ? await redeliver(ctx, txId, false) : 'unknown';
+      const id = parseCreditId(a) ?? parseTransactionId(a);
+      const r = id ? await redeliver(ctx, id, false) : 'unknown';
       if (r === 'queued') what = 'Webhook queued for redelivery';
       else refusal = r === 'in_progress' ? 'a delivery is already under way' : `cannot redeliver (${r})`;
     } else refusal = 'unknown button';

@@ -1,5 +1,6 @@
 // The alert texts and their inline buttons (plain text: no markup to escape). Button data is
-// `at|<credit>|<transaction>`, `dm|<credit>|<r|n|d>`, `rd|<transaction>`: within Telegram's 64 bytes.
+// `at|<credit>|<transaction>`, `dm|<credit>|<r|n|d>`, `rd|<transaction or credit>`: within
+// Telegram's 64 bytes.
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { CreditRecord } from '../credits/record.js';
 import { formatSom } from '../money/amount.js';
@@ -19,13 +20,18 @@ const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(
 const card = (c: string | null) => (c && c !== IMPLICIT_CARD ? `*${c}` : 'any card');
 const short = (id: string) => id.slice(0, 8);
 
+/** What every alert about credit `c` starts with. */
+const creditHeader = (c: CreditRecord): string[] => [
+  `💰 Open credit: ${formatSom(c.amountTiyin)}`,
+  `Card: ${c.last4 ? `*${c.last4}` : 'not named'} · bank time ${time(c.receivedAt)}`,
+  `Verdict: ${c.verdict} — ${VERDICTS[c.verdict] ?? c.verdict}`,
+  ...(c.txId ? [`Transaction: ${c.txId}`] : []),
+  `Credit: ${c.id}`,
+];
+
 export function creditAlert(c: CreditRecord, candidates: Transaction[]): { text: string; buttons: InlineKeyboardButton[][] } {
   const lines = [
-    `💰 Open credit: ${formatSom(c.amountTiyin)}`,
-    `Card: ${c.last4 ? `*${c.last4}` : 'not named'} · bank time ${time(c.receivedAt)}`,
-    `Verdict: ${c.verdict} — ${VERDICTS[c.verdict] ?? c.verdict}`,
-    ...(c.txId ? [`Transaction: ${c.txId}`] : []),
-    `Credit: ${c.id}`,
+    ...creditHeader(c),
     candidates.length > 0 ? 'Closest pending transactions:' : 'No pending transaction to attach it to.',
     ...candidates.map((t) => `• ${formatSom(t.amountTiyin)} · ${card(t.card)} · ${t.id} (created ${time(t.createdAt)})`),
   ];
@@ -47,12 +53,31 @@ export function creditSummary(credits: CreditRecord[], more: number): string {
   ].join('\n');
 }
 
-/** `id` is the transaction's, or for a `late_payment` event the credit's (no redelivery button). */
+/** `id` is the transaction's, or for a `late_payment` event the credit's. */
 export function webhookFailedAlert(id: string, action: string): { text: string; buttons: InlineKeyboardButton[][] } {
+  const whose = action === 'late_payment' ? `credit ${id}` : id;
   return {
-    text: `⚠️ The ${action} webhook of ${id} failed its last retry; the merchant's backend has not heard of it.`,
-    buttons: action === 'late_payment' ? [] : [[{ text: 'Redeliver webhook', callback_data: `rd|${id}` }]],
+    text: `⚠️ The ${action} webhook of ${whose} failed its last retry; the merchant's backend has not heard of it.`,
+    buttons: [[{ text: 'Redeliver webhook', callback_data: `rd|${id}` }]],
   };
+}
+
+/** Many failures at once (the merchant's backend is down): one message, no buttons. */
+export function webhookFailedSummary(failures: { id: string; action: string }[], more: number): string {
+  const shown = failures.slice(0, 10);
+  return [
+    `⚠️ ${failures.length + more} webhooks failed their last retry; the merchant's backend has not heard of them.`,
+    ...shown.map((f) => `• ${f.action} · ${f.id}`),
+    ...(failures.length + more > shown.length ? [`… and ${failures.length + more - shown.length} more`] : []),
+    'Once it answers again: paycue webhooks redeliver --all-failed',
+  ].join('\n');
+}
+
+/** A settled credit's alert, rebuilt from its record: how it was settled, by whom, no buttons. */
+export function settledCreditText(c: CreditRecord): string {
+  const r = c.resolution;
+  const what = !r ? 'Settled' : r.kind === 'attached' ? `Attached to ${r.transactionId}: confirmed, confirm webhook sent` : `Dismissed: ${r.reason ?? ''}`;
+  return settledText(creditHeader(c).join('\n'), what, r?.by ?? '?', r?.at ?? Date.now());
 }
 
 /** The alert as it was, with how it was settled below it. */

@@ -5,11 +5,13 @@ import type { TxContext } from '../transactions/context.js';
 /** Who acts: `api:<API_USERNAME>`, `cli:<user>@<host>`, `telegram:<user id> (@name)`. */
 export interface Actor {
   by: string;
+  /** Acting through an alert's button, which edits that alert itself. */
+  viaAlert?: true;
 }
 
 export const apiActor = (username: string): Actor => ({ by: `api:${username}` });
 export const cliActor = (user: string, host: string): Actor => ({ by: `cli:${user}@${host}` });
-export const telegramActor = (id: number, username?: string): Actor => ({ by: `telegram:${id}${username ? ` (@${username})` : ''}` });
+export const telegramActor = (id: number, username?: string): Actor => ({ by: `telegram:${id}${username ? ` (@${username})` : ''}`, viaAlert: true });
 
 export type AuditAction = 'attach' | 'dismiss' | 'confirm';
 

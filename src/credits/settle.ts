@@ -16,7 +16,7 @@ export async function attachCredit(ctx: TxContext, creditId: string, txId: strin
     const now = ctx.now();
     const r = await ctx.commands.attach({
       creditId, txId, card: tx.card, idem: tx.idem, quarantineMs: rules.quarantineMs, keepMs: rules.keepMs, creditKeepMs: rules.creditKeepMs,
-      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }),
+      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }), editAlert: !actor.viaAlert,
     });
     switch (r.result) {
       case 'attached':
@@ -42,6 +42,7 @@ export async function dismissCredit(ctx: TxContext, creditId: string, actor: Act
   const now = ctx.now();
   const r = await ctx.commands.dismiss({
     creditId, creditKeepMs: ctx.rules.creditKeepMs, by: actor.by, reason, now, audit: auditEntry(now, actor, 'dismiss', reason, { credit: creditId }),
+    editAlert: !actor.viaAlert,
   });
   if (r.result === 'resolved') return { ok: false, status: 409, detail: `credit is already settled (${r.kind})` };
   if (r.result === 'unknown') return { ok: false, status: 404, detail: 'credit not found' };

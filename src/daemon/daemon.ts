@@ -249,7 +249,6 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         ...(config.sandbox ? {} : { telegram: () => watcher?.status().connected ?? false }),
       },
     });
-    events.alertTo(alerts);
   };
   if (config.sandbox) startAlertBot();
 
@@ -257,6 +256,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // the process stays stoppable) while it waits for Redis or connects to Telegram. If it
   // cannot start, that is fatal: the process exits non-zero with the reason.
   let stopping = false;
+  let stopped: Promise<void> | null = null;
   const stopStarting = new AbortController();
   const tgLog = log.child({ component: 'telegram' });
   const waitForRedis = async (): Promise<void> => {
@@ -352,26 +352,30 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     fatal,
     watcherReady,
     serving,
-    async stop(deadlineMs = 8000) {
-      const started = Date.now();
-      stopping = true;
-      stopStarting.abort(); // a watcher still connecting gives up and releases the session lock
-      payStreams.closeAll();
-      await http.close();
-      await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
-      await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
-      await sweeper.stop();
-      await heartbeat.stop();
-      await alerts?.stop();
-      await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
-      cards.stop();
-      payFeed.stop();
-      blocking.disconnect();
-      await redis.quit().catch(() => undefined);
-      // QUIT closes the data connection only: in Sentinel mode the failover detector's sentinel
-      // connections stay open (and hold the process) until disconnect().
-      redis.disconnect();
-      log.info('paycue stopped');
+    // Idempotent: a second call (a second signal, a test's cleanup) waits for the first.
+    stop(deadlineMs = 8000) {
+      stopped ??= (async () => {
+        const started = Date.now();
+        stopping = true;
+        stopStarting.abort(); // a watcher still connecting gives up and releases the session lock
+        payStreams.closeAll();
+        await http.close();
+        await Promise.race([watcherReady, new Promise((r) => setTimeout(r, 3000).unref())]);
+        await watcher?.stop().catch((err: unknown) => log.warn({ err }, 'telegram watcher did not stop cleanly'));
+        await sweeper.stop();
+        await heartbeat.stop();
+        await alerts?.stop();
+        await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
+        cards.stop();
+        payFeed.stop();
+        blocking.disconnect();
+        await redis.quit().catch(() => undefined);
+        // QUIT closes the data connection only: in Sentinel mode the failover detector's sentinel
+        // connections stay open (and hold the process) until disconnect().
+        redis.disconnect();
+        log.info('paycue stopped');
+      })();
+      return stopped;
     },
   };
 }

@@ -85,6 +85,9 @@ export interface ManualAction {
   audit: string;
 }
 
+/** Settling a credit: its Telegram alert, if one went out, is edited to say so (`editAlert`). */
+export type Settling = ManualAction & { editAlert: boolean };
+
 export type AttachReply =
   | { result: 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' }
   | { result: 'credit_resolved'; kind: string }
@@ -280,13 +283,13 @@ export class Commands {
   }
 
   /** Attaches an open credit to a pending transaction, confirming it; one wins of racing calls. */
-  async attach(a: { creditId: string; txId: string; card: string; idem: string; quarantineMs: number; keepMs: number; creditKeepMs: number } & ManualAction): Promise<AttachReply> {
+  async attach(a: { creditId: string; txId: string; card: string; idem: string; quarantineMs: number; keepMs: number; creditKeepMs: number } & Settling): Promise<AttachReply> {
     const k = this.keys;
     const [result, extra = ''] = (await runScript(
       this.redis,
       'attach',
-      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), ...this.byHandKeys(a.txId, a.card, a.idem)],
-      [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel],
+      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox, ...this.byHandKeys(a.txId, a.card, a.idem)],
+      [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
     )) as string[];
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
@@ -295,13 +298,13 @@ export class Commands {
   }
 
   /** Settles an open credit without a transaction. */
-  async dismiss(a: { creditId: string; creditKeepMs: number } & ManualAction): Promise<DismissReply> {
+  async dismiss(a: { creditId: string; creditKeepMs: number } & Settling): Promise<DismissReply> {
     const k = this.keys;
     const [result, extra = ''] = (await runScript(
       this.redis,
       'dismiss',
-      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId)],
-      [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit],
+      [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox],
+      [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit, a.editAlert ? '1' : '0'],
     )) as string[];
     if (result === 'resolved') return { result, kind: extra };
     if (result === 'dismissed') await this.replicated();
@@ -366,7 +369,9 @@ export class Commands {
       this.redis,
       'attempt-result',
       // A `late_payment` event is tracked on its credit record (`txId` is then the credit's id).
-      a.onCredit ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed] : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed],
+      a.onCredit
+        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertOutbox]
+        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertOutbox],
       [
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,

@@ -79,6 +79,7 @@ export class Deliverer {
     });
     this.events.webhookAttempt(decision, {
       transactionId: tx.id,
+      ...(credit ? { creditId: credit.id } : {}),
       action: e.action,
       attempts,
       status: out.status,

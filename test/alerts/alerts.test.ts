@@ -1,7 +1,11 @@
 // The merchant's alert bot, run by the real grammY against a Bot API stand-in on 127.0.0.1.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
-import { closeAllRedis } from '../helpers/redis.js';
+import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
+import { captureIO } from '../helpers/cli-io.js';
+import { waitFor } from '../helpers/wait.js';
+import { runCreditsAttach } from '../../src/cli/review-commands.js';
+import { listFailed } from '../../src/webhooks/admin.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startBotApi, TOKEN, type BotApi } from '../helpers/bot-api.js';
 
@@ -97,7 +101,36 @@ describe('alerts', () => {
     expect((await d.call(`/credits/${out.credit_id}/dismiss`, { body: { reason: 'refunded' } })).status).toBe(200);
     const edit = await api.waitFor('the edit', () => api.edits[0]);
     expect(edit.message_id).toBe(msg.message_id);
-    expect(edit.text).toMatch(/Open credit: 6\.00 UZS[\s\S]*✅ Dismissed — by api:merchant/);
+    expect(edit.text).toMatch(/Open credit: 6\.00 UZS[\s\S]*✅ Dismissed: refunded — by api:merchant/);
+    expect(api.edits).toHaveLength(1);
+  });
+
+  it('a credit settled from the CLI (another process): its alert is edited too', async () => {
+    const { d, api } = await setup();
+    const tx = await create(d, 8_000);
+    const out = (await d.call('/sandbox/credit', { body: { amount: 7, message_id: 31 } })).body.data;
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    for (let i = 0; i < 100 && !(await d.ctx.redis.hget(d.ctx.keys.credit(out.credit_id), 'alert_message')); i++) await sleep(20);
+    const cli = captureIO();
+    expect(await runCreditsAttach(d.config, cli.io, out.credit_id, tx.transaction_id, 'paid by a friend')).toBe(0);
+    const edit = await api.waitFor('the edit', () => api.edits[0]);
+    expect(edit.message_id).toBe(msg.message_id);
+    expect(edit.text).toMatch(new RegExp(`Open credit: 7\\.00 UZS[\\s\\S]*✅ Attached to ${tx.transaction_id}: confirmed, confirm webhook sent — by cli:`));
+    expect(edit.text).not.toMatch(/Closest pending/);
+  });
+
+  it('settled while its alert was on the way: the alert is edited as soon as it is known', async () => {
+    const { d, api } = await setup();
+    const out = (await d.call('/sandbox/credit', { body: { amount: 9, message_id: 32 } })).body.data;
+    // The Bot API has the message but has not answered yet when the merchant dismisses the credit.
+    api.onSend = async () => {
+      api.onSend = undefined;
+      expect((await d.call(`/credits/${out.credit_id}/dismiss`, { body: { reason: 'not a payment' } })).status).toBe(200);
+    };
+    const msg = await api.waitFor('the alert', () => api.sent[0]);
+    const edit = await api.waitFor('the edit', () => api.edits[0]);
+    expect(edit.message_id).toBe(msg.message_id);
+    expect(edit.text).toMatch(/✅ Dismissed: not a payment — by api:merchant/);
   });
 
   it('a burst of 100 open credits is a handful of messages, not 100', async () => {
@@ -141,6 +174,64 @@ describe('alerts', () => {
     await api.waitFor('the edit', () => api.edits[0]);
     await receiver.waitFor(2);
     expect(receiver.received[1]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
+  });
+});
+
+/** A ROLE=api daemon (no alert bot) whose deliveries to a dead WEBHOOK_URL fail `n` confirms. */
+async function failuresOnApiDaemon(n: number) {
+  const prefix = uniquePrefix();
+  const apiOnly = await startTestDaemon({
+    SANDBOX: 'false', ROLE: 'api', APP_ID: '12345', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+    WEBHOOK_RETRIES: '0', REDIS_PREFIX: prefix, ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT),
+  });
+  const txs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const tx = (await apiOnly.call('/create/transaction/', { body: { amount: 50_000 + i } })).body.data;
+    await apiOnly.processor.processCredit({ amountTiyin: tx.amount_tiyin, last4: tx.card, bot: 'humo' }, `api-role:${i}`);
+    txs.push(tx.transaction_id);
+  }
+  await waitFor('the deliveries to fail', async () => ((await listFailed(apiOnly.ctx)).length === n ? true : undefined));
+  await apiOnly.stop(2000);
+  return { prefix, txs };
+}
+
+describe('webhook failures on any daemon', () => {
+  it('a confirm that failed on a ROLE=api daemon is alerted by the bot holder, whose button sends it again', async () => {
+    const { prefix, txs } = await failuresOnApiDaemon(1);
+    const { api, receiver } = await setup({ REDIS_PREFIX: prefix });
+    const msg = await api.waitFor('the failure alert', () => api.sent.find((m) => m.text.includes('failed its last retry')));
+    expect(msg.text).toContain(txs[0]);
+    api.press({ id: ADMIN }, msg, msg.reply_markup!.inline_keyboard[0]![0]!.callback_data);
+    await api.waitFor('the edit', () => api.edits[0]);
+    expect((await receiver.waitFor(1))[0]!.json).toMatchObject({ action: 'confirm', transaction_id: txs[0] });
+    expect(api.sent).toHaveLength(1);
+  });
+
+  it('many failures at once (the merchant is down) are one summary naming --all-failed', async () => {
+    const { prefix, txs } = await failuresOnApiDaemon(5);
+    const { api } = await setup({ REDIS_PREFIX: prefix });
+    const msg = await api.waitFor('the summary', () => api.sent[0]);
+    expect(msg.text).toMatch(/^⚠️ 5 webhooks failed their last retry/);
+    for (const id of txs) expect(msg.text).toContain(id);
+    expect(msg.text).toContain('paycue webhooks redeliver --all-failed');
+    await sleep(300);
+    expect(api.sent).toHaveLength(1);
+  });
+
+  it('a failed late_payment event: its alert names the credit, and the button sends it again', async () => {
+    let up = false;
+    const { d, api, receiver } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
+      r.json?.action === 'late_payment' && !up ? { status: 500 } : { status: 200, body: '{"ok": true}' });
+    const tx = await create(d, 60_000);
+    await receiver.waitFor(1); // the cancel
+    const out = (await d.call('/sandbox/credit', { body: { amount: 60_000, message_id: 40 } })).body.data;
+    const msg = await api.waitFor('the failure alert', () => api.sent.find((m) => m.text.includes('failed its last retry')));
+    expect(msg.text).toContain(`late_payment webhook of credit ${out.credit_id}`);
+    up = true;
+    api.press({ id: ADMIN }, msg, `rd|${out.credit_id}`);
+    await api.waitFor('the edit', () => api.edits.find((e) => e.message_id === msg.message_id));
+    const late = await waitFor('the late_payment redelivered', async () => receiver.received.filter((h) => h.json?.action === 'late_payment')[1]);
+    expect(late.json).toMatchObject({ transaction_id: tx.transaction_id, credit_id: out.credit_id });
   });
 });
 

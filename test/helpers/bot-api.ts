@@ -21,6 +21,8 @@ export interface BotApi {
   calls: string[];
   /** 'up' answers; 'down' answers 502 to everything; 'hang' never answers. */
   mode: 'up' | 'down' | 'hang';
+  /** Runs after a sendMessage is recorded and before it is answered (the message is "in flight"). */
+  onSend?: (msg: SentMessage) => Promise<void>;
   press(from: { id: number; username?: string }, message: SentMessage, data: string): string;
   waitFor<T>(what: string, check: () => T | undefined, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -111,7 +113,9 @@ export async function startBotApi(chatId: number): Promise<BotApi> {
         case 'sendMessage': {
           const msg: SentMessage = { message_id: ++messageId, chat_id: Number(body.chat_id), text: body.text, ...(body.reply_markup ? { reply_markup: body.reply_markup } : {}) };
           api.sent.push(msg);
-          return reply(res, { message_id: msg.message_id, date: 1, chat: { id: msg.chat_id, type: 'private' }, text: msg.text });
+          const answer = () => reply(res, { message_id: msg.message_id, date: 1, chat: { id: msg.chat_id, type: 'private' }, text: msg.text });
+          if (!api.onSend) return answer();
+          return void api.onSend(msg).then(answer, answer);
         }
         case 'editMessageText':
           api.edits.push({ chat_id: Number(body.chat_id), message_id: Number(body.message_id), text: body.text });

@@ -2,10 +2,12 @@
 normal `confirm` webhook, resolution `manual`). One step: a credit is attached once, a transaction
 confirmed once; of racing resolutions exactly one wins.
 KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
-KEYS[5 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
+KEYS[5] alert outbox stream
+KEYS[6 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
 owners hash, idempotency key, txs:confirmed, tx audit list
 ARGV: credit id, txid, the tx's card, now, quarantine ms, tx keep ms, credit keep ms, by, reason,
-      audit entry (JSON), pay page channel
+      audit entry (JSON), pay page channel, '1' to have its alert edited by the alert bot (not
+      when settled by a button, which edits its own alert)
 Returns {'attached'} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
 {'tx_not_pending', state} | {'stale'} ]]
 local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -16,7 +18,7 @@ local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')
 if not c[1] then return {'credit_unknown'} end
 if c[1] ~= 'open' then return {'credit_resolved', c[2] or ''} end
-local k = tx_keys(5)
+local k = tx_keys(6)
 local why = confirm_by_hand(k, txid, card, now, tonumber(ARGV[5]), ARGV[6], ARGV[8], ARGV[9], cid, ARGV[11])
 if why == 'unknown' then return {'tx_unknown'} end
 if why == 'stale' then return {'stale'} end
@@ -29,4 +31,7 @@ redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[2], cid) or fmt(now), cid)
 redis.call('ZREM', KEYS[2], cid)
 audit(KEYS[4], ARGV[10], ARGV[7])
 audit(k.audit, ARGV[10], ARGV[6])
+if ARGV[12] == '1' and redis.call('HEXISTS', KEYS[1], 'alert_message') == 1 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', '10000', '*', 'kind', 'settled', 'id', cid)
+end
 return {'attached'}

@@ -1,6 +1,8 @@
 --[[ Settle an open credit without a transaction (refunded, not a payment, duplicate, …).
 KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
-ARGV: credit id, now, credit keep ms, by, reason, audit entry (JSON)
+KEYS[5] alert outbox stream
+ARGV: credit id, now, credit keep ms, by, reason, audit entry (JSON), '1' to have its alert edited
+      by the alert bot (not when settled by a button, which edits its own alert)
 Returns {'dismissed'} | {'unknown'} | {'resolved', kind} ]]
 local cid, now = ARGV[1], ARGV[2]
 local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')
@@ -12,4 +14,7 @@ redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[2], cid) or now, cid)
 redis.call('ZREM', KEYS[2], cid)
 redis.call('RPUSH', KEYS[4], ARGV[6])
 redis.call('PEXPIRE', KEYS[4], ARGV[3])
+if ARGV[7] == '1' and redis.call('HEXISTS', KEYS[1], 'alert_message') == 1 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', '10000', '*', 'kind', 'settled', 'id', cid)
+end
 return {'dismissed'}
