@@ -3,7 +3,6 @@
 // nothing acknowledged, answers only 503 meanwhile, and heals without a restart; so does a
 // kill -9 of the other tenant's master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startCluster, stopTopologies, type ClusterSet } from '../helpers/topology.js';
@@ -40,16 +39,6 @@ afterAll(async () => {
   await stopTopologies();
 });
 
-async function on<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await r.connect();
-    return await fn(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
 describe('Cluster', () => {
   it('runs the full flow for two tenants on different masters', async () => {
     expect(tenants[0]!.master).not.toBe(tenants[1]!.master);
@@ -74,8 +63,7 @@ describe('Cluster', () => {
     const w2 = startWorkload(other.d, 2);
     await waitFor('some transactions before the switch', () => w.acked.length >= 20);
     // A planned failover: the master pauses, its replica catches up and takes the slots over.
-    await on(replica, (r) => r.call('CLUSTER', 'FAILOVER'));
-    await waitFor('the replica to own the tenant slot', async () => (await cluster.masterOf(`{${t.prefix}}`)) === replica, { timeoutMs: 20_000 });
+    await cluster.failover(replica, `{${t.prefix}}`);
     await waitFor('/ready to answer 200', async () => (await t.d.call('/ready', { auth: false })).status === 200, { timeoutMs: 20_000 });
     const before = w.acked.length;
     await waitFor('creates to be acknowledged again', () => w.acked.length >= before + 20, { timeoutMs: 20_000 });
