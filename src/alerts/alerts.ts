@@ -41,7 +41,8 @@ interface Condition {
   alerted: boolean;
 }
 
-const OUTBOX_BATCH = 500;
+/** More than either outbox's cap (MAXLEN ~ 10000): a summary covers the whole backlog at once. */
+const OUTBOX_READ_MAX = 20_000;
 
 /** One alert outbox entry: `kind` credit | webhook_failed | settled, about `id`. */
 interface OutboxEntry {
@@ -183,27 +184,38 @@ export class AlertService {
     }
   }
 
-  /** What the outbox holds, each written in the same script as what it reports: open credits,
-   * webhooks that failed their last retry (on whichever daemon delivered them), and credits
-   * settled outside Telegram whose alert must say so. Entries go once handled. */
+  /** What the outboxes hold, each entry written in the same script as what it reports. What
+   * must not be missed goes first (open credits, failed webhooks), then the edits of alerts whose
+   * credits were settled elsewhere. An entry goes once handled; one that is no longer true (a
+   * credit settled, a webhook redelivered before anyone was told) goes without a message. */
   private async drainOutbox(): Promise<void> {
     const { ctx } = this.deps;
-    const raw = await ctx.redis.xrange(ctx.keys.alertOutbox, '-', '+', 'COUNT', OUTBOX_BATCH);
-    if (raw.length === 0) return;
-    const entries = raw.map(([entry, f]): OutboxEntry => ({ entry, kind: field(f, 'kind') ?? 'credit', id: field(f, 'id') ?? '', action: field(f, 'action') ?? '' }));
-    // Beyond one batch, how many more wait (of any kind: a summary's "… and N more" is a bound).
-    const more = raw.length === OUTBOX_BATCH ? Math.max(0, (await ctx.redis.xlen(ctx.keys.alertOutbox)) - raw.length) : 0;
-    await this.settledElsewhere(entries.filter((e) => e.kind === 'settled'));
-    await this.openCredits(entries.filter((e) => e.kind === 'credit'), more);
-    await this.failedWebhooks(entries.filter((e) => e.kind === 'webhook_failed'), more);
+    const k = ctx.keys;
+    const [outbox, failures] = await Promise.all([this.read(k.alertOutbox), this.read(k.alertFailures)]);
+    if (outbox.length === 0 && failures.length === 0) return;
+    const unknown = outbox.filter((e) => e.kind !== 'credit' && e.kind !== 'settled');
+    if (unknown.length > 0) {
+      // Written by a newer version (a rollback): nothing here knows what to say about them.
+      this.deps.log.warn({ entries: unknown.length, kinds: [...new Set(unknown.map((e) => e.kind))] }, 'alert outbox entries of an unknown kind dropped');
+      await ctx.redis.xdel(k.alertOutbox, ...unknown.map((e) => e.entry));
+    }
+    await this.openCredits(outbox.filter((e) => e.kind === 'credit'));
+    await this.failedWebhooks(failures);
+    await this.settledElsewhere(outbox.filter((e) => e.kind === 'settled'));
+  }
+
+  /** Every entry of an outbox (each is capped near 10,000 entries). */
+  private async read(key: string): Promise<OutboxEntry[]> {
+    const raw = await this.deps.ctx.redis.xrange(key, '-', '+', 'COUNT', OUTBOX_READ_MAX);
+    return raw.map(([entry, f]) => ({ entry, kind: field(f, 'kind') ?? 'credit', id: field(f, 'id') ?? '', action: field(f, 'action') ?? '' }));
   }
 
   /** Open credits recorded since the last alert: one message each, or one summary for a burst. */
-  private async openCredits(entries: OutboxEntry[], more: number): Promise<void> {
+  private async openCredits(entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const { ctx } = this.deps;
     const k = ctx.keys;
-    const rows = await ctx.commands.rows(entries.map((e) => k.credit(e.id)), [...CREDIT_FIELDS]);
+    const rows = await this.rows(entries.map((e) => k.credit(e.id)), [...CREDIT_FIELDS]);
     const open: { entry: string; credit: CreditRecord }[] = [];
     const done: string[] = [];
     entries.forEach(({ entry }, i) => {
@@ -215,24 +227,44 @@ export class AlertService {
     if (open.length === 0) return;
     if (open.length > this.t.burst) {
       if (!this.take()) return;
-      await this.send(creditSummary(open.map((o) => o.credit), more));
+      await this.send(creditSummary(open.map((o) => o.credit)));
       await ctx.redis.xdel(k.alertOutbox, ...open.map((o) => o.entry));
       return;
     }
     for (const o of open) {
       if (!this.take()) return;
       const { text, buttons } = creditAlert(o.credit, await closestPending(ctx, o.credit.amountTiyin, o.credit.last4));
+      // A crash between these two steps sends this alert again after the restart (never none).
       const messageId = await this.send(text, buttons);
-      await ctx.redis.xdel(k.alertOutbox, o.entry);
-      // Remembered on the record, so settling it elsewhere edits the alert too (settle scripts).
-      if (await ctx.redis.exists(k.credit(o.credit.id))) await ctx.redis.hset(k.credit(o.credit.id), 'alert_message', String(messageId));
-      // Settled while the alert was on its way: those scripts saw no alert to edit yet.
-      const now = await getCredit(ctx, o.credit.id);
-      if (now && now.state === 'resolved') await this.edit(messageId, settledCreditText(now));
+      await ctx.commands.alertSent(o.entry, o.credit.id, messageId);
     }
   }
 
-  /** Credits settled through the API or the CLI after their alert went out. */
+  /** Webhooks that failed their last retry: one alert each with a Redeliver button, or one summary. */
+  private async failedWebhooks(entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { ctx } = this.deps;
+    const k = ctx.keys;
+    const states = await this.rows(entries.map((e) => (parseCreditId(e.id) ? k.credit(e.id) : k.tx(e.id))), ['wh_state']);
+    const failed = entries.filter((_, i) => states[i]?.wh_state === 'failed');
+    const done = entries.filter((_, i) => states[i]?.wh_state !== 'failed').map((e) => e.entry);
+    if (done.length > 0) await ctx.redis.xdel(k.alertFailures, ...done);
+    if (failed.length === 0) return;
+    if (failed.length > this.t.burst) {
+      if (!this.take()) return;
+      await this.send(webhookFailedSummary(failed));
+      await ctx.redis.xdel(k.alertFailures, ...failed.map((e) => e.entry));
+      return;
+    }
+    for (const e of failed) {
+      if (!this.take()) return;
+      const { text, buttons } = webhookFailedAlert(e.id, e.action);
+      await this.send(text, buttons);
+      await ctx.redis.xdel(k.alertFailures, e.entry);
+    }
+  }
+
+  /** Credits settled through the API or the CLI after their alert went out: the alert says so. */
   private async settledElsewhere(entries: OutboxEntry[]): Promise<void> {
     const { ctx } = this.deps;
     for (const e of entries) {
@@ -246,22 +278,11 @@ export class AlertService {
     }
   }
 
-  /** Webhooks that failed their last retry: one alert each with a Redeliver button, or one summary. */
-  private async failedWebhooks(entries: OutboxEntry[], more: number): Promise<void> {
-    if (entries.length === 0) return;
-    const { ctx } = this.deps;
-    if (entries.length > this.t.burst) {
-      if (!this.take()) return;
-      await this.send(webhookFailedSummary(entries, more));
-      await ctx.redis.xdel(ctx.keys.alertOutbox, ...entries.map((e) => e.entry));
-      return;
-    }
-    for (const e of entries) {
-      if (!this.take()) return;
-      const { text, buttons } = webhookFailedAlert(e.id, e.action);
-      await this.send(text, buttons);
-      await ctx.redis.xdel(ctx.keys.alertOutbox, e.entry);
-    }
+  /** The same fields of many hashes, a thousand keys a call. */
+  private async rows(keys: string[], fields: string[]): Promise<(Record<string, string> | null)[]> {
+    const out: (Record<string, string> | null)[] = [];
+    for (let i = 0; i < keys.length; i += 1000) out.push(...(await this.deps.ctx.commands.rows(keys.slice(i, i + 1000), fields)));
+    return out;
   }
 
   /** Edits an alert. Telegram refusing it (deleted, too old, unchanged) is final, not retried. */

@@ -42,13 +42,13 @@ export function creditAlert(c: CreditRecord, candidates: Transaction[]): { text:
   return { text: lines.join('\n'), buttons };
 }
 
-export function creditSummary(credits: CreditRecord[], more: number): string {
+export function creditSummary(credits: CreditRecord[]): string {
   const total = credits.reduce((s, c) => s + c.amountTiyin, 0);
   const shown = credits.slice(0, 10);
   return [
-    `💰 ${credits.length + more} new open credits${more === 0 ? `, ${formatSom(total)} in all` : ''}`,
+    `💰 ${credits.length} new open credits, ${formatSom(total)} in all`,
     ...shown.map((c) => `• ${formatSom(c.amountTiyin)} · ${c.last4 ? `*${c.last4}` : '-'} · ${c.verdict} · ${c.id}`),
-    ...(credits.length + more > shown.length ? [`… and ${credits.length + more - shown.length} more`] : []),
+    ...(credits.length > shown.length ? [`… and ${credits.length - shown.length} more`] : []),
     'Settle them with: paycue credits list --state open (or GET /credits?state=open).',
   ].join('\n');
 }
@@ -63,12 +63,12 @@ export function webhookFailedAlert(id: string, action: string): { text: string; 
 }
 
 /** Many failures at once (the merchant's backend is down): one message, no buttons. */
-export function webhookFailedSummary(failures: { id: string; action: string }[], more: number): string {
+export function webhookFailedSummary(failures: { id: string; action: string }[]): string {
   const shown = failures.slice(0, 10);
   return [
-    `⚠️ ${failures.length + more} webhooks failed their last retry; the merchant's backend has not heard of them.`,
+    `⚠️ ${failures.length} webhooks failed their last retry; the merchant's backend has not heard of them.`,
     ...shown.map((f) => `• ${f.action} · ${f.id}`),
-    ...(failures.length + more > shown.length ? [`… and ${failures.length + more - shown.length} more`] : []),
+    ...(failures.length > shown.length ? [`… and ${failures.length - shown.length} more`] : []),
     'Once it answers again: paycue webhooks redeliver --all-failed',
   ].join('\n');
 }

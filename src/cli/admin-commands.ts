@@ -48,7 +48,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
       io.out(`queued a new delivery of ${what} (same webhook-id); a running daemon sends it now`);
       return 0;
     case 'unknown':
-      io.err(creditId ? `credit ${id} has no late_payment event to send${where(config)}` : `no transaction ${id} (records are kept 7 days)${where(config)}`);
+      io.err(creditId ? `nothing to send for credit ${id}: no such credit, no late_payment event, or its transaction's record has expired (kept 7 days)${where(config)}` : `no transaction ${id} (records are kept 7 days)${where(config)}`);
       return 1;
     case 'not_decided':
       io.err(`transaction ${id} is still pending: there is no webhook to send yet`);

@@ -370,8 +370,8 @@ export class Commands {
       'attempt-result',
       // A `late_payment` event is tracked on its credit record (`txId` is then the credit's id).
       a.onCredit
-        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertOutbox]
-        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertOutbox],
+        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertFailures]
+        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertFailures],
       [
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,
@@ -389,7 +389,9 @@ export class Commands {
    * cancel, or with `onCredit` the late_payment event of the credit `id`. */
   async redeliver(id: string, force: boolean, onCredit = false): Promise<RedeliverResult> {
     const k = this.keys;
-    const reply = (await runScript(this.redis, 'redeliver', [onCredit ? k.credit(id) : k.tx(id), k.events, k.failed, k.retries], [
+    // A credit names its transaction once, when recorded: reading it first races nothing.
+    const keys = onCredit ? [k.credit(id), k.events, k.failed, k.retries, k.tx((await this.redis.hget(k.credit(id), 'tx')) || '-')] : [k.tx(id), k.events, k.failed, k.retries];
+    const reply = (await runScript(this.redis, 'redeliver', keys, [
       id, force ? '1' : '0', onCredit ? 'credit' : 'tx',
     ])) as string[];
     return reply[0] as RedeliverResult;
@@ -410,6 +412,11 @@ export class Commands {
   /** The Idempotency-Key name a transaction was created with ('' for none). */
   async idemOf(txId: string): Promise<string> {
     return (await this.redis.hget(this.keys.tx(txId), 'idem')) ?? '';
+  }
+
+  /** An open credit's alert went out as Telegram message `messageId` (see alert-sent.lua). */
+  async alertSent(entryId: string, creditId: string, messageId: number): Promise<void> {
+    await runScript(this.redis, 'alert-sent', [this.keys.credit(creditId), this.keys.alertOutbox], [entryId, messageId, creditId]);
   }
 
   /** Removes a webhook consumer that holds nothing; false when it still has pending entries. */

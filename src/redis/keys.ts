@@ -31,9 +31,11 @@ export function redisKeys(prefix: string) {
     /** Credit ids scored by when their raw text is due to be trimmed. */
     creditsText: `${t}:credits:text`,
     audit: (kind: 'tx' | 'credit', id: string) => `${t}:audit:${kind}:${id}`,
-    /** Alert events written in the same script as what they report, drained by src/alerts. */
+    /** Alert events written in the same script as what they report, drained by src/alerts:
+     * open credits and credits settled outside Telegram, and apart (so that a merchant outage's
+     * many failures cannot push open credits out of the capped stream) failed webhooks. */
     alertOutbox: `${t}:alerts:outbox`,
-    alertState: `${t}:alerts:state`,
+    alertFailures: `${t}:alerts:failures`,
     // Transactions by created_at (ms): every one, and the closed ones per state (pending ones are
     // listed from `deadlines`, which already holds them: no extra memory per pending transaction).
     txIndex: `${t}:txs`,

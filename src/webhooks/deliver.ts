@@ -6,7 +6,7 @@ import { getTransaction } from '../transactions/get.js';
 import { decidedAt, eventWebhookId, latePaymentBody, latePaymentWebhookId, webhookBody } from './payload.js';
 import { getCredit } from '../credits/get.js';
 import { retryDelayMs } from './retry-delay.js';
-import { sendWebhook } from './send.js';
+import { sendWebhook, type AttemptOutcome } from './send.js';
 import { secretKey } from './sign.js';
 import type { StreamEntry } from './stream.js';
 import type { WebhookTarget } from './target.js';
@@ -41,8 +41,13 @@ export class Deliverer {
     // A late_payment entry names its credit record; the event is about the credit's transaction.
     const credit = e.action === 'late_payment' ? await getCredit(this.ctx, e.tx) : null;
     const tx = await getTransaction(this.ctx, credit ? (credit.txId ?? '') : e.tx);
+    if (credit && !tx) {
+      // The late payment's transaction record expired (7 days) while its event waited: the event
+      // cannot be built any more. Recorded as failed at once, so it is listed and alerted, not
+      // left pending for ever.
+      return this.record(e, consumer, credit, credit.txId ?? '', { success: false, status: null, error: 'its transaction record has expired (records are kept 7 days)', retryAfterMs: null, durationMs: 0 }, true);
+    }
     if (!tx || (e.action === 'late_payment' && !credit)) return 'no_transaction';
-    const tracked = credit ? { id: credit.id, attempts: credit.latePayment?.attempts ?? 0, round: credit.latePayment?.round ?? 0 } : { id: tx.id, attempts: tx.webhookAttempts, round: tx.webhookRound };
     const out = await sendWebhook({
       target: this.settings.target,
       id: credit ? latePaymentWebhookId(credit.id) : eventWebhookId(tx),
@@ -55,14 +60,27 @@ export class Deliverer {
     });
     // Shutting down mid-attempt is not the receiver's fault: no attempt is counted.
     if (signal.aborted && !out.success) return 'aborted';
+    return this.record(e, consumer, credit ?? tx, tx.id, out, false, credit ? credit.receivedAt : decidedAt(tx, e.action));
+  }
 
+  /** Records the attempt on what tracks the event (the transaction, or a late_payment's credit). */
+  private async record(
+    e: StreamEntry,
+    consumer: string,
+    tracked: { id: string } & ({ webhookAttempts: number; webhookRound: number } | { latePayment?: { attempts: number; round: number } }),
+    txId: string,
+    out: AttemptOutcome,
+    final: boolean,
+    decidedAtMs?: number,
+  ): Promise<DeliveryEnd> {
+    const [attempts0, round] = 'webhookAttempts' in tracked ? [tracked.webhookAttempts, tracked.webhookRound] : [tracked.latePayment?.attempts ?? 0, tracked.latePayment?.round ?? 0];
     const now = this.ctx.now();
-    const attemptInRound = tracked.attempts - tracked.round + 1;
-    const retryAt = now + retryDelayMs(attemptInRound, this.settings.backoffMs, out.retryAfterMs);
+    const retryAt = now + retryDelayMs(attempts0 - round + 1, this.settings.backoffMs, out.retryAfterMs);
+    const onCredit = e.action === 'late_payment';
     const { decision, attempts } = await this.ctx.commands.attemptResult({
       consumer,
       txId: tracked.id,
-      ...(credit ? { onCredit: true } : {}),
+      ...(onCredit ? { onCredit: true } : {}),
       action: e.action,
       entryId: e.id,
       success: out.success,
@@ -73,20 +91,21 @@ export class Deliverer {
         duration_ms: out.durationMs,
       }),
       now,
-      attemptsPerRound: 1 + this.settings.retries,
+      // `final`: no retry can help; this attempt ends the round.
+      attemptsPerRound: final ? 1 : 1 + this.settings.retries,
       retryAt,
       keepMs: this.ctx.rules.keepMs,
     });
     this.events.webhookAttempt(decision, {
-      transactionId: tx.id,
-      ...(credit ? { creditId: credit.id } : {}),
+      transactionId: txId,
+      ...(onCredit ? { creditId: tracked.id } : {}),
       action: e.action,
       attempts,
       status: out.status,
       ...(out.error ? { error: out.error } : {}),
       durationMs: out.durationMs,
       retryAt,
-      latencySec: (now - (credit ? credit.receivedAt : decidedAt(tx, e.action))) / 1000,
+      ...(decidedAtMs !== undefined ? { latencySec: (now - decidedAtMs) / 1000 } : {}),
     });
     return 'recorded';
   }

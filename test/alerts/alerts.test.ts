@@ -1,10 +1,11 @@
 // The merchant's alert bot, run by the real grammY against a Bot API stand-in on 127.0.0.1.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, stopTestDaemons, testConfig, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { captureIO } from '../helpers/cli-io.js';
 import { waitFor } from '../helpers/wait.js';
 import { runCreditsAttach } from '../../src/cli/review-commands.js';
+import { runWebhooksRedeliverFailed } from '../../src/cli/admin-commands.js';
 import { listFailed } from '../../src/webhooks/admin.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startBotApi, TOKEN, type BotApi } from '../helpers/bot-api.js';
@@ -102,6 +103,7 @@ describe('alerts', () => {
     const edit = await api.waitFor('the edit', () => api.edits[0]);
     expect(edit.message_id).toBe(msg.message_id);
     expect(edit.text).toMatch(/Open credit: 6\.00 UZS[\s\S]*✅ Dismissed: refunded — by api:merchant/);
+    await sleep(300); // several 50 ms ticks: edited once
     expect(api.edits).toHaveLength(1);
   });
 
@@ -121,16 +123,21 @@ describe('alerts', () => {
 
   it('settled while its alert was on the way: the alert is edited as soon as it is known', async () => {
     const { d, api } = await setup();
-    const out = (await d.call('/sandbox/credit', { body: { amount: 9, message_id: 32 } })).body.data;
     // The Bot API has the message but has not answered yet when the merchant dismisses the credit.
-    api.onSend = async () => {
+    let dismissed = 0;
+    api.onSend = async (m) => {
       api.onSend = undefined;
-      expect((await d.call(`/credits/${out.credit_id}/dismiss`, { body: { reason: 'not a payment' } })).status).toBe(200);
+      const id = /Credit: (cr_[0-9a-f]+)/.exec(m.text)?.[1];
+      dismissed = (await d.call(`/credits/${id}/dismiss`, { body: { reason: 'not a payment' } })).status;
     };
+    await d.call('/sandbox/credit', { body: { amount: 9, message_id: 32 } });
     const msg = await api.waitFor('the alert', () => api.sent[0]);
     const edit = await api.waitFor('the edit', () => api.edits[0]);
+    expect(dismissed).toBe(200);
     expect(edit.message_id).toBe(msg.message_id);
     expect(edit.text).toMatch(/✅ Dismissed: not a payment — by api:merchant/);
+    await sleep(300);
+    expect(api.edits).toHaveLength(1);
   });
 
   it('a burst of 100 open credits is a handful of messages, not 100', async () => {
@@ -205,6 +212,18 @@ describe('webhook failures on any daemon', () => {
     await api.waitFor('the edit', () => api.edits[0]);
     expect((await receiver.waitFor(1))[0]!.json).toMatchObject({ action: 'confirm', transaction_id: txs[0] });
     expect(api.sent).toHaveLength(1);
+  });
+
+  it('a failure redelivered before the bot heard of it is not alerted', async () => {
+    const { prefix, txs } = await failuresOnApiDaemon(1);
+    // Queued again (`webhooks redeliver --all-failed`) while no alert bot was running.
+    const cli = captureIO();
+    expect(await runWebhooksRedeliverFailed(testConfig({ REDIS_PREFIX: prefix }), cli.io, null)).toBe(0);
+    expect(cli.out[0]).toMatch(/^queued 1 failed/);
+    const { api, receiver } = await setup({ REDIS_PREFIX: prefix });
+    expect((await receiver.waitFor(1))[0]!.json).toMatchObject({ action: 'confirm', transaction_id: txs[0] });
+    await sleep(300); // several 50 ms ticks of the bot
+    expect(api.sent.filter((m) => m.text.includes('failed its last retry'))).toEqual([]);
   });
 
   it('many failures at once (the merchant is down) are one summary naming --all-failed', async () => {

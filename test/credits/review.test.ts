@@ -118,7 +118,7 @@ describe('credit records', () => {
     const plain = await credit(d, { amount: 77, message_id: 21 });
     const none = captureIO();
     expect(await runWebhooksRedeliver(d.config, none.io, plain.credit_id)).toBe(1);
-    expect(none.err[0]).toMatch(/has no late_payment event to send/);
+    expect(none.err[0]).toMatch(/^nothing to send for credit .*no late_payment event/);
   });
 
   it('webhooks redeliver --all-failed queues failed late_payment events with the rest', async () => {
@@ -137,6 +137,28 @@ describe('credit records', () => {
     const again = await waitFor('the late_payment redelivered', async () => hooks(receiver, 'late_payment')[1]);
     expect(again.json.credit_id).toBe(out.credit_id);
     await waitFor('the redelivery to be recorded', async () => ((await listFailed(d.ctx)).length === 0 ? true : undefined));
+  });
+
+  it("a late_payment event whose transaction record expired: not redeliverable, and one still queued is recorded failed", async () => {
+    const { d } = await setup({ TRANSACTION_TTL: '200ms', WEBHOOK_LATE_PAYMENT: 'true', WEBHOOK_RETRIES: '0' }, (r) =>
+      r.json?.action === 'late_payment' ? { status: 500 } : { status: 200, body: '{"ok": true}' });
+    const tx = await create(d, 30004);
+    await waitFor('the cancel', async () => ((await d.call(`/transaction/${tx.transaction_id}`)).body.data.webhook.state === 'delivered' ? true : undefined));
+    const out = await credit(d, { amount: 30004, message_id: 23 });
+    await waitFor('the failure', async () => ((await listFailed(d.ctx)).length === 1 ? true : undefined));
+    // Seven days on, the transaction record is gone (its TTL), the open credit is not.
+    await d.ctx.redis.del(d.ctx.keys.tx(tx.transaction_id));
+    const cli = captureIO();
+    expect(await runWebhooksRedeliver(d.config, cli.io, out.credit_id)).toBe(1);
+    expect(cli.err[0]).toMatch(/^nothing to send for credit cr_[0-9a-f]+: .*record has expired/);
+    expect(await listFailed(d.ctx)).toHaveLength(1); // still listed: nothing was queued
+    // An event queued just before the record expired cannot be built: recorded failed, not left pending.
+    await d.ctx.redis.hset(d.ctx.keys.credit(out.credit_id), 'wh_state', 'pending');
+    await d.ctx.redis.zrem(d.ctx.keys.failed, out.credit_id);
+    await d.ctx.redis.xadd(d.ctx.keys.events, '*', 'tx', out.credit_id, 'action', 'late_payment');
+    await waitFor('the event recorded failed', async () =>
+      (await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook?.state === 'failed' ? true : undefined);
+    expect((await listFailed(d.ctx))[0]).toMatchObject({ credit_id: out.credit_id, last_error: expect.stringMatching(/transaction record has expired/) });
   });
 
   it('late payment without WEBHOOK_LATE_PAYMENT: open credit, no third event', async () => {

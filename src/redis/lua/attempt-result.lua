@@ -2,7 +2,7 @@
 The stream entry is acknowledged in the same step, so a crash before this script leaves the
 entry pending (it is reclaimed and retried) and a crash after it loses nothing.
 KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
-KEYS[6] alert outbox stream (a failure is told by whichever daemon runs the alert bot)
+KEYS[6] alert failures stream (a failure is told by whichever daemon runs the alert bot)
 ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
       retry due (ms), keep ms, attempts kept, consumer
 Returns {'delivered'|'retry'|'failed'|'stale'|'gone', attempts} ]]
