@@ -577,16 +577,28 @@ export class Commands {
     return this.redis.zcard(this.keys.creditsOpen);
   }
 
-  /** Eviction and persistence settings from INFO (works where CONFIG is disabled). */
+  /** Eviction and persistence settings from INFO (works where CONFIG is disabled). On a Cluster,
+   * the worst of every master: INFO has no key, and a random node's answer could hide one that
+   * evicts or has no AOF. */
   async serverInfo(): Promise<RedisServerInfo> {
-    const text = await this.redis.info('all');
-    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+    const texts = this.redis instanceof Cluster ? await Promise.all(this.redis.nodes('master').map((n) => n.info('all'))) : [await this.redis.info('all')];
+    const all = texts.map((text) => {
+      const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+      return {
+        version: field('redis_version') ?? field('valkey_version') ?? '?',
+        maxmemoryPolicy: field('maxmemory_policy') ?? '?',
+        aofEnabled: field('aof_enabled') === '1',
+        rdbLastSaveOk: field('rdb_last_bgsave_status') !== 'err',
+        aofLastWriteOk: field('aof_last_write_status') !== 'err',
+      };
+    });
+    const first = all[0] as RedisServerInfo;
     return {
-      version: field('redis_version') ?? field('valkey_version') ?? '?',
-      maxmemoryPolicy: field('maxmemory_policy') ?? '?',
-      aofEnabled: field('aof_enabled') === '1',
-      rdbLastSaveOk: field('rdb_last_bgsave_status') !== 'err',
-      aofLastWriteOk: field('aof_last_write_status') !== 'err',
+      version: first.version,
+      maxmemoryPolicy: all.find((i) => i.maxmemoryPolicy !== 'noeviction')?.maxmemoryPolicy ?? first.maxmemoryPolicy,
+      aofEnabled: all.every((i) => i.aofEnabled),
+      rdbLastSaveOk: all.every((i) => i.rdbLastSaveOk),
+      aofLastWriteOk: all.every((i) => i.aofLastWriteOk),
     };
   }
 

@@ -3,6 +3,7 @@
 // nothing acknowledged, answers only 503 meanwhile, and heals without a restart; so does a
 // kill -9 of the other tenant's master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startCluster, stopTopologies, type ClusterSet } from '../helpers/topology.js';
@@ -51,6 +52,22 @@ describe('Cluster', () => {
       const hooks = await receiver.waitFor(1);
       expect(hooks[0]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
       expect((await d.call('/ready', { auth: false })).status).toBe(200);
+    }
+  });
+
+  it('paycue status reads eviction and persistence from every master, not whichever answers INFO', async () => {
+    const t = tenants[0]!;
+    const own = await cluster.masterOf(`{${t.prefix}}`);
+    const elsewhere = cluster.masters.find((p) => p !== own) as number;
+    const r = new Redis({ host: '127.0.0.1', port: elsewhere, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await r.connect();
+    try {
+      expect((await t.d.ctx.commands.serverInfo()).maxmemoryPolicy).toBe('noeviction');
+      await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect((await t.d.ctx.commands.serverInfo()).maxmemoryPolicy).toBe('allkeys-lru');
+    } finally {
+      await r.config('SET', 'maxmemory-policy', 'noeviction');
+      r.disconnect();
     }
   });
 
