@@ -10,7 +10,6 @@ import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { BadCursor, type Page } from '../lists/page.js';
 import { formatSom } from '../money/amount.js';
 import { describeRedis } from '../redis/client.js';
-import { IMPLICIT_CARD } from '../redis/keys.js';
 import { confirmManually } from '../transactions/confirm-manual.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { listTransactions, type ListedTransaction } from '../transactions/list.js';
@@ -101,7 +100,7 @@ export async function runTransactionsList(
     const q = {
       ...pageOf(o),
       ...(o.state ? { state: o.state } : {}),
-      ...(o.card ? { card: config.cards.length === 0 ? IMPLICIT_CARD + o.card : o.card } : {}),
+      ...(o.card ? { card: o.card } : {}),
       ...(o.amountTiyin !== undefined ? { amountTiyin: o.amountTiyin } : {}),
     };
     const page = await withContext(config, (ctx) => listTransactions(ctx, q));

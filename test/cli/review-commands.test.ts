@@ -66,4 +66,18 @@ describe('review commands', () => {
     expect(byAmount.out).toHaveLength(2);
     expect(byAmount.out[1]).toMatch(new RegExp(`${tx2.transaction_id}.*confirmed \\(manual\\)`));
   });
+
+  it('transactions list --card finds a registered card\'s transactions (no CARDS set)', async () => {
+    const d = await startTestDaemon();
+    expect((await d.call('/cards', { body: { number: '9860100000027159', holder: 'ALISHER KARIMOV' } })).status).toBe(201);
+    const tx = (await d.call('/create/transaction/', { body: { amount: 9200 } })).body.data;
+    expect(tx.card).toBe('7159');
+    const byCard = io();
+    expect(await runTransactionsList(d.config, byCard.io, { limit: 10, json: true, card: '7159' })).toBe(0);
+    expect(byCard.out.slice(0, -1).map((l) => JSON.parse(l).transaction_id)).toEqual([tx.transaction_id]);
+    const other = io();
+    await runTransactionsList(d.config, other.io, { limit: 10, json: true, card: '0042' });
+    expect(other.out).toEqual([JSON.stringify({ next_cursor: null })]);
+    expect((await d.call('/transactions?card=7159')).body.data.items.map((t: { transaction_id: string }) => t.transaction_id)).toEqual([tx.transaction_id]);
+  });
 });

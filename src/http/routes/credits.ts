@@ -10,7 +10,6 @@ import { listCredits } from '../../credits/list.js';
 import { creditToPublic } from '../../credits/record.js';
 import { attachCredit, dismissCredit } from '../../credits/settle.js';
 import { BadCursor, MAX_PAGE, type PageQuery } from '../../lists/page.js';
-import { IMPLICIT_CARD } from '../../redis/keys.js';
 import { confirmManually } from '../../transactions/confirm-manual.js';
 import { getTransactionWithAttempts } from '../../transactions/get.js';
 import { parseTransactionId } from '../../transactions/id.js';
@@ -113,7 +112,7 @@ export function creditRoutes(deps: AppDeps) {
     let card: string | undefined;
     if (rawCard !== undefined && rawCard !== '') {
       if (!/^\d{4}$/.test(rawCard)) throw new HttpError(400, 'card: expected 4 digits');
-      card = ctx.rules.cards.length === 0 ? IMPLICIT_CARD + rawCard : rawCard; // no CARDS: no transaction has a card
+      card = rawCard; // a transaction made without any card never has 4 digits as its card: it simply does not match
     }
     const rawAmount = c.req.query('amount');
     let amountTiyin: number | undefined;
