@@ -359,7 +359,7 @@ export class AlertService {
       } else refusal = r && !r.ok ? r.detail : 'unknown button';
     } else if (op === 'rd') {
       const id = parseCreditId(a) ?? parseTransactionId(a);
-      const r = id ? await redeliver(ctx, id, false) : 'unknown';
+      const r = id ? await redeliver(ctx, id, actor) : 'unknown';
       if (r === 'queued') what = 'Webhook queued for redelivery';
       else refusal = r === 'in_progress' ? 'a delivery is already under way' : `cannot redeliver (${r})`;
     } else refusal = 'unknown button';

@@ -1,6 +1,7 @@
 // `paycue cards add|list|show|disable|enable|remove`: the same registry operations as the
 // /cards API. Exit 0 done, 1 refused (unknown card, duplicate, pending transactions),
 // 2 invalid input.
+import { cliUser } from '../cli/actor.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { withContext } from '../cli/admin-connection.js';
 import type { CliIO } from '../cli/io.js';
@@ -94,7 +95,7 @@ export async function runCardsSetActive(config: Config, io: CliIO, last4: string
 
 export async function runCardsRemove(config: Config, io: CliIO, last4: string, force: boolean): Promise<number> {
   if (!checkLast4(io, last4)) return 2;
-  const r = await withContext(config, (ctx) => removeCard(ctx, last4, force, config.cards.includes(last4)));
+  const r = await withContext(config, (ctx) => removeCard(ctx, last4, force, config.cards.includes(last4), cliUser()));
   if (r.kind === 'unknown') return io.err(`no registered card ${last4}`), 1;
   if (r.kind === 'pending') {
     io.err(`card ${last4} has ${r.pending} pending transaction(s): wait for them, disable the card, or use --force to cancel them (each sends a cancel webhook)`);

@@ -1,5 +1,6 @@
 // The card registry: cards with a number and holder to show on the pay page, under
 // REDIS_PREFIX. One operation per verb, shared by `paycue cards …` and the /cards API.
+import type { Actor } from '../credits/audit.js';
 import type { TxContext } from '../transactions/context.js';
 import { cancelTransaction } from '../transactions/cancel.js';
 import { getTransaction } from '../transactions/get.js';
@@ -87,7 +88,7 @@ export type RemoveResult =
  * sends its `cancel` webhook), and it is removed.
  */
 /** `configured`: the card is also in CARDS, so it stays usable by its last-4 once unregistered. */
-export async function removeCard(ctx: TxContext, last4: string, force: boolean, configured: boolean): Promise<RemoveResult> {
+export async function removeCard(ctx: TxContext, last4: string, force: boolean, configured: boolean, actor: Actor): Promise<RemoveResult> {
   const first = await ctx.commands.cardRemove(last4, configured);
   if (first.result !== 'pending') return first.result === 'removed' ? { kind: 'removed', cancelled: [] } : { kind: 'unknown' };
   if (!force) return { kind: 'pending', pending: first.pending };
@@ -96,7 +97,8 @@ export async function removeCard(ctx: TxContext, last4: string, force: boolean, 
   const owners = await ctx.redis.hvals(ctx.keys.owners(last4));
   for (const id of new Set(owners)) {
     const tx = await getTransaction(ctx, id);
-    if (tx?.state === 'pending' && (await cancelTransaction(ctx, id, last4, 'cancelled', false, tx.idem)) === 'cancelled') cancelled.push(id);
+    const by = { actor, why: `card *${last4} removed with --force` };
+    if (tx?.state === 'pending' && (await cancelTransaction(ctx, id, last4, 'cancelled', false, tx.idem, by)) === 'cancelled') cancelled.push(id);
   }
   const again = await ctx.commands.cardRemove(last4, configured);
   if (again.result === 'pending') throw new Error(`card ${last4} still holds ${again.pending} pending transactions; try again`);

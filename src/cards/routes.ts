@@ -1,5 +1,6 @@
 // GET/POST /cards, GET/PATCH/DELETE /cards/:last4 (auth): thin wrappers over registry.ts,
 // the same operations `paycue cards …` runs.
+import { apiActor } from '../credits/audit.js';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../http/deps.js';
 import { readJson, validate } from '../http/json-body.js';
@@ -53,7 +54,7 @@ export function cardRoutes(deps: CardRouteDeps) {
   app.delete('/cards/:last4', async (c) => {
     const last4 = last4Of(c);
     const force = ['1', 'true', 'yes'].includes((c.req.query('force') ?? '').toLowerCase());
-    const r = await removeCard(ctx, last4, force, deps.cards?.isConfigured(last4) ?? false);
+    const r = await removeCard(ctx, last4, force, deps.cards?.isConfigured(last4) ?? false, apiActor(deps.settings.username));
     if (r.kind === 'unknown') throw new HttpError(404, 'card not found');
     if (r.kind === 'pending') {
       throw new HttpError(409, `card ${last4} has ${r.pending} pending transaction(s); wait for them, or remove with ?force=true to cancel them (with cancel webhooks)`);

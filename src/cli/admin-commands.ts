@@ -4,6 +4,7 @@ import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver, redeliverFailed } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
+import { cliUser } from './actor.js';
 import { describeTarget } from '../redis/target.js';
 import { redisTarget } from '../daemon/rules.js';
 import { parseTransactionId } from '../transactions/id.js';
@@ -42,7 +43,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
     return 2;
   }
   const what = creditId ? `credit ${id}'s late_payment event` : `${id}'s webhook`;
-  const result = await withContext(config, (ctx) => redeliver(ctx, id, force));
+  const result = await withContext(config, (ctx) => redeliver(ctx, id, cliUser(), force));
   switch (result) {
     case 'queued':
       io.out(`queued a new delivery of ${what} (same webhook-id); a running daemon sends it now`);
@@ -62,7 +63,7 @@ export async function runWebhooksRedeliver(config: Config, io: CliIO, rawId: str
 /** `webhooks redeliver --all-failed [--since 2h]`: after a merchant outage. */
 export async function runWebhooksRedeliverFailed(config: Config, io: CliIO, sinceMs: number | null): Promise<number> {
   const from = sinceMs === null ? 0 : Date.now() - sinceMs;
-  const counts = await withContext(config, (ctx) => redeliverFailed(ctx, from));
+  const counts = await withContext(config, (ctx) => redeliverFailed(ctx, cliUser(), from));
   const window = sinceMs === null ? '' : ` since ${new Date(from).toISOString()}`;
   io.out(`queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
   const skipped = counts.unknown + counts.in_progress + counts.not_decided;

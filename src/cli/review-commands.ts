@@ -1,8 +1,7 @@
 // `paycue credits list|attach|dismiss` and `paycue transactions list|confirm`: the same
 // operations as the API and the alert buttons, acting as `cli:<user>@<host>`.
-import { hostname, userInfo } from 'node:os';
 import type { OperatorConfig as Config } from '../config/env.js';
-import { cliActor, type Actor } from '../credits/audit.js';
+import { cliUser } from './actor.js';
 import { parseCreditId } from '../credits/get.js';
 import { listCredits } from '../credits/list.js';
 import type { CreditState, PublicCredit } from '../credits/record.js';
@@ -26,16 +25,6 @@ export interface PageOptions {
 }
 
 const where = (config: Config) => ` (Redis ${describeRedis(config.redisUrl)}, prefix ${config.redisPrefix})`;
-
-function me(): Actor {
-  let user = process.env.SUDO_USER ?? '';
-  try {
-    user ||= userInfo().username;
-  } catch {
-    user ||= String(process.getuid?.() ?? 'unknown');
-  }
-  return cliActor(user, hostname());
-}
 
 function pageOf(o: PageOptions) {
   return {
@@ -131,7 +120,7 @@ export async function runCreditsAttach(config: Config, io: CliIO, rawCredit: str
   const txId = parseTransactionId(rawTx);
   if (!txId) return badId(io, 'transaction id', rawTx, 'a UUID');
   if (!reasonOk(io, reason)) return 2;
-  const r = await withContext(config, (ctx) => attachCredit(ctx, creditId, txId, me(), reason.trim()));
+  const r = await withContext(config, (ctx) => attachCredit(ctx, creditId, txId, cliUser(), reason.trim()));
   if (!r.ok) {
     io.err(`${r.detail}${r.status === 404 ? where(config) : ''}`);
     return 1;
@@ -144,7 +133,7 @@ export async function runCreditsDismiss(config: Config, io: CliIO, rawCredit: st
   const creditId = parseCreditId(rawCredit);
   if (!creditId) return badId(io, 'credit id', rawCredit, 'cr_ followed by 16 hex digits');
   if (!reasonOk(io, reason)) return 2;
-  const r = await withContext(config, (ctx) => dismissCredit(ctx, creditId, me(), reason.trim()));
+  const r = await withContext(config, (ctx) => dismissCredit(ctx, creditId, cliUser(), reason.trim()));
   if (!r.ok) {
     io.err(`${r.detail}${r.status === 404 ? where(config) : ''}`);
     return 1;
@@ -157,7 +146,7 @@ export async function runTransactionsConfirm(config: Config, io: CliIO, rawTx: s
   const txId = parseTransactionId(rawTx);
   if (!txId) return badId(io, 'transaction id', rawTx, 'a UUID');
   if (!reasonOk(io, reason)) return 2;
-  const r = await withContext(config, (ctx) => confirmManually(ctx, txId, me(), reason.trim()));
+  const r = await withContext(config, (ctx) => confirmManually(ctx, txId, cliUser(), reason.trim()));
   if (!r.ok) {
     io.err(`${r.detail}${r.status === 404 ? where(config) : ''}`);
     return 1;

@@ -13,7 +13,7 @@ export const apiActor = (username: string): Actor => ({ by: `api:${username}` })
 export const cliActor = (user: string, host: string): Actor => ({ by: `cli:${user}@${host}` });
 export const telegramActor = (id: number, username?: string): Actor => ({ by: `telegram:${id}${username ? ` (@${username})` : ''}`, viaAlert: true });
 
-export type AuditAction = 'attach' | 'dismiss' | 'confirm';
+export type AuditAction = 'attach' | 'dismiss' | 'confirm' | 'cancel' | 'redeliver';
 
 export interface AuditEntry {
   at: string;

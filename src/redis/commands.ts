@@ -85,6 +85,12 @@ export interface ManualAction {
   audit: string;
 }
 
+/** An audit entry (JSON) and how long the audit list is kept. */
+export interface AuditNote {
+  audit: string;
+  auditKeepMs: number;
+}
+
 /** Settling a credit: its Telegram alert, if one went out, is edited to say so (`editAlert`). */
 export type Settling = ManualAction & { editAlert: boolean };
 
@@ -228,6 +234,8 @@ export class Commands {
     now: number;
     quarantineMs: number;
     keepMs: number;
+    /** JSON of the audit entry of a cancel someone asked for ('' for an expiry). */
+    audit?: string;
   }): Promise<CancelOutcome> {
     const k = this.keys;
     const reply = (await runScript(
@@ -235,9 +243,9 @@ export class Commands {
       'cancel',
       [
         k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-'),
-        k.txState('cancelled'),
+        k.txState('cancelled'), k.audit('tx', a.txId),
       ],
-      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel],
+      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel, a.audit ?? ''],
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated();
     return reply[0] as CancelOutcome;
@@ -387,13 +395,14 @@ export class Commands {
 
   /** A fresh round of delivery for a decided event (same webhook-id): a transaction's confirm or
    * cancel, or with `onCredit` the late_payment event of the credit `id`. */
-  async redeliver(id: string, force: boolean, onCredit = false): Promise<RedeliverResult> {
+  async redeliver(a: { id: string; force: boolean; onCredit: boolean } & AuditNote): Promise<RedeliverResult> {
     const k = this.keys;
+    const { id } = a;
     // A credit names its transaction once, when recorded: reading it first races nothing.
-    const keys = onCredit ? [k.credit(id), k.events, k.failed, k.retries, k.tx((await this.redis.hget(k.credit(id), 'tx')) || '-')] : [k.tx(id), k.events, k.failed, k.retries];
-    const reply = (await runScript(this.redis, 'redeliver', keys, [
-      id, force ? '1' : '0', onCredit ? 'credit' : 'tx',
-    ])) as string[];
+    const keys = a.onCredit
+      ? [k.credit(id), k.events, k.failed, k.retries, k.audit('credit', id), k.tx((await this.redis.hget(k.credit(id), 'tx')) || '-')]
+      : [k.tx(id), k.events, k.failed, k.retries, k.audit('tx', id)];
+    const reply = (await runScript(this.redis, 'redeliver', keys, [id, a.force ? '1' : '0', a.onCredit ? 'credit' : 'tx', a.audit, a.auditKeepMs])) as string[];
     return reply[0] as RedeliverResult;
   }
 

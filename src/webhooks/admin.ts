@@ -4,6 +4,7 @@ import type { TxContext } from '../transactions/context.js';
 import { getTransactionWithAttempts, shownAttempt } from '../transactions/get.js';
 import { publicCard, type AttemptRecord } from '../transactions/record.js';
 import { getCredit, parseCreditId } from '../credits/get.js';
+import { auditEntry, type Actor } from '../credits/audit.js';
 
 export interface FailedDelivery {
   transaction_id: string;
@@ -51,17 +52,23 @@ export async function listFailed(ctx: TxContext, limit = 100): Promise<FailedDel
 export type { RedeliverResult };
 
 /** Queues `id`'s event again: a transaction's confirm or cancel, or a credit's late_payment. */
-export function redeliver(ctx: TxContext, id: string, force = false): Promise<RedeliverResult> {
-  return parseCreditId(id) ? ctx.commands.redeliver(id, force, true) : ctx.commands.redeliver(id, force);
+export function redeliver(ctx: TxContext, id: string, actor: Actor, force = false): Promise<RedeliverResult> {
+  const onCredit = parseCreditId(id) !== null;
+  const now = ctx.now();
+  return ctx.commands.redeliver({
+    id, force, onCredit,
+    audit: auditEntry(now, actor, 'redeliver', force ? 'webhook queued again (--force)' : 'webhook queued again', onCredit ? { credit: id } : { tx: id }),
+    auditKeepMs: onCredit ? ctx.rules.creditKeepMs : ctx.rules.keepMs,
+  });
 }
 
 /** Most failed deliveries one `--all-failed` run queues again (the failed set only holds 7 days). */
 const REDELIVER_ALL_MAX = 100_000;
 
 /** Queues every delivery that failed at or after `sinceMs` again, oldest first; counts by result. */
-export async function redeliverFailed(ctx: TxContext, sinceMs = 0): Promise<Record<RedeliverResult, number>> {
+export async function redeliverFailed(ctx: TxContext, actor: Actor, sinceMs = 0): Promise<Record<RedeliverResult, number>> {
   const counts: Record<RedeliverResult, number> = { queued: 0, unknown: 0, not_decided: 0, in_progress: 0 };
-  for (const id of await ctx.commands.failedSince(sinceMs, REDELIVER_ALL_MAX)) counts[await redeliver(ctx, id)]++;
+  for (const id of await ctx.commands.failedSince(sinceMs, REDELIVER_ALL_MAX)) counts[await redeliver(ctx, id, actor)]++;
   return counts;
 }
 

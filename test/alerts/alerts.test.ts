@@ -181,6 +181,7 @@ describe('alerts', () => {
     await api.waitFor('the edit', () => api.edits[0]);
     await receiver.waitFor(2);
     expect(receiver.received[1]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
+    expect((await d.call(`/transaction/${tx.transaction_id}`)).body.data.audit).toEqual([expect.objectContaining({ action: 'redeliver', by: `telegram:${ADMIN}` })]);
   });
 });
 

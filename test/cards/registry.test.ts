@@ -186,7 +186,9 @@ describe('disable, enable, remove', () => {
     expect((await d.call('/cards/7159')).status).toBe(404);
     const got = await hooks.waitFor(2);
     expect(got.map((h) => h.json.action)).toEqual(['cancel', 'cancel']);
-    expect((await d.call(`/transaction/${a.body.data.transaction_id}`)).body.data).toMatchObject({ state: 'cancelled', cancel_reason: 'cancelled' });
+    expect((await d.call(`/transaction/${a.body.data.transaction_id}`)).body.data).toMatchObject({
+      state: 'cancelled', cancel_reason: 'cancelled', audit: [expect.objectContaining({ action: 'cancel', by: 'api:merchant', reason: 'card *7159 removed with --force' })],
+    });
     // Without pending transactions a plain remove works.
     expect((await d.call('/cards/0042', { method: 'DELETE' })).status).toBe(200);
     expect((await d.call('/cards/0042', { method: 'DELETE' })).status).toBe(404);

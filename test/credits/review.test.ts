@@ -113,6 +113,9 @@ describe('credit records', () => {
     await waitFor('the redelivery to be recorded', async () =>
       (await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook?.state === 'delivered' ? true : undefined);
     expect((await d.call(`/credits/${out.credit_id}`)).body.data.late_payment_webhook).toEqual({ state: 'delivered', attempts: 2 });
+    expect((await d.call(`/credits/${out.credit_id}`)).body.data.audit).toEqual([
+      expect.objectContaining({ action: 'redeliver', by: expect.stringMatching(/^cli:/), credit_id: out.credit_id }),
+    ]);
     expect(await listFailed(d.ctx)).toEqual([]);
     // A credit with no late_payment event has nothing to send.
     const plain = await credit(d, { amount: 77, message_id: 21 });

@@ -139,6 +139,10 @@ describe('other endpoints', () => {
     expect(c1.body.data).toMatchObject({ state: 'cancelled', cancel_reason: 'cancelled' });
     const c2 = await d.call(`/transaction/${id}/cancel/`, { method: 'POST' });
     expect(c2.status).toBe(409);
+    // Who cancelled it is in its audit trail (once: the refused repeat writes nothing).
+    expect((await d.call(`/transaction/${id}`)).body.data.audit).toEqual([
+      expect.objectContaining({ action: 'cancel', by: 'api:merchant', reason: 'cancelled through the API', transaction_id: id }),
+    ]);
     // The cancelled amount is quarantined: the next create gets the next amount.
     const b = await d.call('/create/transaction/', { body: { amount: 1000 } });
     expect(b.body.data.amount).toBe(1001);

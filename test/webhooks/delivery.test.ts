@@ -1,3 +1,5 @@
+import { listFailed, redeliver } from '../../src/webhooks/admin.js';
+import { cliActor } from '../../src/credits/audit.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { humoCreditMessage, humoDebitMessage, humoReversalMessage } from '../../src/bot-messages/compose.js';
@@ -80,7 +82,7 @@ describe('confirm webhooks', () => {
     await waitForWebhookState(d, tx.transaction_id, 'failed');
     // The record as an older paycue wrote it: no stored webhook-id.
     await d.ctx.redis.hdel(d.ctx.keys.tx(tx.transaction_id), 'wh_id');
-    expect(await d.ctx.commands.redeliver(tx.transaction_id, false)).toBe('queued');
+    expect(await redeliver(d.ctx, tx.transaction_id, cliActor('ops', 'vps1'))).toBe('queued');
     const [, again] = await receiver.waitFor(2);
     expect(again!.headers['webhook-id']).toBe(`msg_${tx.transaction_id}`);
   });
@@ -139,10 +141,13 @@ describe('retries', () => {
     expect(data.webhook.attempts).toBe(3);
     expect(data.state).toBe('confirmed');
 
-    const { listFailed, redeliver } = await import('../../src/webhooks/admin.js');
     expect((await listFailed(d.ctx)).map((f) => f.transaction_id)).toEqual([tx.transaction_id]);
     healthy = true;
-    expect(await redeliver(d.ctx, tx.transaction_id)).toBe('queued');
+    expect(await redeliver(d.ctx, tx.transaction_id, cliActor('ops', 'vps1'))).toBe('queued');
+    // The redelivery is a manual action: its audit entry says who.
+    expect((await d.call(`/transaction/${tx.transaction_id}`)).body.data.audit).toEqual([
+      expect.objectContaining({ action: 'redeliver', by: 'cli:ops@vps1', transaction_id: tx.transaction_id, reason: 'webhook queued again' }),
+    ]);
     await waitForWebhookState(d, tx.transaction_id, 'delivered');
     expect(receiver.received).toHaveLength(4);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);

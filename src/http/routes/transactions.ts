@@ -9,6 +9,7 @@ import { parseTransactionId } from '../../transactions/id.js';
 import { publicCard, toPublic } from '../../transactions/record.js';
 import { auditOf } from '../../credits/audit.js';
 import type { AppDeps } from '../deps.js';
+import { apiActor } from '../../credits/audit.js';
 import { readJson, validate } from '../json-body.js';
 import { HttpError, ok } from '../respond.js';
 
@@ -145,7 +146,7 @@ export function transactionRoutes(deps: AppDeps) {
     const id = parseTransactionId(c.req.param('id'));
     const tx = id ? await getTransaction(ctx, id) : null;
     if (!id || !tx) throw new HttpError(404, 'transaction not found');
-    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem);
+    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem, { actor: apiActor(deps.settings.username), why: 'cancelled through the API' });
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
     events.transactionCancelled(id);
     const after = await getTransactionWithAttempts(ctx, id);

@@ -1,9 +1,10 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
 KEYS[6] amounts zset  KEYS[7] owners hash  KEYS[8] idempotency key (the tx's `idem`; any key when none)
-KEYS[9] txs:cancelled
+KEYS[9] txs:cancelled  KEYS[10] tx audit list
 ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
-      pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages)
+      pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages),
+      audit entry (JSON; '' for an expiry, which nobody did)
 Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
 local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
@@ -27,4 +28,8 @@ local k = {
   amounts = KEYS[6], owners = KEYS[7], idem = KEYS[8], index = KEYS[9],
 }
 close_transaction(k, txid, card, amount, now, quarantine, keep, 'cancel', {'cancel_reason', reason}, ARGV[7], reason)
+if ARGV[8] and ARGV[8] ~= '' then
+  redis.call('RPUSH', KEYS[10], ARGV[8])
+  redis.call('PEXPIRE', KEYS[10], keep)
+end
 return {'cancelled'}

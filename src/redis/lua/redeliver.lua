@@ -1,14 +1,15 @@
 --[[ Queue a fresh round of delivery for a decided event (same webhook-id): a transaction's
 confirm or cancel, or a credit's late_payment event (tracked on the credit record).
 KEYS[1] tx or credit hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
-KEYS[5] for a credit: its transaction's hash (the event is built from it: gone after 7 days)
+KEYS[5] its audit list  KEYS[6] for a credit: its transaction's hash (the event is built from it:
+gone after 7 days)
 ARGV: id, force ('1': also when a delivery seems under way, e.g. its queue entry was lost),
-      'credit' when KEYS[1] is a credit record
+      'credit' when KEYS[1] is a credit record, audit entry (JSON), audit keep ms
 Returns {'queued', action} | {'not_decided'} | {'unknown'} | {'in_progress'} ]]
 local action
 if ARGV[3] == 'credit' then
   -- Only a credit that had a late_payment event queued has one to send again.
-  if redis.call('HEXISTS', KEYS[1], 'wh_state') == 0 or redis.call('EXISTS', KEYS[5]) == 0 then return {'unknown'} end
+  if redis.call('HEXISTS', KEYS[1], 'wh_state') == 0 or redis.call('EXISTS', KEYS[6]) == 0 then return {'unknown'} end
   action = 'late_payment'
 else
   local state = redis.call('HGET', KEYS[1], 'state')
@@ -20,4 +21,6 @@ redis.call('ZREM', KEYS[4], ARGV[1] .. '|' .. action)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[1], 'wh_state', 'pending', 'wh_round', redis.call('HGET', KEYS[1], 'wh_attempts') or '0')
 redis.call('XADD', KEYS[2], '*', 'tx', ARGV[1], 'action', action)
+redis.call('RPUSH', KEYS[5], ARGV[4])
+redis.call('PEXPIRE', KEYS[5], ARGV[5])
 return {'queued', action}
