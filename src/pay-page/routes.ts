@@ -2,6 +2,7 @@
 // and in sandbox POST /pay/:id/simulate. No authentication: the UUID v4 is the capability.
 // A malformed id is answered without Redis; any other request reads it once.
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import type { AppDeps } from '../http/deps.js';
 import { fail, ok } from '../http/respond.js';
 import { chooseLang, isLang } from './i18n/index.js';
@@ -51,6 +52,11 @@ export function payPageRoutes(deps: PayPageDeps) {
       return fail(c, 429, `too many requests; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }),
   );
+
+  // The page goes out compressed (a card with five long app links and its QR code is over 30 KB
+  // raw, about a fifth of that gzipped: a phone on a slow network gets it at once). Only the
+  // page: the event stream must not be buffered by a compressor.
+  app.use('/pay/:id', compress({ contentTypeFilter: /^text\/html/ }));
 
   app.get('/pay/:id', async (c) => {
     const id = idOf(c);

@@ -1,5 +1,6 @@
 // The public pay endpoints: what they expose, what an unknown id costs, the rate limit,
 // and each state the page can show.
+import { get as httpGet } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,39 @@ describe('public endpoints expose only what the page shows', () => {
     expect(html).not.toContain('target=');
     expect(html).toContain('<svg'); // the QR code of the first link, drawn server-side
     expect(html).toContain('href="https://payme.example/pay?sum=');
+  });
+
+  it('with the largest card the registry allows, the page is under 30 KB on the wire (gzip), the event stream not compressed', async () => {
+    const d = await startTestDaemon({ PUBLIC_URL: 'https://pay.example.uz', PAY_RATE_LIMIT: '0' });
+    const longUrl = (i: number) => `https://app${i}.example/pay?sum={amount}&order=${'x'.repeat(440)}`.slice(0, 500);
+    const big = {
+      number: '9860100000027159', holder: 'А'.repeat(60), label: 'Ж'.repeat(40),
+      links: Array.from({ length: 5 }, (_, i) => ({ title: 'Оплатить через приложение банка'.padEnd(40, 'я').slice(0, 40), url: longUrl(i) })),
+    };
+    expect((await d.call('/cards', { body: big })).status).toBe(201);
+    const tx = await create(d);
+    const wire = (path: string, encoding: string) =>
+      new Promise<{ bytes: number; encoding: string | undefined; type: string | undefined }>((resolve, reject) => {
+        const req = httpGet(`${d.url}${path}`, { headers: { 'accept-encoding': encoding, 'accept-language': 'ru' } }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (res.headers['content-type']?.startsWith('text/event-stream')) req.destroy(); // the first chunk says enough
+          });
+          const done = () => resolve({ bytes, encoding: res.headers['content-encoding'], type: res.headers['content-type'] });
+          res.on('end', done);
+          res.on('close', done);
+        });
+        req.on('error', reject);
+      });
+    const raw = await wire(`/pay/${tx.transaction_id}`, 'identity');
+    const gz = await wire(`/pay/${tx.transaction_id}`, 'gzip, deflate, br');
+    expect(raw.bytes).toBeGreaterThan(30 * 1024); // what the compression is for
+    expect(gz.encoding).toBe('gzip');
+    expect(gz.bytes).toBeLessThan(30 * 1024);
+    const events = await wire(`/pay/${tx.transaction_id}/events`, 'gzip');
+    expect(events.type).toMatch(/^text\/event-stream/);
+    expect(events.encoding).toBeUndefined();
   });
 
   it('under a PUBLIC_URL with a path, the page links carry that path', async () => {
