@@ -11,7 +11,8 @@ const NBSP = '\u00a0';
 describe('amounts', () => {
   it('are written the way the bank writes them, from integer tiyin', () => {
     expect(formatAmount(2_000_100, 'uz')).toBe(`20${NBSP}001,00${NBSP}so'm`);
-    expect(formatAmount(2_000_100, 'ru')).toBe(`20${NBSP}001,00${NBSP}сум`);
+    expect(formatAmount(2_000_100, 'ru')).toBe(`20${NBSP}001${NBSP}сум`);
+    expect(formatAmount(2_000_150, 'ru')).toBe(`20${NBSP}001,50${NBSP}сум`);
     expect(formatAmount(2_000_001, 'en')).toBe(`20${NBSP}000.01${NBSP}UZS`);
     expect(formatAmount(100_000_000_000_099, 'uz')).toBe(`1${NBSP}000${NBSP}000${NBSP}000${NBSP}000,99${NBSP}so'm`);
   });

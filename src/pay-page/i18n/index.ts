@@ -34,10 +34,12 @@ export function chooseLang(query: string | undefined, atCreate: Lang | undefined
 
 const NBSP = '\u00a0';
 
-/** `20 001,00 so'm` / `20 001,00 сум` / `20 001.00 UZS`, from integer tiyin (no floats). */
+/** `20 001,00 so'm` / `20 001 сум` / `20 001.00 UZS`, from integer tiyin (no floats): as the
+ * banks' apps show it in each language (Russian drops kopecks that are zero). */
 export function formatAmount(tiyin: number, lang: Lang): string {
   const som = Math.trunc(tiyin / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
   const dec = String(tiyin % 100).padStart(2, '0');
+  if (lang === 'ru' && tiyin % 100 === 0) return `${som}${NBSP}${STRINGS[lang].currency}`;
   return `${som}${lang === 'en' ? '.' : ','}${dec}${NBSP}${STRINGS[lang].currency}`;
 }
 
