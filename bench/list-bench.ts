@@ -1,4 +1,4 @@
-// (f) GET /transactions and GET /credits at scale: 100,000 transactions made by the real
+// (g) GET /transactions and GET /credits at scale: 100,000 transactions made by the real
 // reservation script (which keeps the indexes) in a fresh redis-server, then the list operation
 // timed for a first page, a page 60,000 records deep, a state filter and a card filter.
 import type { Redis } from 'ioredis';
