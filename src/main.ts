@@ -145,7 +145,7 @@ export function buildProgram(): Command {
     .option('--keep', 'then keep a pending payment and its pay page open (15 min or Ctrl-C)')
     .action(async (opts: { keep?: boolean }) => {
       const { runDemo } = await import('./cli/demo-command.js');
-      exitCode = await runDemo(processIO, { keep: opts.keep ?? false });
+      exitCode = await runDemo(processIO, { keep: opts.keep ?? false, ...(envFile !== undefined ? { envFile } : {}) });
     });
 
   program
@@ -163,7 +163,7 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON object per check')
     .action(async (opts: { json?: boolean }) => {
       const { runDoctor } = await import('./ops/doctor.js');
-      exitCode = await runDoctor(readEnvironment(), processIO, { json: opts.json ?? false });
+      exitCode = await runDoctor(readEnvironment(undefined, undefined, envFile), processIO, { json: opts.json ?? false });
     });
 
   const webhooks = program.command('webhooks').description('inspect and replay webhook deliveries');

@@ -19,6 +19,8 @@ export interface DemoOptions {
   /** After the walk-through, keep a pending transaction and its pay page up until `hold` resolves. */
   keep?: boolean;
   hold?: () => Promise<void>;
+  /** `--env-file`: read instead of `.env` in the working directory. */
+  envFile?: string;
 }
 
 const KEEP_MS = 15 * 60_000;
@@ -62,7 +64,7 @@ async function forget(url: string, prefix: string): Promise<void> {
 
 export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number> {
   const hold = opts.hold ?? untilInterrupted;
-  const env = readEnvironment();
+  const env = readEnvironment(undefined, undefined, opts.envFile);
   let redis: LocalRedis | undefined;
   let daemon: Daemon | undefined;
   let receiver: DemoReceiver | undefined;

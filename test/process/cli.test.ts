@@ -46,6 +46,15 @@ describe('paycue command line', () => {
     const missing = runChild(['credits', 'unmatched', '--env-file', join(dir, 'nope.env')], {});
     expect(await missing.exited).toBe(2);
     expect(missing.output()).toMatch(/--env-file .*nope\.env: no such file/);
+    // Every command that reads settings reads that file, doctor and demo included.
+    for (const cmd of [['doctor'], ['demo'], ['status'], ['cards', 'list'], ['transactions', 'list'], ['telegram', 'status']]) {
+      const m = runChild([...cmd, '--env-file', join(dir, 'nope.env')], {});
+      expect(await m.exited, cmd.join(' ')).toBe(2);
+      expect(m.output(), cmd.join(' ')).toMatch(/--env-file .*nope\.env: no such file/);
+    }
+    const doctor = runChild(['doctor', '--json', '--env-file', join(dir, 'shop.env')], {});
+    await doctor.exited;
+    expect(doctor.output()).toMatch(new RegExp(`127\\.0\\.0\\.1:${new URL(redisUrl()).port}`));
   });
 
   it('an operator command says why it cannot use Redis: a refused password is named as such', async () => {
