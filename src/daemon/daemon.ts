@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { serverFacts } from '../redis/server-check.js';
+import { serverFacts, serverMode } from '../redis/server-check.js';
 import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { TelegramStartError } from '../telegram/errors.js';
@@ -90,6 +90,19 @@ function listenError(err: unknown, config: Config): Error {
 
 /** Refuses a Redis that may evict money state; warns about one that forgets it on restart. */
 async function checkServer(redis: RedisConnection, config: Config, log: Logger, blocking: RedisConnection): Promise<void> {
+  const target = redisTarget(config);
+  const mode = target.mode === 'single' ? await serverMode(redis) : null;
+  if (mode === 'sentinel' || mode === 'cluster') {
+    redis.disconnect();
+    blocking.disconnect();
+    const where = describeTarget(target);
+    throw new StartupError(
+      mode === 'sentinel'
+        ? `REDIS_URL: ${where} is a Redis Sentinel, not a data node; set REDIS_SENTINELS=${where} (all your sentinels) and REDIS_SENTINEL_NAME to the master's name`
+        : `REDIS_URL: ${where} is a Redis Cluster node; set REDIS_CLUSTER_NODES=${where} (and other nodes) so that every key goes to the node that owns it`,
+      2,
+    );
+  }
   const facts = await serverFacts(redis);
   if (facts.evictionPolicy === null) log.warn('CONFIG GET is not allowed on this Redis: maxmemory-policy and persistence cannot be checked; make sure they are noeviction and AOF');
   else if (facts.evictionPolicy !== 'noeviction' && !config.redisAllowEviction) {

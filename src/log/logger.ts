@@ -21,6 +21,14 @@ export function maskCardNumbers(s: string): string {
  * for a reservation is a whole batch of requests' metadata. Keep the command's name only. */
 function serializeError(e: unknown): unknown {
   const s = pino.stdSerializers.err(e as Error) as unknown;
+  // Redis quotes the start of an unknown command's arguments ("ERR unknown command 'eval', with
+  // args beginning with: '--[[ Reserve…"): Lua source, or a request's metadata. Cut it off.
+  if (s && typeof s === 'object' && typeof (s as { message?: unknown }).message === 'string') {
+    const o = s as { message: string; stack?: string };
+    const cut = (t: string) => t.replace(/, with args beginning with:.*$/gm, ', with args beginning with: (not logged)');
+    o.message = cut(o.message);
+    if (typeof o.stack === 'string') o.stack = cut(o.stack);
+  }
   if (s && typeof s === 'object' && ('command' in s || 'previousErrors' in s)) {
     // previousErrors: the same command's earlier tries (EVALSHA before EVAL), arguments and all.
     const { command, previousErrors: _earlier, ...rest } = s as { command?: { name?: unknown }; previousErrors?: unknown };

@@ -27,6 +27,17 @@ async function factsOf(node: RedisConnection): Promise<ServerFacts> {
   return { evictionPolicy: policy, persistence };
 }
 
+/** What a single-node address answers as: a data node, or a Sentinel or Cluster node that needs
+ * its own mode (REDIS_SENTINELS, REDIS_CLUSTER_NODES); null when INFO cannot say. */
+export async function serverMode(redis: RedisConnection): Promise<'standalone' | 'sentinel' | 'cluster' | null> {
+  try {
+    const mode = /^redis_mode:(\w+)/m.exec(await redis.info('server'))?.[1];
+    return mode === 'standalone' || mode === 'sentinel' || mode === 'cluster' ? mode : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Facts of the primary, or of the worst primary of a Cluster. */
 export async function serverFacts(redis: RedisConnection): Promise<ServerFacts> {
   if (!(redis instanceof Cluster)) return factsOf(redis);

@@ -43,6 +43,18 @@ describe('logging', () => {
     expect(lines.join('')).not.toContain('meta-secret-7');
   });
 
+  it("cuts the arguments Redis quotes in an unknown-command error (Lua source, metadata)", async () => {
+    const { lines, log } = capture();
+    const redis = await openRedis();
+    const err = await redis.call('NOSUCHCOMMAND', '--[[ Reserve unique amounts', '{"customer":"meta-secret-8"}').catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/with args beginning with: .*meta-secret-8/); // Redis quotes them
+    log.error({ err }, 'request failed');
+    const out = lines.join('');
+    expect(out).toContain("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: (not logged)");
+    expect(out).not.toContain('meta-secret-8');
+    expect(out).not.toContain('Reserve unique amounts');
+  });
+
   it('masks full card numbers down to the last four', () => {
     expect(maskCardNumbers('card 8600123456784411 paid')).toBe('card 860012******4411 paid');
     expect(maskCardNumbers('*7159 and 561468******4862')).toBe('*7159 and 561468******4862');

@@ -4,6 +4,7 @@
 // kill -9 of the other tenant's master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { StartupError } from '../../src/daemon/startup-error.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startCluster, stopTopologies, type ClusterSet } from '../helpers/topology.js';
@@ -53,6 +54,14 @@ describe('Cluster', () => {
       expect(hooks[0]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
       expect((await d.call('/ready', { auth: false })).status).toBe(200);
     }
+  });
+
+  it('REDIS_URL pointed at one Cluster node refuses to start (exit 2), naming REDIS_CLUSTER_NODES', async () => {
+    const port = cluster.masters[0] as number;
+    const err = await startTestDaemon({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: uniquePrefix() }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect((err as StartupError).exitCode).toBe(2);
+    expect((err as StartupError).message).toMatch(/is a Redis Cluster node; set REDIS_CLUSTER_NODES=/);
   });
 
   it('paycue status reads eviction and persistence from every master, not whichever answers INFO', async () => {

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/log/logger.js';
 import { loadScript } from '../../src/redis/scripts.js';
+import { StartupError } from '../../src/daemon/startup-error.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startSentinelSet, stopTopologies, type SentinelSet } from '../helpers/topology.js';
@@ -74,6 +75,14 @@ async function writable(): Promise<void> {
 }
 
 describe('Sentinel', () => {
+  it('REDIS_URL pointed at a sentinel refuses to start (exit 2), naming REDIS_SENTINELS', async () => {
+    const port = set.sentinels[0] as number;
+    const err = await startTestDaemon({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: uniquePrefix() }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect((err as StartupError).exitCode).toBe(2);
+    expect((err as StartupError).message).toMatch(new RegExp(`^REDIS_URL: 127\\.0\\.0\\.1:${port} is a Redis Sentinel.*REDIS_SENTINELS=`));
+  });
+
   it('runs the full sandbox flow through the sentinels', async () => {
     const created = await d.call('/create/transaction/', { body: { amount: 5000, metadata: { order: MARKER } } });
     expect(created.status).toBe(200);
