@@ -3,7 +3,8 @@
 import { bareNumber } from './duration.js';
 import { KNOWN_VARIABLES, type Config } from './env.js';
 
-const DURATIONS = ['WEBHOOK_TIMEOUT', 'AMOUNT_QUARANTINE', 'WEBHOOK_BACKOFF'] as const;
+/** Every duration but TRANSACTION_TTL, whose bare minutes are the original's meaning. */
+const DURATIONS = ['WEBHOOK_TIMEOUT', 'AMOUNT_QUARANTINE', 'WEBHOOK_BACKOFF', 'PAY_HEARTBEAT', 'TELEGRAM_TAKEOVER'] as const;
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {

@@ -21,7 +21,7 @@ import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
 import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
 import { describeTarget } from '../redis/target.js';
-import { alertSettings, httpSettings, redisTarget, standbyRetryMs, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
+import { alertSettings, httpSettings, minReplicas, redisTarget, standbyRetryMs, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
@@ -217,7 +217,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     // stay reserved meanwhile, so the operator must be able to see it.
     details: (): Record<string, string> => ({
       ...(config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
-      ...(config.role === 'all' ? {} : { role: config.role }),
+      // Outside sandbox always; in sandbox only when not the default, so that the contract's
+      // plain `{redis, telegram}` stays as it was for the common case.
+      ...(config.sandbox && config.role === 'all' ? {} : { role: config.role }),
       ...(watches ? { watcher: watcher ? 'held' : 'standby' } : {}),
     }),
   });
@@ -345,12 +347,14 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
 
   log.info(
     {
-      version: VERSION, host: config.host, port: http.port, sandbox: config.sandbox, cards: cards.universe(), workers: config.workers,
+      version: VERSION, role: config.role, host: config.host, port: http.port, sandbox: config.sandbox, cards: cards.universe(), workers: config.workers,
       redis: describeTarget(redisTarget(config)), prefix: config.redisPrefix,
       webhook: webhooks.target.display, public_url: config.publicUrl, signed: webhooks.secret !== undefined,
       // The effective durations, so a unit-less value read as minutes is visible at a glance.
       ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
       webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
+      pay_heartbeat: formatDuration(config.payHeartbeatMs), telegram_takeover: formatDuration(config.telegramTakeoverMs),
+      min_replicas: minReplicas(config),
       alerts: alertsWith ? `chat ${alertsWith.chatId}` : 'off', late_payment_webhooks: config.webhookLatePayment,
     },
     'paycue is running',

@@ -5,6 +5,7 @@ import type { RedisConnection } from '../redis/client.js';
 import { stat, access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, parseConfig, parseOperatorConfig, type OperatorConfig } from '../config/env.js';
+import { configWarnings } from '../config/warnings.js';
 import type { CliIO } from '../cli/io.js';
 import { testEventSettings } from '../daemon/rules.js';
 import { sessionPath } from '../telegram/session-store.js';
@@ -37,10 +38,12 @@ const ok = (check: string, detail: string): CheckResult => ({ check, level: 'ok'
 const warn = (check: string, detail: string, fix: string): CheckResult => ({ check, level: 'warn', detail, fix });
 const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, level: 'fail', detail, fix });
 
-function configCheck(env: Record<string, string | undefined>): { result: CheckResult; config: OperatorConfig | null } {
+function configCheck(env: Record<string, string | undefined>): { result: CheckResult[]; config: OperatorConfig | null } {
   try {
     const config = parseConfig(env);
-    return { result: ok('configuration', `valid${config.sandbox ? ' (SANDBOX=true)' : ''}`), config };
+    // What the daemon would warn about at start is a warning here too.
+    const warnings = configWarnings(env, config).map((w) => warn('configuration', w, 'correct it in .env, or ignore this if it is meant'));
+    return { result: [ok('configuration', `valid${config.sandbox ? ' (SANDBOX=true)' : ''}`), ...warnings], config };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const detail = err.problems.map((p) => `${p.variable}: ${p.message}`).join('; ');
@@ -53,7 +56,7 @@ function configCheck(env: Record<string, string | undefined>): { result: CheckRe
       /* reported above */
     }
     const note = config ? ' (the checks below use the defaults of these)' : '';
-    return { result: fail('configuration', detail + note, 'correct these variables in .env (see .env.example)'), config };
+    return { result: [fail('configuration', detail + note, 'correct these variables in .env (see .env.example)')], config };
   }
 }
 
@@ -73,12 +76,19 @@ async function redisChecks(config: OperatorConfig, now: () => number): Promise<C
       await conn.commands.writeProbe();
       results.push(ok('redis', `${where} answers and accepts writes (Redis ${info.version}, prefix ${config.redisPrefix})`));
     } catch (err) {
-      results.push(fail('redis', `${where} answers but refuses writes: ${(err as Error).message.split('\n')[0]}`, 'free memory or raise maxmemory; make sure this is the primary, not a replica'));
+      const why = (err as Error).message.split('\n')[0] as string;
+      results.push(
+        fail('redis', `${where} answers but refuses writes: ${why}`, /^NOREPLICAS/.test(why)
+          ? `start the replicas (or lower REDIS_MIN_REPLICAS, now ${config.redisMinReplicas ?? 'the default'}, to the number that is connected)`
+          : 'free memory or raise maxmemory; make sure this is the primary, not a replica'),
+      );
     }
     results.push(
       info.maxmemoryPolicy === 'noeviction'
         ? ok('redis maxmemory-policy', 'noeviction')
-        : fail('redis maxmemory-policy', `${info.maxmemoryPolicy}: Redis may evict keys, i.e. lose transactions and webhooks`, 'set `maxmemory-policy noeviction` in redis.conf and restart Redis'),
+        : config.redisAllowEviction
+          ? warn('redis maxmemory-policy', `${info.maxmemoryPolicy}, accepted by REDIS_ALLOW_EVICTION=true: Redis may evict transactions and webhooks under memory pressure`, 'set `maxmemory-policy noeviction` in redis.conf and remove REDIS_ALLOW_EVICTION')
+          : fail('redis maxmemory-policy', `${info.maxmemoryPolicy}: Redis may evict keys, i.e. lose transactions and webhooks`, 'set `maxmemory-policy noeviction` in redis.conf and restart Redis'),
     );
     results.push(await aofCheck(conn.redis, info.aofEnabled));
     results.push(await skewCheck(conn.commands.serverTimeMs(), now));
@@ -156,7 +166,7 @@ async function webhookCheck(config: OperatorConfig): Promise<CheckResult[]> {
 
 export async function runChecks(env: Record<string, string | undefined>, opts: DoctorOptions = {}): Promise<CheckResult[]> {
   const { result, config } = configCheck(env);
-  if (!config) return [result];
+  if (!config) return result;
   const timeoutMs = opts.timeoutMs ?? 5000;
   const [redis, session, telegram, webhook] = await Promise.all([
     redisChecks(config, opts.now ?? Date.now),
@@ -164,7 +174,7 @@ export async function runChecks(env: Record<string, string | undefined>, opts: D
     telegramCheck(config, opts.telegram ?? TELEGRAM, timeoutMs),
     webhookCheck(config),
   ]);
-  return [result, ...redis, session, telegram, ...webhook];
+  return [...result, ...redis, session, telegram, ...webhook];
 }
 
 export async function runDoctor(env: Record<string, string | undefined>, io: CliIO, opts: DoctorOptions & { json?: boolean } = {}): Promise<number> {

@@ -214,7 +214,8 @@ export class Commands {
     }
     keys.push(k.txIndex);
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
-    if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
+    // A replay (`existing`) waits too: its transaction may be the one a replica never confirmed.
+    if (flat.some((v, i) => i % 4 === 0 && (v === 'created' || v === 'existing'))) await this.replicated();
     return requests.map((_, i): ReserveReply => {
       const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
       if (kind === 'created') return { kind, amountTiyin: Number(a), card: b, expiresAt: Number(c) };
@@ -519,9 +520,11 @@ export class Commands {
     return Number(await runScript(this.redis, 'lock-release', [this.keys.sessionLock], [token])) === 1;
   }
 
-  /** A small write with a short TTL: proves the Redis we talk to accepts writes (/ready). */
+  /** A small write with a short TTL: proves the Redis we talk to accepts writes, and that
+   * REDIS_MIN_REPLICAS replicas confirm them (/ready). */
   async writeProbe(): Promise<void> {
     await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
+    await this.replicated();
   }
 
   /** Replaces the daemon's heartbeat; it disappears `ttlMs` after the daemon stops writing it. */

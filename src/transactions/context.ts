@@ -41,6 +41,8 @@ export interface TxContext {
 export function createTxContext(redis: RedisConnection, prefix: string, rules: TransactionRules, now = Date.now): TxContext {
   const keys = redisKeys(prefix);
   // A replica that has not confirmed within this is as good as none: the write is not acknowledged.
-  const durability = { replicas: rules.minReplicas ?? 0, timeoutMs: 1000 };
+  // Shorter than the connection's 1 s command timeout, so that Redis answers (NOREPLICAS, a 503
+  // that says so) before the client gives up on it (which would look like an outage).
+  const durability = { replicas: rules.minReplicas ?? 0, timeoutMs: 700 };
   return { redis, keys, commands: new Commands(redis, keys, durability), rules, now };
 }

@@ -79,16 +79,25 @@ describe('paycue doctor', () => {
   it('warn: appendfsync everysec, a session readable by the group, an unsigned webhook answered 400 (exit 0)', async () => {
     const admin = await openRedis(durable.url);
     await admin.config('SET', 'appendfsync', 'everysec');
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
     answer = { status: 400, body: 'unknown action' };
     try {
-      const env = baseEnv({ SESSION_DIR: sessionDir(0o640) });
+      // What the daemon warns about at start: a look-alike name, a duration without a unit.
+      const env = baseEnv({ SESSION_DIR: sessionDir(0o640), TELEGRAM_TAKEOVR: '30s', PAY_HEARTBEAT: '20', REDIS_ALLOW_EVICTION: 'true' });
       delete (env as Record<string, string>).WEBHOOK_SECRET;
       const r = await doctor(env);
-      expect(r.levels).toMatchObject({ 'redis AOF': 'warn', 'telegram session': 'warn', webhook: 'warn', 'webhook signing': 'warn', redis: 'ok' });
+      expect(r.levels).toMatchObject({
+        'redis AOF': 'warn', 'telegram session': 'warn', webhook: 'warn', 'webhook signing': 'warn', redis: 'ok', 'redis maxmemory-policy': 'warn',
+      });
+      const config = r.checks.filter((c) => c.check === 'configuration').map((c) => `${c.level} ${c.detail}`);
+      expect(config[0]).toMatch(/^ok valid/);
+      expect(config).toContainEqual(expect.stringMatching(/^warn TELEGRAM_TAKEOVR is not a paycue setting .*did you mean TELEGRAM_TAKEOVER/));
+      expect(config).toContainEqual(expect.stringMatching(/^warn PAY_HEARTBEAT=20: a number without a unit means minutes/));
       expect(r.code).toBe(0);
       expect(r.human).toMatch(/fix: chmod 600 /);
       expect(r.human).toMatch(/fix: set `appendfsync always`/);
     } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
       await admin.config('SET', 'appendfsync', 'always');
       answer = { status: 200, body: '{"ok": true}' };
     }

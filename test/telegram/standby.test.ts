@@ -52,8 +52,8 @@ describe('ROLE=all standby', () => {
       expect((await ready(standby)).watcher).toBe('standby');
       // A standby serves the API (ready for a load balancer) and never connects to Telegram.
       expect((await standby.call('/ready', { auth: false })).status).toBe(200);
-      expect(await ready(standby)).toMatchObject({ telegram: 'standby', watcher: 'standby' });
-      expect(await ready(holder)).toMatchObject({ telegram: 'up', watcher: 'held' });
+      expect(await ready(standby)).toMatchObject({ telegram: 'standby', watcher: 'standby', role: 'all' });
+      expect(await ready(holder)).toMatchObject({ telegram: 'up', watcher: 'held', role: 'all' });
       expect([await held(holder), await held(standby)]).toEqual(['1', '0']);
       expect(clients[1].connectCalls).toBe(0);
 
