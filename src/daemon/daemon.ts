@@ -25,7 +25,7 @@ import { alertSettings, httpSettings, minReplicas, redisTarget, standbyRetryMs, 
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
-import { startHeartbeat } from '../ops/heartbeat.js';
+import { startHeartbeat, type Heartbeat } from '../ops/heartbeat.js';
 import { startAlerts } from '../alerts/alerts.js';
 import type { AlertTimings } from '../alerts/settings.js';
 
@@ -156,6 +156,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   payFeed.start();
   const payStreams = new StreamRegistry(config.payStreamsMax);
   let watcher: Watcher | undefined;
+  let heartbeat: Heartbeat | undefined;
   /** Another process holds the Telegram session: this one serves the API and waits for the lock. */
   let standby = false;
   const metrics = new Metrics({
@@ -166,14 +167,16 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     redisUp: () => redis.status === 'ready',
     role: config.role,
     ...(watches ? { watcherHeld: () => watcher !== undefined } : {}),
-    ...(config.sandbox
-      ? {}
-      : {
-          telegramConnected: () => watcher?.status().connected ?? false,
+    // Telegram's state is the watcher's: reported by the process that holds it, NaN on a standby
+    // (which would otherwise look disconnected and fire alerts), absent where nothing watches.
+    ...(watches
+      ? {
+          telegramConnected: () => (watcher ? watcher.status().connected : null),
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
-          expiryHeld: () => watcher?.status().expiryAllowed !== true,
+          expiryHeld: () => (watcher ? !watcher.status().expiryAllowed : null),
           telegramReconnects: () => watcher?.status().reconnects ?? 0,
-        }),
+        }
+      : {}),
   });
   const events = new Events(log.child({ component: 'lifecycle' }), metrics);
   const processor = new MessageProcessor({ ctx, events, bots: watchedBotsOf(config) });
@@ -317,6 +320,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         if (stopping) await started.stop();
         else {
           watcher = started;
+          void heartbeat?.beat(); // `paycue status` hears of the watcher at once, not at the next beat
           startAlertBot();
           if (standby) tgLog.warn('took the Telegram watcher over: this process now watches the bank bots');
         }
@@ -343,7 +347,11 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       : Promise.resolve();
   void watcherReady.finally(markServing);
 
-  const heartbeat = await startHeartbeat(ctx.commands, { sandbox: config.sandbox, telegram: () => watcher?.status() ?? null });
+  // Only the process that watches Telegram (or a sandbox daemon) publishes the heartbeat that
+  // `paycue status` reads: a standby or ROLE=api daemon would overwrite it with "disconnected".
+  heartbeat = await startHeartbeat(ctx.commands, {
+    sandbox: config.sandbox, telegram: () => watcher?.status() ?? null, publishes: () => config.sandbox || watcher !== undefined,
+  });
 
   log.info(
     {

@@ -26,10 +26,11 @@ export const KNOWN_LABELS = {
 export interface MetricsSources {
   pendingTransactions?: () => Promise<number>;
   /** Only outside sandbox mode: without them the Telegram metrics are not exported at all. */
-  telegramConnected?: () => boolean;
+  /** null: this process does not hold the watcher (a standby): NaN, not a false alarm. */
+  telegramConnected?: () => boolean | null;
   lastBotMessageAt?: () => number | null;
   /** Outside sandbox: transactions may not expire now (Telegram not caught up). */
-  expiryHeld?: () => boolean;
+  expiryHeld?: () => boolean | null;
   /** Outside sandbox: how often the Telegram connection came back since start. */
   telegramReconnects?: () => number;
   webhookBacklog?: () => Promise<number>;
@@ -140,7 +141,7 @@ export class Metrics {
     const fromProcess = (name: string, help: string, source: (() => number) | undefined) => {
       if (source) new Gauge({ name, help, registers: [registry], collect() { this.set(source()); } });
     };
-    const flag = (read: (() => boolean) | undefined) => read && (() => (read() ? 1 : 0));
+    const flag = (read: (() => boolean | null) | undefined) => read && (() => { const v = read(); return v === null ? NaN : v ? 1 : 0; });
     const lastAt = sources.lastBotMessageAt;
     fromRedis('paycue_pending_transactions', 'Transactions waiting for payment.', sources.pendingTransactions);
     fromRedis('paycue_webhook_backlog', 'Webhook events waiting for delivery or a retry.', sources.webhookBacklog);
@@ -154,10 +155,10 @@ export class Metrics {
         1,
       );
     }
-    fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (absent in sandbox mode).', flag(sources.telegramConnected));
+    fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (NaN on a standby; absent in sandbox mode and with ROLE=api).', flag(sources.telegramConnected));
     fromProcess(
       'paycue_expiry_held',
-      '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (absent in sandbox mode).',
+      '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (NaN on a standby; absent in sandbox mode and with ROLE=api).',
       flag(sources.expiryHeld),
     );
     fromProcess(

@@ -12,10 +12,14 @@ const KEY_TTL_MS = 60_000;
 
 export interface HeartbeatSource {
   sandbox: boolean;
+  /** Whether this process's beat is the one to publish (it watches Telegram, or runs in sandbox). */
+  publishes: () => boolean;
   telegram: () => { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null; me?: { id: string; username?: string } } | null;
 }
 
 export interface Heartbeat {
+  /** Publishes now (e.g. this process just took the watcher), not at the next interval. */
+  beat(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export function snapshot(src: HeartbeatSource, now: number): DaemonHeartbeat {
 export async function startHeartbeat(commands: Commands, src: HeartbeatSource, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<Heartbeat> {
   let running: Promise<void> = Promise.resolve();
   const beat = () => {
+    if (!src.publishes()) return running;
     running = commands.publishDaemonStatus(snapshot(src, Date.now()), KEY_TTL_MS).catch(() => undefined); // Redis down: the next beat retries
     return running;
   };
@@ -45,6 +50,7 @@ export async function startHeartbeat(commands: Commands, src: HeartbeatSource, i
   const timer = setInterval(beat, intervalMs);
   timer.unref();
   return {
+    beat,
     async stop() {
       clearInterval(timer);
       await running;

@@ -61,7 +61,7 @@ export async function collectStatus(config: OperatorConfig, now = Date.now): Pro
 
     const t = now();
     if (!beat || t - beat.updatedAt > STALE_AFTER_MS) {
-      problems.push(beat ? `the daemon's last heartbeat is ${ageSec(t, beat.updatedAt)} s old: it is stopped or hung` : 'no daemon is running on this prefix');
+      problems.push(beat ? `the daemon's last heartbeat is ${ageSec(t, beat.updatedAt)} s old: it is stopped or hung` : 'no daemon on this prefix watches Telegram (a standby or a ROLE=api daemon does not publish a heartbeat)');
       if (beat) report.daemon = { running: false, version: beat.version, pid: beat.pid, host: beat.host, heartbeat_age_s: ageSec(t, beat.updatedAt) };
       return report;
     }

@@ -66,7 +66,7 @@ describe('paycue status', () => {
     expect(none.code).toBe(1);
     expect(none.report.problems).toEqual([
       expect.stringMatching(/AOF is off/),
-      'no daemon is running on this prefix',
+      'no daemon on this prefix watches Telegram (a standby or a ROLE=api daemon does not publish a heartbeat)',
     ]);
     expect(none.report.telegram).toEqual({ state: 'unknown' });
 

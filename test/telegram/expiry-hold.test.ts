@@ -88,7 +88,7 @@ describe('expiry waits for the bank chat to be read', () => {
     // Telegram is connected, yet expiry is held: /ready shows it without failing the API.
     const ready = await d.call('/ready', { auth: false });
     expect(ready.status).toBe(200);
-    expect(ready.body.data).toEqual({ redis: 'up', telegram: 'up', expiry: 'held', watcher: 'held' });
+    expect(ready.body.data).toEqual({ redis: 'up', telegram: 'up', expiry: 'held', watcher: 'held', role: 'all' });
 
     failing = false; // the watcher retries the catch-up by itself
     await waitFor('the transaction to be decided', async () => (await stateOf(d, tx.transaction_id)) !== 'pending');

@@ -55,6 +55,13 @@ describe('ROLE=all standby', () => {
       expect(await ready(standby)).toMatchObject({ telegram: 'standby', watcher: 'standby', role: 'all' });
       expect(await ready(holder)).toMatchObject({ telegram: 'up', watcher: 'held', role: 'all' });
       expect([await held(holder), await held(standby)]).toEqual(['1', '0']);
+      // `paycue status` reads the holder's heartbeat; a standby neither overwrites it ("Telegram
+      // disconnected") nor reports the watcher's gauges as its own.
+      expect(await standby.ctx.commands.daemonStatus()).toMatchObject({ telegramConnected: true, expiryHeld: false });
+      const standbyMetrics = await (await fetch(`${standby.url}/metrics`)).text();
+      expect(standbyMetrics).toMatch(/^paycue_telegram_connected NaN$/im); // prom-client writes "Nan"
+      expect(standbyMetrics).toMatch(/^paycue_expiry_held NaN$/im);
+      expect(await (await fetch(`${holder.url}/metrics`)).text()).toMatch(/^paycue_telegram_connected 1$/m);
       expect(clients[1].connectCalls).toBe(0);
 
       const txs = [];
@@ -99,6 +106,9 @@ describe('ROLE=all standby', () => {
     expect((await d.call('/ready', { auth: false })).status).toBe(200);
     expect(await ready(d)).toMatchObject({ telegram: 'disabled', role: 'api' });
     expect((await d.call('/create/transaction/', { body: { amount: 1000 } })).status).toBe(200);
-    expect(await (await fetch(`${d.url}/metrics`)).text()).toMatch(/^paycue_role\{role="api"\} 1$/m);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(metrics).toMatch(/^paycue_role\{role="api"\} 1$/m);
+    expect(metrics).not.toMatch(/^paycue_(telegram_connected|expiry_held) /m); // nothing here watches Telegram
+    expect(await d.ctx.commands.daemonStatus()).toBeNull(); // nor says it does
   });
 });
