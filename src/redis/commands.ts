@@ -247,6 +247,7 @@ export class Commands {
         k.txState('cancelled'), k.audit('tx', a.txId),
       ],
       [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel, a.audit ?? ''],
+      { transaction_id: a.txId },
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated();
     return reply[0] as CancelOutcome;
@@ -270,6 +271,7 @@ export class Commands {
         r.creditId, r.bot, r.last4 ?? '', r.receivedAt, r.text, r.review ? '1' : '0', r.keepMs, r.textKeepMs, r.latePayment ? '1' : '0',
         a.messageKey, k.payChannel,
       ],
+      { ...(txId ? { transaction_id: txId } : {}), credit_id: r.creditId },
     )) as string[];
     const result = reply[0] as CreditScriptResult;
     if (result !== 'stale' && result !== 'already_processed') await this.replicated();
@@ -299,6 +301,7 @@ export class Commands {
       'attach',
       [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox, ...this.byHandKeys(a.txId, a.card, a.idem)],
       [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
+      { transaction_id: a.txId, credit_id: a.creditId },
     )) as string[];
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
@@ -314,6 +317,7 @@ export class Commands {
       'dismiss',
       [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox],
       [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit, a.editAlert ? '1' : '0'],
+      { credit_id: a.creditId },
     )) as string[];
     if (result === 'resolved') return { result, kind: extra };
     if (result === 'dismissed') await this.replicated();
@@ -328,6 +332,7 @@ export class Commands {
       'confirm-manual',
       this.byHandKeys(a.txId, a.card, a.idem),
       [a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
+      { transaction_id: a.txId },
     )) as string[];
     if (result === 'not_pending') return { result, state: extra };
     if (result === 'confirmed') await this.replicated();
@@ -385,6 +390,7 @@ export class Commands {
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,
       ],
+      a.onCredit ? { credit_id: a.txId } : { transaction_id: a.txId },
     )) as [AttemptDecision, number];
     return { decision, attempts: Number(attempts) };
   }
@@ -403,7 +409,7 @@ export class Commands {
     const keys = a.onCredit
       ? [k.credit(id), k.events, k.failed, k.retries, k.audit('credit', id), k.tx((await this.redis.hget(k.credit(id), 'tx')) || '-')]
       : [k.tx(id), k.events, k.failed, k.retries, k.audit('tx', id)];
-    const reply = (await runScript(this.redis, 'redeliver', keys, [id, a.force ? '1' : '0', a.onCredit ? 'credit' : 'tx', a.audit, a.auditKeepMs])) as string[];
+    const reply = (await runScript(this.redis, 'redeliver', keys, [id, a.force ? '1' : '0', a.onCredit ? 'credit' : 'tx', a.audit, a.auditKeepMs], a.onCredit ? { credit_id: id } : { transaction_id: id })) as string[];
     return reply[0] as RedeliverResult;
   }
 

@@ -55,6 +55,8 @@ export async function runScript(
   name: ScriptName,
   keys: string[],
   args: (string | number)[],
+  /** What the call is about (a transaction, a credit): named in the error, hence in its log line. */
+  about?: { transaction_id?: string; credit_id?: string },
 ): Promise<ScriptReply> {
   define(redis);
   const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[commandName(name)] as (
@@ -64,7 +66,7 @@ export async function runScript(
     return await fn.call(redis, keys.length, ...keys, ...args);
   } catch (err) {
     // Logs name the script (not EVALSHA and its arguments, which carry merchants' metadata).
-    if (err instanceof Error) Object.assign(err, { script: name });
+    if (err instanceof Error) Object.assign(err, { script: name }, about);
     throw err;
   }
 }
