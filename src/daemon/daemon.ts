@@ -117,6 +117,16 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
   if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
 }
 
+/** After a reconnect: the same checks as at start, as log lines (running on is safer than exiting). */
+async function recheckServer(redis: RedisConnection, config: Config, log: Logger): Promise<void> {
+  const facts = await serverFacts(redis).catch(() => null);
+  if (!facts) return;
+  if (facts.evictionPolicy !== null && facts.evictionPolicy !== 'noeviction' && !config.redisAllowEviction) {
+    log.error({ policy: facts.evictionPolicy }, 'the Redis paycue now writes to may evict transactions and webhooks under memory pressure: set maxmemory-policy noeviction on it');
+  }
+  if (facts.persistence === 'none') log.warn('the Redis paycue now writes to has neither AOF nor RDB snapshots: set appendonly yes on it');
+}
+
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   // ROLE=api never touches Telegram (no session needed); ROLE=all watches, or stands by for it.
   const watches = !config.sandbox && config.role === 'all';
@@ -137,6 +147,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   }
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
   else await checkServer(redis, config, redisLog, blocking);
+  // Every later connection may be to another server (a failover, a Redis started after paycue):
+  // it cannot refuse to start any more, but it says so loudly.
+  redis.on('ready', () => void recheckServer(redis, config, redisLog));
 
   const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
   if (config.quarantineMs < SHORT_QUARANTINE_MS) {

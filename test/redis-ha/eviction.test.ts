@@ -6,6 +6,9 @@ import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { StartupError } from '../../src/daemon/startup-error.js';
 import { startTestDaemon, stopTestDaemons, USER, PASS } from '../helpers/daemon.js';
 import { runChild } from '../helpers/child.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log/logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 let redis: LocalRedis;
 
@@ -41,3 +44,28 @@ describe('maxmemory-policy allkeys-lru', () => {
     expect((await d.call('/ready', { auth: false })).status).toBe(200);
   });
 });
+
+describe('a Redis that changes under a running daemon', () => {
+  it('after a reconnect to a server that evicts, the daemon says so in an error line', async () => {
+    const fresh = await startLocalRedis({ persist: true });
+    try {
+      const lines: string[] = [];
+      const log = createLogger({
+        format: 'json', level: 'info',
+        destination: new Writable({ write(chunk: Buffer, _e, done) { lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); done(); } }),
+      });
+      const d = await startTestDaemon({ REDIS_URL: fresh.url }, { log });
+      expect(lines.join('\n')).not.toMatch(/may evict/);
+      const admin = new Redis(fresh.url);
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'); // as a failover to another server would
+      admin.disconnect();
+      await waitFor('the error line after the reconnect', async () => (lines.some((l) => /now writes to may evict/.test(l)) ? true : undefined));
+      expect((await d.call('/ready', { auth: false })).status).toBe(200); // it keeps serving
+    } finally {
+      await stopTestDaemons();
+      await fresh.stop();
+    }
+  });
+});
+
