@@ -3,7 +3,9 @@
 // renewed every 10 s by its holder and released with compare-and-delete, so a crashed holder
 // frees it within 30 s and nobody ever deletes a lock that is not theirs. A lock held by a
 // process of this host that no longer exists (killed, or stopped mid-connect) is taken over
-// at once instead of after its 30 s.
+// at once instead of after its 30 s. A holder that cannot renew (Redis unreachable from it, maybe
+// not from a standby) lets the session go before its lease can run out, so that two processes
+// never use the session at once: past `ttl - renew` without a renewal it reports the lock lost.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -68,7 +70,8 @@ export interface SessionLock {
 
 /**
  * Takes the lock or throws SessionLockedError. `onLost` is called (once) when renewal finds
- * that another process now holds the key: the caller must stop using the session.
+ * that another process now holds the key, or when no renewal succeeded for `ttl - renew` (the
+ * lease could expire before the next try): the caller must stop using the session.
  */
 export async function acquireSessionLock(opts: {
   store: TelegramStore;
@@ -89,11 +92,14 @@ export async function acquireSessionLock(opts: {
   }
   let released = false;
   let lost = false;
+  const renewMs = opts.renewMs ?? LOCK_RENEW_MS;
+  let confirmedAt = Date.now();
   const renew = async (): Promise<void> => {
     if (released || lost) return;
     try {
       const r = await opts.store.lockRenew(token, ttl);
       if (released) return;
+      if (r !== 'lost') confirmedAt = Date.now();
       if (r === 'retaken') opts.log.warn('telegram session lock had expired (Redis was unreachable); taken again');
       if (r === 'lost') {
         lost = true;
@@ -103,9 +109,17 @@ export async function acquireSessionLock(opts: {
     } catch (err) {
       if (isRedisUnavailable(err)) opts.log.warn({ err }, 'cannot renew the telegram session lock: Redis unavailable');
       else opts.log.error({ err }, 'cannot renew the telegram session lock');
+      const since = Date.now() - confirmedAt;
+      if (!released && !lost && since >= ttl - renewMs) {
+        lost = true;
+        opts.onLost(
+          `the Telegram session lock could not be renewed for ${Math.round(since / 1000)} s: letting the session go before the lock expires, ` +
+            'so that no other paycue process uses it at the same time (a restarted daemon takes it again once Redis answers)',
+        );
+      }
     }
   };
-  const timer = setInterval(() => void renew(), opts.renewMs ?? LOCK_RENEW_MS);
+  const timer = setInterval(() => void renew(), renewMs);
   timer.unref();
   return {
     token,

@@ -11,6 +11,7 @@ import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
 import { APP_HASH, HUMO, RecordedTelegram, captureLog, privateMessage, removeTempDirs, tempDir } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
+import { startLocalRedis } from '../../src/dev/local-redis.js';
 
 afterEach(async () => {
   await stopTestDaemons();
@@ -56,6 +57,25 @@ describe('session lock', () => {
     await d.stop(2000);
     expect(await redis.get(redisKeys(prefix).sessionLock)).toBeNull();
     expect(client.destroyed).toBe(true);
+  });
+
+  it('a holder that cannot renew lets the session go before its lease can expire (a standby may take it then)', async () => {
+    const own = await startLocalRedis();
+    try {
+      const redis = await openRedis(own.url);
+      const store = Commands.forPrefix(redis, uniquePrefix());
+      const log = captureLog();
+      const lost: string[] = [];
+      const ttl = 1500;
+      const lock = await acquireSessionLock({ store, log: log.log, onLost: (why) => lost.push(why), ttlMs: ttl, renewMs: 200 });
+      await own.stop(); // Redis is gone for this process (for a standby elsewhere it may not be)
+      await waitFor('the lock to be given up', () => (lost.length > 0 ? true : undefined));
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).toMatch(/could not be renewed for \d+ s: letting the session go before the lock expires/);
+      await lock.release();
+    } finally {
+      await own.stop().catch(() => undefined);
+    }
   });
 
   it('takes over at once a lock whose holder is a dead process of this host, but not a live one', async () => {
