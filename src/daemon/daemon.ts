@@ -344,6 +344,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         if (!standby) tgLog.info({ retry_ms: standbyRetryMs(config), reason: err.message.split(';')[0] }, 'standby: another paycue holds the Telegram session; serving the API and waiting for it');
         standby = true;
         markServing(); // a standby is a working daemon: systemd's start must not wait for the takeover
+        // Known to the holder, which then lets the session go rather than outlive its lease.
+        await ctx.commands.markStandby(3 * standbyRetryMs(config) + 10_000).catch(() => undefined);
         await pause(standbyRetryMs(config));
         if (stopping) return;
       }

@@ -512,6 +512,15 @@ export class Commands {
     return this.redis.get(this.keys.sessionLock);
   }
 
+  /** A standby says it is there (for `ttlMs`): the holder must then never outlive its lease. */
+  async markStandby(ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.sessionStandby, '1', 'PX', ttlMs);
+  }
+
+  async standbyPresent(): Promise<boolean> {
+    return (await this.redis.exists(this.keys.sessionStandby)) === 1;
+  }
+
   async lockRenew(token: string, ttlMs: number): Promise<LockRenewal> {
     const r = Number(await runScript(this.redis, 'lock-renew', [this.keys.sessionLock], [token, String(ttlMs)]));
     return r === 1 ? 'renewed' : r === 2 ? 'retaken' : 'lost';
@@ -640,5 +649,5 @@ export class Commands {
 export type TelegramStore = Pick<
   Commands,
   | 'cursorBind' | 'cursorGet' | 'cursorInit' | 'cursorAdvance' | 'lastBotMessageAt' | 'setLastBotMessageAt'
-  | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease' | 'lockTakeOver'
+  | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease' | 'lockTakeOver' | 'standbyPresent'
 >;

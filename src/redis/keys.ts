@@ -42,6 +42,8 @@ export function redisKeys(prefix: string) {
     txState: (state: 'confirmed' | 'cancelled') => `${t}:txs:${state}`,
     cursor: `${t}:telegram:cursor`,
     sessionLock: `${t}:telegram:lock`,
+    /** Set (with a short TTL) by a daemon standing by for the session lock. */
+    sessionStandby: `${t}:telegram:standby`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */
     readyProbe: `${t}:ready`,
     // Card registry: last-4 → card JSON; last-4s that take no new reservations (disabled or removed).

@@ -4,8 +4,10 @@
 // frees it within 30 s and nobody ever deletes a lock that is not theirs. A lock held by a
 // process of this host that no longer exists (killed, or stopped mid-connect) is taken over
 // at once instead of after its 30 s. A holder that cannot renew (Redis unreachable from it, maybe
-// not from a standby) lets the session go before its lease can run out, so that two processes
-// never use the session at once: past `ttl - renew` without a renewal it reports the lock lost.
+// not from a standby) while a standby is known lets the session go before its lease can run out,
+// so that two processes never use the session at once: past `ttl - renew` without a renewal it
+// reports the lock lost. Without a standby it keeps the session (no one else can take it over,
+// and restarting would only silence its alerts).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -94,12 +96,16 @@ export async function acquireSessionLock(opts: {
   let lost = false;
   const renewMs = opts.renewMs ?? LOCK_RENEW_MS;
   let confirmedAt = Date.now();
+  let standbySeen = await opts.store.standbyPresent().catch(() => false);
   const renew = async (): Promise<void> => {
     if (released || lost) return;
     try {
       const r = await opts.store.lockRenew(token, ttl);
       if (released) return;
-      if (r !== 'lost') confirmedAt = Date.now();
+      if (r !== 'lost') {
+        confirmedAt = Date.now();
+        standbySeen = await opts.store.standbyPresent().catch(() => standbySeen);
+      }
       if (r === 'retaken') opts.log.warn('telegram session lock had expired (Redis was unreachable); taken again');
       if (r === 'lost') {
         lost = true;
@@ -110,7 +116,7 @@ export async function acquireSessionLock(opts: {
       if (isRedisUnavailable(err)) opts.log.warn({ err }, 'cannot renew the telegram session lock: Redis unavailable');
       else opts.log.error({ err }, 'cannot renew the telegram session lock');
       const since = Date.now() - confirmedAt;
-      if (!released && !lost && since >= ttl - renewMs) {
+      if (!released && !lost && standbySeen && since >= ttl - renewMs) {
         lost = true;
         opts.onLost(
           `the Telegram session lock could not be renewed for ${Math.round(since / 1000)} s: letting the session go before the lock expires, ` +

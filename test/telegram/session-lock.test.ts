@@ -59,22 +59,32 @@ describe('session lock', () => {
     expect(client.destroyed).toBe(true);
   });
 
-  it('a holder that cannot renew lets the session go before its lease can expire (a standby may take it then)', async () => {
-    const own = await startLocalRedis();
-    try {
-      const redis = await openRedis(own.url);
-      const store = Commands.forPrefix(redis, uniquePrefix());
-      const log = captureLog();
-      const lost: string[] = [];
-      const ttl = 1500;
-      const lock = await acquireSessionLock({ store, log: log.log, onLost: (why) => lost.push(why), ttlMs: ttl, renewMs: 200 });
-      await own.stop(); // Redis is gone for this process (for a standby elsewhere it may not be)
-      await waitFor('the lock to be given up', () => (lost.length > 0 ? true : undefined));
-      expect(lost).toHaveLength(1);
-      expect(lost[0]).toMatch(/could not be renewed for \d+ s: letting the session go before the lock expires/);
-      await lock.release();
-    } finally {
-      await own.stop().catch(() => undefined);
+  it('a holder that cannot renew lets the session go before its lease can expire when a standby waits; alone it keeps it', async () => {
+    for (const withStandby of [true, false]) {
+      const own = await startLocalRedis();
+      try {
+        const redis = await openRedis(own.url);
+        const store = Commands.forPrefix(redis, uniquePrefix());
+        if (withStandby) await store.markStandby(60_000); // what a standing-by daemon writes
+        const log = captureLog();
+        const lost: string[] = [];
+        const ttl = 1500;
+        const lock = await acquireSessionLock({ store, log: log.log, onLost: (why) => lost.push(why), ttlMs: ttl, renewMs: 200 });
+        await own.stop(); // Redis is gone for this process (for a standby elsewhere it may not be)
+        if (withStandby) {
+          await waitFor('the lock to be given up', () => (lost.length > 0 ? true : undefined));
+          expect(lost).toHaveLength(1);
+          expect(lost[0]).toMatch(/could not be renewed for \d+ s: letting the session go before the lock expires/);
+        } else {
+          // Nobody could take it over: keeping the session (and the alerts) is the better choice.
+          await new Promise((r) => setTimeout(r, ttl + 600));
+          expect(lost).toEqual([]);
+          expect(log.text()).toMatch(/cannot renew the telegram session lock/);
+        }
+        await lock.release();
+      } finally {
+        await own.stop().catch(() => undefined);
+      }
     }
   });
 

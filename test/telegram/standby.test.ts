@@ -55,6 +55,8 @@ describe('ROLE=all standby', () => {
       expect(await ready(standby)).toMatchObject({ telegram: 'standby', watcher: 'standby', role: 'all' });
       expect(await ready(holder)).toMatchObject({ telegram: 'up', watcher: 'held', role: 'all' });
       expect([await held(holder), await held(standby)]).toEqual(['1', '0']);
+      // The holder knows a standby waits: cut off from Redis, it would let the session go in time.
+      expect(await holder.ctx.commands.standbyPresent()).toBe(true);
       // `paycue status` reads the holder's heartbeat; a standby neither overwrites it ("Telegram
       // disconnected") nor reports the watcher's gauges as its own.
       expect(await standby.ctx.commands.daemonStatus()).toMatchObject({ telegramConnected: true, expiryHeld: false });
