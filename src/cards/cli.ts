@@ -1,6 +1,7 @@
 // `paycue cards add|list|show|disable|enable|remove`: the same registry operations as the
 // /cards API. Exit 0 done, 1 refused (unknown card, duplicate, pending transactions),
 // 2 invalid input.
+import { whereLooked } from '../ops/redis-connection.js';
 import { cliUser } from '../cli/actor.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { withContext } from '../cli/admin-connection.js';
@@ -66,7 +67,7 @@ export async function runCardsAdd(config: Config, io: CliIO, o: AddOptions): Pro
 export async function runCardsList(config: Config, io: CliIO, json: boolean): Promise<number> {
   const cards = (await withContext(config, (ctx) => listCards(ctx))).map(toPublicCard);
   if (json) cards.forEach((c) => io.out(JSON.stringify(c)));
-  else if (cards.length === 0) io.out(`no registered cards${config.cards.length > 0 ? ` (CARDS: ${config.cards.join(', ')}, known by last-4 only)` : ''}`);
+  else if (cards.length === 0) io.out(`no registered cards${whereLooked(config)}${config.cards.length > 0 ? `; CARDS: ${config.cards.join(', ')}, known by last-4 only` : ''}`);
   else cards.forEach((c) => io.out(line(c)));
   return 0;
 }

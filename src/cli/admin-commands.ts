@@ -1,12 +1,11 @@
 // `paycue webhooks failed|redeliver` and `paycue credits unmatched`.
+import { whereLooked } from '../ops/redis-connection.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { formatSom } from '../money/amount.js';
 import { listUnmatched } from '../transactions/credit.js';
 import { listFailed, redeliver, redeliverFailed } from '../webhooks/admin.js';
 import { withContext } from './admin-connection.js';
 import { cliUser } from './actor.js';
-import { describeTarget } from '../redis/target.js';
-import { redisTarget } from '../daemon/rules.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { parseCreditId } from '../credits/get.js';
 import type { CliIO } from './io.js';
@@ -17,7 +16,7 @@ export interface ListOptions {
 }
 
 /** Where an empty answer came from: a wrong REDIS_URL or prefix looks just like "nothing". */
-const where = (config: Config) => ` (Redis ${describeTarget(redisTarget(config))}, prefix ${config.redisPrefix})`;
+const where = whereLooked;
 
 /** One JSON object per line with --json, else one readable line per row (or `none`). */
 function printRows<T>(io: CliIO, rows: T[], json: boolean, none: string, line: (row: T) => string): number {
@@ -65,7 +64,9 @@ export async function runWebhooksRedeliverFailed(config: Config, io: CliIO, sinc
   const from = sinceMs === null ? 0 : Date.now() - sinceMs;
   const counts = await withContext(config, (ctx) => redeliverFailed(ctx, cliUser(), from));
   const window = sinceMs === null ? '' : ` since ${new Date(from).toISOString()}`;
-  io.out(`queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
+  io.out(counts.queued + counts.unknown + counts.in_progress + counts.not_decided === 0
+    ? `no failed deliveries${window} to queue again${where(config)}`
+    : `queued ${counts.queued} failed deliveries${window} again (same webhook-ids); a running daemon sends them now`);
   const skipped = counts.unknown + counts.in_progress + counts.not_decided;
   if (skipped > 0) io.err(`skipped ${skipped}: ${counts.unknown} whose records expired, ${counts.in_progress} already being delivered`);
   return 0;

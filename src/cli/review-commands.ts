@@ -1,5 +1,6 @@
 // `paycue credits list|attach|dismiss` and `paycue transactions list|confirm`: the same
 // operations as the API and the alert buttons, acting as `cli:<user>@<host>`.
+import { whereLooked } from '../ops/redis-connection.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { cliUser } from './actor.js';
 import { parseCreditId } from '../credits/get.js';
@@ -8,7 +9,6 @@ import type { CreditState, PublicCredit } from '../credits/record.js';
 import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { BadCursor, type Page } from '../lists/page.js';
 import { formatSom } from '../money/amount.js';
-import { describeRedis } from '../redis/client.js';
 import { confirmManually } from '../transactions/confirm-manual.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { listTransactions, type ListedTransaction } from '../transactions/list.js';
@@ -24,7 +24,7 @@ export interface PageOptions {
   cursor?: string;
 }
 
-const where = (config: Config) => ` (Redis ${describeRedis(config.redisUrl)}, prefix ${config.redisPrefix})`;
+const where = whereLooked;
 
 function pageOf(o: PageOptions) {
   return {

@@ -11,6 +11,9 @@ export function redisDisplay(config: OperatorConfig): string {
   return describeTarget(redisTarget(config));
 }
 
+/** " (Redis <address>, prefix <prefix>)": what an operator command looked at, when it found nothing. */
+export const whereLooked = (config: OperatorConfig): string => ` (Redis ${redisDisplay(config)}, prefix ${config.redisPrefix})`;
+
 export interface OpsRedis {
   redis: RedisConnection;
   commands: Commands;

@@ -57,6 +57,11 @@ describe('paycue webhooks redeliver --all-failed', () => {
       const none = capture();
       expect(await runWebhooksRedeliverFailed(d.config, none.io, null)).toBe(0);
       expect(none.out[0]).toMatch(/^queued 0 /);
+      // A prefix with nothing failed says where it looked.
+      const fresh = await startTestDaemon();
+      const empty = capture();
+      expect(await runWebhooksRedeliverFailed(fresh.config, empty.io, null)).toBe(0);
+      expect(empty.out[0]).toMatch(new RegExp(`^no failed deliveries to queue again \\(Redis 127\\.0\\.0\\.1:\\d+, prefix ${fresh.config.redisPrefix}\\)$`));
     } finally {
       await receiver.close();
     }
