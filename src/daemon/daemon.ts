@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { serverFacts, serverMode } from '../redis/server-check.js';
+import { connectedReplicas, serverFacts, serverMode } from '../redis/server-check.js';
 import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { TelegramStartError } from '../telegram/errors.js';
@@ -115,6 +115,16 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
     );
   } else if (facts.evictionPolicy !== 'noeviction') log.warn({ policy: facts.evictionPolicy }, 'REDIS_ALLOW_EVICTION=true: Redis may evict money state under memory pressure');
   if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
+  if (target.mode !== 'single') {
+    // The failover guarantee holds when every replica confirms (README, High availability).
+    const replicas = await connectedReplicas(redis);
+    const wanted = minReplicas(config);
+    if (replicas !== null && wanted < replicas) {
+      log.warn({ min_replicas: wanted, replicas }, `REDIS_MIN_REPLICAS=${wanted} while the primary has ${replicas} replicas: a planned failover can lose a write only some of them confirmed; set REDIS_MIN_REPLICAS=${replicas}`);
+    } else if (replicas !== null && wanted > replicas) {
+      log.warn({ min_replicas: wanted, replicas }, `REDIS_MIN_REPLICAS=${wanted} but the primary has ${replicas} replicas connected: writes answer 503 until enough are`);
+    }
+  }
 }
 
 /** After a reconnect: the same checks as at start, as log lines (running on is safer than exiting). */

@@ -38,6 +38,18 @@ export async function serverMode(redis: RedisConnection): Promise<'standalone' |
   }
 }
 
+/** Replicas connected to the primary (on a Cluster, the fewest any master has); null: unknown. */
+export async function connectedReplicas(redis: RedisConnection): Promise<number | null> {
+  const count = async (node: RedisConnection) => Number(/^connected_slaves:(\d+)/m.exec(await node.info('replication'))?.[1] ?? NaN);
+  try {
+    const all = redis instanceof Cluster ? await Promise.all(redis.nodes('master').map(count)) : [await count(redis)];
+    const n = Math.min(...all);
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Facts of the primary, or of the worst primary of a Cluster. */
 export async function serverFacts(redis: RedisConnection): Promise<ServerFacts> {
   if (!(redis instanceof Cluster)) return factsOf(redis);

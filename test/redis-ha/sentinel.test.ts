@@ -83,6 +83,19 @@ describe('Sentinel', () => {
     expect((err as StartupError).message).toMatch(new RegExp(`^REDIS_URL: 127\\.0\\.0\\.1:${port} is a Redis Sentinel.*REDIS_SENTINELS=`));
   });
 
+  it('warns at start when REDIS_MIN_REPLICAS is below the replicas the primary has', async () => {
+    expect(lines.some((l) => l.includes('REDIS_MIN_REPLICAS='))).toBe(false); // 2 of 2: nothing to say
+    const own: string[] = [];
+    const log = createLogger({
+      format: 'json', level: 'info',
+      destination: new Writable({ write(chunk: Buffer, _e, done) { own.push(...chunk.toString('utf8').split('\n').filter(Boolean)); done(); } }),
+    });
+    await startTestDaemon({
+      REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: set.sentinelList, REDIS_SENTINEL_NAME: set.name, REDIS_PREFIX: uniquePrefix(), REDIS_MIN_REPLICAS: '1',
+    }, { log });
+    expect(own.find((l) => l.includes('REDIS_MIN_REPLICAS=1 while the primary has 2 replicas'))).toMatch(/set REDIS_MIN_REPLICAS=2/);
+  });
+
   it('runs the full sandbox flow through the sentinels', async () => {
     const created = await d.call('/create/transaction/', { body: { amount: 5000, metadata: { order: MARKER } } });
     expect(created.status).toBe(200);
