@@ -1,5 +1,8 @@
 // The demo's stand-in for a merchant backend: receives webhooks on 127.0.0.1 and verifies
-// their signatures with the standardwebhooks package, exactly as a merchant would.
+// their signatures with the standardwebhooks package, exactly as a merchant would. Its URL also
+// carries a password and a token, as many merchants' do: paycue sends the password as Basic
+// auth and never shows either (the demo's log is checked for that).
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -10,7 +13,10 @@ export interface ReceivedWebhook {
 }
 
 export interface DemoReceiver {
+  /** With its secrets: what WEBHOOK_URL is set to. */
   url: string;
+  /** Without them: what the demo prints. */
+  shown: string;
   next(timeoutMs: number): Promise<ReceivedWebhook>;
   close(): Promise<void>;
 }
@@ -20,10 +26,17 @@ export async function startDemoReceiver(secret: string): Promise<DemoReceiver> {
   const queue: ReceivedWebhook[] = [];
   const waiting: ((w: ReceivedWebhook) => void)[] = [];
   const seen = new Set<string>();
+  const password = randomBytes(9).toString('hex');
+  const token = randomBytes(9).toString('hex');
+  const auth = `Basic ${Buffer.from(`paycue:${password}`).toString('base64')}`;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.headers.authorization !== auth || !req.url?.endsWith(`?token=${token}`)) {
+        res.writeHead(403).end('{"ok": false}');
+        return;
+      }
       const body = Buffer.concat(chunks).toString('utf8');
       const headers = {
         'webhook-id': String(req.headers['webhook-id'] ?? ''),
@@ -47,8 +60,10 @@ export async function startDemoReceiver(secret: string): Promise<DemoReceiver> {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/paycue-webhook`,
+    url: `http://paycue:${password}@127.0.0.1:${port}/paycue-webhook?token=${token}`,
+    shown: `http://127.0.0.1:${port}/paycue-webhook (with a password and a token)`,
     next(timeoutMs) {
       const queued = queue.shift();
       if (queued) return Promise.resolve(queued);
