@@ -246,8 +246,10 @@ export class AlertService {
     const { ctx } = this.deps;
     const k = ctx.keys;
     const states = await this.rows(entries.map((e) => (parseCreditId(e.id) ? k.credit(e.id) : k.tx(e.id))), ['wh_state']);
-    const failed = entries.filter((_, i) => states[i]?.wh_state === 'failed');
-    const done = entries.filter((_, i) => states[i]?.wh_state !== 'failed').map((e) => e.entry);
+    // Once per event: a redelivery that failed again before the bot ran left a second entry.
+    const first = new Set<string>();
+    const failed = entries.filter((e, i) => states[i]?.wh_state === 'failed' && !first.has(`${e.id}|${e.action}`) && first.add(`${e.id}|${e.action}`));
+    const done = entries.filter((e) => !failed.includes(e)).map((e) => e.entry);
     if (done.length > 0) await ctx.redis.xdel(k.alertFailures, ...done);
     if (failed.length === 0) return;
     if (failed.length > this.t.burst) {

@@ -7,6 +7,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
 import { connectedReplicas, serverFacts, serverMode } from '../redis/server-check.js';
+import { redisKeys } from '../redis/keys.js';
 import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { TelegramStartError } from '../telegram/errors.js';
@@ -117,7 +118,7 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
   if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
   if (target.mode !== 'single') {
     // The failover guarantee holds when every replica confirms (README, High availability).
-    const replicas = await connectedReplicas(redis);
+    const replicas = await connectedReplicas(redis, redisKeys(config.redisPrefix).readyProbe);
     const wanted = minReplicas(config);
     if (replicas !== null && wanted < replicas) {
       log.warn({ min_replicas: wanted, replicas }, `REDIS_MIN_REPLICAS=${wanted} while the primary has ${replicas} replicas: a planned failover can lose a write only some of them confirmed; set REDIS_MIN_REPLICAS=${replicas}`);
@@ -339,6 +340,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const runWatcher = async (w: StartWatcher): Promise<void> => {
     for (;;) {
       try {
+        // A standby's own mark must not make it fence itself once it holds the session; the
+        // other standbys mark themselves again at their next try.
+        if (standby) await ctx.commands.clearStandby().catch(() => undefined);
         const started = await startOnce(w);
         if (stopping) await started.stop();
         else {

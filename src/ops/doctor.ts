@@ -79,7 +79,7 @@ async function redisChecks(config: OperatorConfig, now: () => number): Promise<C
       const why = (err as Error).message.split('\n')[0] as string;
       results.push(
         fail('redis', `${where} answers but refuses writes: ${why}`, /^NOREPLICAS/.test(why)
-          ? `start the replicas (or lower REDIS_MIN_REPLICAS, now ${config.redisMinReplicas ?? 'the default'}, to the number that is connected)`
+          ? 'the primary\'s own min-replicas-to-write is not met: start its replicas (or lower that setting in redis.conf)'
           : 'free memory or raise maxmemory; make sure this is the primary, not a replica'),
       );
     }

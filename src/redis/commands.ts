@@ -180,19 +180,29 @@ export class Commands {
    * per connection: on a Cluster it goes in one pipeline with a command on our slot, so it runs
    * on the primary (and the connection) that took the write.
    */
-  private async replicated(): Promise<void> {
-    const { replicas, timeoutMs } = this.durability;
-    if (replicas === 0) return;
+  private async replicated(o: { touch?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const { replicas } = this.durability;
+    const timeoutMs = o.timeoutMs ?? this.durability.timeoutMs;
+    if (replicas === 0) {
+      if (o.touch) await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
+      return;
+    }
     let acked: number;
+    // `touch`: write first on this connection, so that WAIT covers everything the primary had
+    // before it — also a record another connection wrote (an Idempotency-Key replay reads only).
+    const first = await (o.touch
+      ? this.redis.pipeline().set(this.keys.readyProbe, '1', 'PX', 10_000)
+      : this.redis.pipeline().exists(this.keys.readyProbe)
+    )
+      .call('WAIT', replicas, timeoutMs)
+      .exec()
+      .catch((err: unknown) => [[err, null]] as [Error | null, unknown][]);
+    const [firstErr] = first?.[0] ?? [null];
+    if (firstErr) throw firstErr; // refused (OOM, READONLY…) or unreachable: as it is
     try {
-      if (this.redis instanceof Cluster) {
-        const res = await this.redis.pipeline().exists(this.keys.readyProbe).call('WAIT', replicas, timeoutMs).exec();
-        const [err, n] = res?.[1] ?? [new Error('WAIT gave no reply'), 0];
-        if (err) throw err;
-        acked = Number(n);
-      } else {
-        acked = Number(await this.redis.call('WAIT', replicas, timeoutMs));
-      }
+      const [err, n] = first?.[1] ?? [new Error('WAIT gave no reply'), 0];
+      if (err) throw err;
+      acked = Number(n);
     } catch (err) {
       // The write was taken but nobody can say it is replicated (e.g. the node was demoted in a
       // failover: "WAIT cannot be used with replica instances"): not acknowledged, a 503.
@@ -214,8 +224,10 @@ export class Commands {
     }
     keys.push(k.txIndex);
     const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
-    // A replay (`existing`) waits too: its transaction may be the one a replica never confirmed.
-    if (flat.some((v, i) => i % 4 === 0 && (v === 'created' || v === 'existing'))) await this.replicated();
+    // A replay (`existing`) waits too: its transaction may be the one a replica never confirmed
+    // (written by another connection: hence the touch, so WAIT has something of ours to wait on).
+    if (flat.some((v, i) => i % 4 === 0 && v === 'existing')) await this.replicated({ touch: true });
+    else if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
     return requests.map((_, i): ReserveReply => {
       const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
       if (kind === 'created') return { kind, amountTiyin: Number(a), card: b, expiresAt: Number(c) };
@@ -517,6 +529,10 @@ export class Commands {
     await this.redis.set(this.keys.sessionStandby, '1', 'PX', ttlMs);
   }
 
+  async clearStandby(): Promise<void> {
+    await this.redis.del(this.keys.sessionStandby);
+  }
+
   async standbyPresent(): Promise<boolean> {
     return (await this.redis.exists(this.keys.sessionStandby)) === 1;
   }
@@ -538,8 +554,8 @@ export class Commands {
   /** A small write with a short TTL: proves the Redis we talk to accepts writes, and that
    * REDIS_MIN_REPLICAS replicas confirm them (/ready). */
   async writeProbe(): Promise<void> {
-    await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
-    await this.replicated();
+    // A short WAIT: it holds this connection, shared with everything else, while it waits.
+    await this.replicated({ touch: true, timeoutMs: 100 });
   }
 
   /** Replaces the daemon's heartbeat; it disappears `ttlMs` after the daemon stops writing it. */

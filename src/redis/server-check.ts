@@ -38,12 +38,18 @@ export async function serverMode(redis: RedisConnection): Promise<'standalone' |
   }
 }
 
-/** Replicas connected to the primary (on a Cluster, the fewest any master has); null: unknown. */
-export async function connectedReplicas(redis: RedisConnection): Promise<number | null> {
+/** Replicas connected to the primary that holds `key` (all of paycue's keys share its slot);
+ * null: unknown. */
+export async function connectedReplicas(redis: RedisConnection, key: string): Promise<number | null> {
   const count = async (node: RedisConnection) => Number(/^connected_slaves:(\d+)/m.exec(await node.info('replication'))?.[1] ?? NaN);
   try {
-    const all = redis instanceof Cluster ? await Promise.all(redis.nodes('master').map(count)) : [await count(redis)];
-    const n = Math.min(...all);
+    let node: RedisConnection | undefined = redis instanceof Cluster ? undefined : redis;
+    if (redis instanceof Cluster) {
+      const slot = Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+      const owner = (redis.slots[slot] ?? [])[0];
+      node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    }
+    const n = node ? await count(node) : NaN;
     return Number.isFinite(n) ? n : null;
   } catch {
     return null;

@@ -97,13 +97,17 @@ export async function acquireSessionLock(opts: {
   const renewMs = opts.renewMs ?? LOCK_RENEW_MS;
   let confirmedAt = Date.now();
   let standbySeen = await opts.store.standbyPresent().catch(() => false);
+  // Time to let go before the lease runs out: the next try may come too late, and the session
+  // must be closed (an immediate destroy, see the watcher) before a standby can take the lock.
+  const margin = Math.min(renewMs, 3000);
   const renew = async (): Promise<void> => {
     if (released || lost) return;
+    const sentAt = Date.now(); // the lease runs from when Redis got the renewal: at the latest, now
     try {
       const r = await opts.store.lockRenew(token, ttl);
       if (released) return;
       if (r !== 'lost') {
-        confirmedAt = Date.now();
+        confirmedAt = sentAt;
         standbySeen = await opts.store.standbyPresent().catch(() => standbySeen);
       }
       if (r === 'retaken') opts.log.warn('telegram session lock had expired (Redis was unreachable); taken again');
@@ -116,7 +120,7 @@ export async function acquireSessionLock(opts: {
       if (isRedisUnavailable(err)) opts.log.warn({ err }, 'cannot renew the telegram session lock: Redis unavailable');
       else opts.log.error({ err }, 'cannot renew the telegram session lock');
       const since = Date.now() - confirmedAt;
-      if (!released && !lost && standbySeen && since >= ttl - renewMs) {
+      if (!released && !lost && standbySeen && since + renewMs >= ttl - margin) {
         lost = true;
         opts.onLost(
           `the Telegram session lock could not be renewed for ${Math.round(since / 1000)} s: letting the session go before the lock expires, ` +

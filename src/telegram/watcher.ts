@@ -60,7 +60,15 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     settings: deps.settings,
     store: deps.store,
     log,
-    onLockLost: (reason) => (watcher ? watcher.fatal(reason) : (lockLost = reason)),
+    // The session must be closed at once, not after the daemon's orderly stop: another process
+    // holds the lock, or may hold it soon.
+    onLockLost: (reason) => {
+      if (!watcher) lockLost = reason;
+      else {
+        watcher.fatal(reason);
+        void watcher.abandon();
+      }
+    },
     ...(deps.client ? { client: deps.client } : {}),
     ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     ...(deps.lockRenewMs !== undefined ? { lockRenewMs: deps.lockRenewMs } : {}),

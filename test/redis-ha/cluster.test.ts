@@ -4,6 +4,7 @@
 // kill -9 of the other tenant's master.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { connectedReplicas } from '../../src/redis/server-check.js';
 import { StartupError } from '../../src/daemon/startup-error.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -72,6 +73,8 @@ describe('Cluster', () => {
     await r.connect();
     try {
       expect((await t.d.ctx.commands.serverInfo()).maxmemoryPolicy).toBe('noeviction');
+      // The replicas that count are those of the master holding the tenant's slot (one each here).
+      expect(await connectedReplicas(t.d.ctx.redis, t.d.ctx.keys.readyProbe)).toBe(1);
       await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
       expect((await t.d.ctx.commands.serverInfo()).maxmemoryPolicy).toBe('allkeys-lru');
     } finally {
