@@ -113,7 +113,8 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number
     const log = createLogger({ debug: false, level: env.DEMO_LOG ?? 'error' });
     daemon = await startDaemon(parseConfig(settings), log);
     const base = `http://127.0.0.1:${daemon.port}`;
-    say(`paycue is running in sandbox mode at ${base} (webhooks go to a local merchant receiver at ${receiver.shown})`);
+    say(`paycue is running in sandbox mode at ${base}`);
+    detail(`webhooks go to a local merchant receiver at ${receiver.shown}`);
     detail(`transactions live ${TTL_SECONDS} s in this demo (30 min by default)`);
 
     const auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');

@@ -63,7 +63,7 @@ export async function startDemoReceiver(secret: string): Promise<DemoReceiver> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://paycue:${password}@127.0.0.1:${port}/paycue-webhook?token=${token}`,
-    shown: `http://127.0.0.1:${port}/paycue-webhook (with a password and a token)`,
+    shown: `http://127.0.0.1:${port}/paycue-webhook (its WEBHOOK_URL also holds a password and a token, which paycue never shows)`,
     next(timeoutMs) {
       const queued = queue.shift();
       if (queued) return Promise.resolve(queued);

@@ -50,7 +50,7 @@ describe('paycue demo on the Redis in .env', () => {
     expect(out).toMatch(/"msg":"paycue is running"/);
     // The demo's receiver URL carries a password and a token (sent as Basic auth and kept in the
     // URL): the run succeeded, so both reached the receiver, and neither is in any line.
-    expect(out).toMatch(/with a password and a token/);
+    expect(out).toMatch(/also holds a password and a token, which paycue never shows/);
     expect(out).not.toMatch(/whsec_|:\/\/[^/\s"]*:[^/\s"]*@|\?[a-z]+=|token=/i);
   }, 60_000);
 
