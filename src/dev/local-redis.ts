@@ -91,8 +91,16 @@ export async function startLocalRedis(
     const proc = spawn(bin, args, { stdio: 'ignore' });
     child = proc;
     let exited = false;
+    // A private Redis must not outlive this process, however it ends (a crash, a closed output
+    // pipe): 'exit' runs on those too, and a synchronous kill is all it allows.
+    const reap = () => {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', reap);
     proc.once('exit', () => {
       exited = true;
+      process.off('exit', reap);
     });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {

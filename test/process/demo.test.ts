@@ -1,4 +1,5 @@
 // The README's first command: `paycue demo` walks the whole flow and exits 0.
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.js';
 import { closeAllRedis, openRedis, redisUrl } from '../helpers/redis.js';
@@ -19,6 +20,21 @@ describe('paycue demo', () => {
     expect(out).toMatch(/"reason":"already_processed"/);
     expect(out).toMatch(/"reason":"late"/);
     expect(out).toMatch(/Demo complete/);
+  }, 60_000);
+});
+
+describe('paycue demo cut short', () => {
+  it('a closed output pipe (paycue demo | head) leaves no private redis-server behind', async () => {
+    const c = runChild(['demo'], {});
+    const port = await waitFor('the private Redis line', async () => /private Redis for the demo on 127\.0\.0\.1:(\d+)/.exec(c.output())?.[1]);
+    c.proc.stdout?.destroy(); // as `head -1` does once it has its line
+    await c.exited;
+    const answers = () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(Number(port), '127.0.0.1', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+    await waitFor('the private Redis to be gone', async () => ((await answers()) ? undefined : true), { timeoutMs: 5_000 });
   }, 60_000);
 });
 
