@@ -157,12 +157,17 @@ export class AlertService {
     }
   }
 
-  /** A token per message: `perMinute` a minute, refilled continuously. */
-  private take(): boolean {
+  /** Tokens refilled continuously, `perMinute` a minute; true when one is there. */
+  private hasToken(): boolean {
     const now = Date.now();
     this.tokens = Math.min(this.t.perMinute, this.tokens + ((now - this.refilledAt) * this.t.perMinute) / 60_000);
     this.refilledAt = now;
-    if (this.tokens < 1) return false;
+    return this.tokens >= 1;
+  }
+
+  /** A token per message. */
+  private take(): boolean {
+    if (!this.hasToken()) return false;
     this.tokens -= 1;
     return true;
   }
@@ -189,6 +194,9 @@ export class AlertService {
    * credits were settled elsewhere. An entry goes once handled; one that is no longer true (a
    * credit settled, a webhook redelivered before anyone was told) goes without a message. */
   private async drainOutbox(): Promise<void> {
+    // Nothing could be sent now (rate limit, or a Bot API that keeps failing used the tokens up):
+    // do not re-read a backlog of thousands every tick.
+    if (!this.hasToken()) return;
     const { ctx } = this.deps;
     const k = ctx.keys;
     const [outbox, failures] = await Promise.all([this.read(k.alertOutbox), this.read(k.alertFailures)]);

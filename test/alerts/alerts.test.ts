@@ -1,5 +1,6 @@
 // The merchant's alert bot, run by the real grammY against a Bot API stand-in on 127.0.0.1.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { startTestDaemon, stopTestDaemons, testConfig, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { captureIO } from '../helpers/cli-io.js';
@@ -167,6 +168,28 @@ describe('alerts', () => {
     const msg = await api.waitFor('the alert after the Bot API came back', () => api.sent.find((m) => m.text.includes(open.credit_id)), 30_000);
     expect(msg).toBeDefined();
     expect(api.sent.filter((m) => m.text.includes(open.credit_id))).toHaveLength(1);
+  });
+
+  it('while nothing can be sent (rate limit used up by a failing Bot API), the outboxes are not re-read every tick', async () => {
+    const api = await startBotApi(CHAT);
+    apis.push(api);
+    api.mode = 'down';
+    const d = await startTestDaemon(
+      { ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_API_ROOT: api.url },
+      { alertTimings: { ...FAST, perMinute: 1 } },
+    );
+    await d.call('/sandbox/credit', { body: { amount: 11, message_id: 50 } });
+    await api.waitFor('the one allowed (refused) attempt', () => (api.calls.includes('sendMessage (down)') ? true : undefined));
+    let reads = 0;
+    const redis = d.ctx.redis as Redis;
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+      if ((command as { name?: string }).name === 'xrange') reads++;
+      return send(command, stream);
+    }) as Redis['sendCommand'];
+    await sleep(500); // ten 50 ms ticks
+    expect(reads).toBe(0);
+    expect(await d.ctx.redis.xlen(d.ctx.keys.alertOutbox)).toBe(1); // still waiting, not lost
   });
 
   it('a webhook that failed its last retry: an alert with a Redeliver button that queues it again', async () => {
