@@ -2,7 +2,7 @@
 // only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
 import { Cluster } from 'ioredis';
-import { isRedisUnavailable, type RedisConnection } from './client.js';
+import { isRedisRefusingWrites, isRedisUnavailable, type RedisConnection } from './client.js';
 import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -198,7 +198,10 @@ export class Commands {
       .exec()
       .catch((err: unknown) => [[err, null]] as [Error | null, unknown][]);
     const [firstErr] = first?.[0] ?? [null];
-    if (firstErr) throw firstErr; // refused (OOM, READONLY…) or unreachable: as it is
+    // Refused (OOM, READONLY…) or unreachable: as it is. Anything else in the middle of a switch
+    // (a redirect the pipeline could not follow): the write is not known to be replicated, a 503.
+    if (firstErr && (isRedisUnavailable(firstErr) || isRedisRefusingWrites(firstErr))) throw firstErr;
+    if (firstErr) throw new NotReplicatedError(0, replicas);
     try {
       const [err, n] = first?.[1] ?? [new Error('WAIT gave no reply'), 0];
       if (err) throw err;
