@@ -26,7 +26,7 @@ export async function benchList(records: number, iterations: number, onStop: (st
   const ctx = createTxContext(redis, 'bench', {
     step: 'som', direction: 'up', limit: 100, ttlMs: 24 * 3600_000, quarantineMs: 600_000, cards: ['7159', '0042'],
     keepMs: 7 * 24 * 3600_000, messageTtlSec: 3600, unmatchedCap: 1000, creditKeepMs: 30 * 24 * 3600_000,
-    creditTextKeepMs: 30 * 24 * 3600_000, latePayment: false,
+    creditTextKeepMs: 30 * 24 * 3600_000, latePayment: false, expiry: { mode: 'now', graceMs: 0 },
   });
   const t0 = performance.now();
   const concurrency = 256;

@@ -11,7 +11,7 @@ import { runParse } from './cli/parse-command.js';
 import { runCreditsUnmatched, runWebhooksFailed, runWebhooksRedeliver, runWebhooksRedeliverFailed, type ListOptions } from './cli/admin-commands.js';
 import { BOTS } from './bot-messages/bots.js';
 import {
-  runCreditsAttach, runCreditsDismiss, runCreditsList, runTransactionsConfirm, runTransactionsList, type PageOptions,
+  runCreditsAttach, runCreditsDismiss, runCreditsList, runTransactionsCancel, runTransactionsConfirm, runTransactionsList, type PageOptions,
 } from './cli/review-commands.js';
 import { somToTiyinExact } from './http/routes/sandbox.js';
 
@@ -261,6 +261,14 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
     .action(async (txId: string, opts: { reason: string }) => {
       exitCode = await runTransactionsConfirm(operatorConfig(), processIO, txId, opts.reason);
+    });
+  transactions
+    .command('cancel')
+    .description('cancel a pending transaction by hand, e.g. one expiry holds for a person (cancel webhook)')
+    .argument('<transaction-id>')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (txId: string, opts: { reason: string }) => {
+      exitCode = await runTransactionsCancel(operatorConfig(), processIO, txId, opts.reason);
     });
 
   const cards = program.command('cards').description('the card registry: card numbers and holders the pay page shows');

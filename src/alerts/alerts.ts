@@ -18,7 +18,7 @@ import type { TxContext } from '../transactions/context.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { redeliver } from '../webhooks/admin.js';
 import { closestPending } from './candidates.js';
-import { DISMISS_REASONS, creditAlert, creditSummary, settledCreditText, settledText, webhookFailedAlert, webhookFailedSummary } from './format.js';
+import { DISMISS_REASONS, creditAlert, creditSummary, heldTransactionAlert, settledCreditText, settledText, webhookFailedAlert, webhookFailedSummary } from './format.js';
 import { DEFAULT_ALERT_TIMINGS, type AlertSettings, type AlertTimings } from './settings.js';
 
 export interface AlertDeps {
@@ -201,7 +201,7 @@ export class AlertService {
     const k = ctx.keys;
     const [outbox, failures] = await Promise.all([this.read(k.alertOutbox), this.read(k.alertFailures)]);
     if (outbox.length === 0 && failures.length === 0) return;
-    const unknown = outbox.filter((e) => e.kind !== 'credit' && e.kind !== 'settled');
+    const unknown = outbox.filter((e) => e.kind !== 'credit' && e.kind !== 'settled' && e.kind !== 'held');
     if (unknown.length > 0) {
       // Written by a newer version (a rollback): nothing here knows what to say about them.
       this.deps.log.warn({ entries: unknown.length, kinds: [...new Set(unknown.map((e) => e.kind))] }, 'alert outbox entries of an unknown kind dropped');
@@ -209,7 +209,23 @@ export class AlertService {
     }
     await this.openCredits(outbox.filter((e) => e.kind === 'credit'));
     await this.failedWebhooks(failures);
+    await this.heldTransactions(outbox.filter((e) => e.kind === 'held'));
     await this.settledElsewhere(outbox.filter((e) => e.kind === 'settled'));
+  }
+
+  /** Transactions past their deadline that expiry holds for a person: created before a bot's
+   * cursor began, so a payment may sit in the chat where paycue never read (README "Expiry"). */
+  private async heldTransactions(entries: OutboxEntry[]): Promise<void> {
+    const { ctx } = this.deps;
+    const rows = await this.rows(entries.map((e) => ctx.keys.tx(e.id)), ['state', 'amount', 'card', 'expires_at']);
+    for (const [i, e] of entries.entries()) {
+      const r = rows[i];
+      if (r?.state === 'pending') {
+        if (!this.take()) return;
+        await this.send(heldTransactionAlert(e.id, Number(r.amount), r.card ?? null, Number(r.expires_at)));
+      }
+      await ctx.redis.xdel(ctx.keys.alertOutbox, e.entry);
+    }
   }
 
   /** Every entry of an outbox (each is capped near 10,000 entries). */

@@ -73,6 +73,15 @@ export function webhookFailedSummary(failures: { id: string; action: string }[])
   ].join('\n');
 }
 
+/** A transaction expiry will not cancel by itself: paycue never read the chat back to its start. */
+export function heldTransactionAlert(id: string, amountTiyin: number, cardLast4: string | null, expiresAt: number): string {
+  return [
+    `⏸ Not expired: ${formatSom(amountTiyin)} · ${card(cardLast4)} · ${id}`,
+    `Its deadline passed at ${time(expiresAt)}, but it was created before paycue began reading the bank chat (a bot just enabled, or another Telegram account), so a payment for it may be in the chat unread.`,
+    `Look in the chat, then settle it by hand: paycue transactions confirm|cancel ${id} --reason "…" (or POST /transaction/${id}/confirm|cancel).`,
+  ].join('\n');
+}
+
 /** A settled credit's alert, rebuilt from its record: how it was settled, by whom, no buttons. */
 export function settledCreditText(c: CreditRecord): string {
   const r = c.resolution;

@@ -108,6 +108,8 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<number
       WEBHOOK_SECRET: secret,
       TRANSACTION_TTL: `${TTL_SECONDS}s`,
       AMOUNT_QUARANTINE: '10s',
+      // A simulated credit has no bank delay to wait for.
+      PAYMENT_GRACE: '0s',
       AMOUNT_QUARANTINE_SHORT_OK: 'true',
     };
     const log = createLogger({ debug: false, level: env.DEMO_LOG ?? 'error' });

@@ -10,6 +10,7 @@ import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { BadCursor, type Page } from '../lists/page.js';
 import { formatSom } from '../money/amount.js';
 import { confirmManually } from '../transactions/confirm-manual.js';
+import { cancelByHand } from '../transactions/cancel.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { listTransactions, type ListedTransaction } from '../transactions/list.js';
 import type { TxState } from '../transactions/record.js';
@@ -152,5 +153,18 @@ export async function runTransactionsConfirm(config: Config, io: CliIO, rawTx: s
     return 1;
   }
   io.out(`confirmed ${txId} by hand; its confirm webhook (resolution manual) is queued`);
+  return 0;
+}
+
+export async function runTransactionsCancel(config: Config, io: CliIO, rawTx: string, reason: string): Promise<number> {
+  const txId = parseTransactionId(rawTx);
+  if (!txId) return badId(io, 'transaction id', rawTx, 'a UUID');
+  if (!reasonOk(io, reason)) return 2;
+  const r = await withContext(config, (ctx) => cancelByHand(ctx, txId, cliUser(), reason.trim()));
+  if (!r.ok) {
+    io.err(`${r.detail}${r.status === 404 ? where(config) : ''}`);
+    return 1;
+  }
+  io.out(`cancelled ${txId} by hand; its cancel webhook is queued and its amount quarantined`);
   return 0;
 }

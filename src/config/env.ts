@@ -264,6 +264,8 @@ const COMMON = {
   sandbox: v('SANDBOX', bool(false)),
   quarantineMs: v('AMOUNT_QUARANTINE', duration('10m', 0)),
   quarantineShortOk: v('AMOUNT_QUARANTINE_SHORT_OK', bool(false)),
+  /** Banks notify some seconds after the transfer: a deadline counts as passed only this long after it. */
+  paymentGraceMs: v('PAYMENT_GRACE', duration('2m', 0)),
   /** Take the client address from X-Forwarded-For (set by the one reverse proxy in front). */
   trustProxy: v('TRUST_PROXY', bool(false)),
   // Pay page (src/pay-page): public base URL, open SSE stream cap, per-IP request budget.
@@ -342,6 +344,15 @@ function shortQuarantineWithoutOptIn(env: Record<string, string | undefined>): {
     variable: 'AMOUNT_QUARANTINE',
     message: `${raw?.trim()} is under 1m: a late payment could confirm another customer's order; set AMOUNT_QUARANTINE_SHORT_OK=true to allow it anyway`,
   }];
+}
+
+/** The grace covers a bank's delay; the quarantine, which starts only after it, covers later ones. */
+function graceOverQuarantine(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const ms = (raw: string | undefined, def: string) => parseDuration(raw === undefined || raw.trim() === '' ? def : raw);
+  const grace = ms(env.PAYMENT_GRACE, '2m');
+  const quarantine = ms(env.AMOUNT_QUARANTINE, '10m');
+  if (grace === null || quarantine === null || grace <= quarantine) return [];
+  return [{ variable: 'PAYMENT_GRACE', message: `${env.PAYMENT_GRACE?.trim() || '2m'} is longer than AMOUNT_QUARANTINE (${env.AMOUNT_QUARANTINE?.trim() || '10m'}): keep the grace below the quarantine` }];
 }
 
 /** Every variable paycue reads (for the look-alike warning). */
@@ -442,12 +453,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return withRedisUrl(
     parseFields(DAEMON, env, [
       ...hostProblems(env),
-      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env), ...alertsWithoutChat(env),
+      ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...graceOverQuarantine(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
+      ...alertsWithoutChat(env),
     ]),
   );
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */
 export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
-  return withRedisUrl(parseFields(COMMON, env, redisModeProblems(env)));
+  return withRedisUrl(parseFields(COMMON, env, [...redisModeProblems(env), ...graceOverQuarantine(env)]));
 }

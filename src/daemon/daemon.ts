@@ -13,14 +13,15 @@ import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { TelegramStartError } from '../telegram/errors.js';
 import { formatDuration } from '../config/duration.js';
 import { VERSION } from '../version.js';
-import type { TelegramStore } from '../redis/commands.js';
+import type { Clock, TelegramStore } from '../redis/commands.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
 import { WebhookDispatcher, type DispatcherTimings } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
 import { startHttpServer } from '../http/server.js';
 import type { ComponentState } from '../http/deps.js';
-import type { BotMessageHandler, WatcherSettings } from '../telegram/types.js';
+import type { BotMessageHandler, TelegramStatus, WatcherSettings } from '../telegram/types.js';
+import { expiryHealth } from '../transactions/expiry-state.js';
 import { describeTarget } from '../redis/target.js';
 import { alertSettings, httpSettings, minReplicas, redisTarget, standbyRetryMs, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
 import { CardDirectory } from '../cards/directory.js';
@@ -33,7 +34,9 @@ import type { AlertTimings } from '../alerts/settings.js';
 /** The Telegram side as the daemon sees it; the real one lives in src/telegram. */
 export interface Watcher {
   stop(): Promise<void>;
-  status(): { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null; me?: { id: string; username?: string }; reconnects?: number };
+  status(): TelegramStatus;
+  /** A deadline waits for the watermark: read the bank chats soon (rate-limited). */
+  readSoon?(): void;
 }
 
 export type StartWatcher = ((args: {
@@ -56,6 +59,8 @@ export interface DaemonOptions {
   startWatcher?: StartWatcher;
   /** Faster loops for tests. */
   sweepIntervalMs?: number;
+  /** Tests move the shared clock with its offset (0: Redis's TIME as it is). */
+  clock?: Clock;
   dispatcherTimings?: DispatcherTimings;
   alertTimings?: Partial<AlertTimings>;
 }
@@ -162,7 +167,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // it cannot refuse to start any more, but it says so loudly.
   redis.on('ready', () => void recheckServer(redis, config, redisLog));
 
-  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config));
+  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config), opts.clock);
   if (config.quarantineMs < SHORT_QUARANTINE_MS) {
     log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
   }
@@ -190,6 +195,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     openCredits: () => ctx.commands.openCreditsCount(),
     redisUp: () => redis.status === 'ready',
     role: config.role,
+    // Expiry is decided by the watermark in Redis: every daemon's sweeper sees the same.
+    expiryHeld: () => expiryHealth(sweeper.expiry(), config.paymentGraceMs).held,
+    watermarkLag: () => expiryHealth(sweeper.expiry(), config.paymentGraceMs).lagSeconds,
     ...(watches ? { watcherHeld: () => watcher !== undefined } : {}),
     // Telegram's state is the watcher's: reported by the process that holds it, NaN on a standby
     // (which would otherwise look disconnected and fire alerts), absent where nothing watches.
@@ -197,8 +205,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       ? {
           telegramConnected: () => (watcher ? watcher.status().connected : null),
           lastBotMessageAt: () => watcher?.status().lastBotMessageAt ?? null,
-          expiryHeld: () => (watcher ? !watcher.status().expiryAllowed : null),
           telegramReconnects: () => watcher?.status().reconnects ?? 0,
+          historyReads: () => watcher?.status().historyReads ?? {},
+          clockSkewMs: () => watcher?.status().clockSkewMs ?? null,
         }
       : {}),
   });
@@ -210,14 +219,21 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     fatalWith = resolve;
   });
 
+  // A transaction expires only once the bank chat has been read past its deadline plus the
+  // grace (the watermark, checked by the cancel script itself); when one waits for that, the
+  // watcher's holder reads the chat at once rather than at its next periodic read.
   const sweeper = startSweeper(ctx, log.child({ component: 'sweeper' }), {
     ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}),
-    // Outside sandbox, a transaction only expires once the bank's messages have been read up to
-    // now: while Telegram is down, or its history cannot be read, a payment may be waiting.
-    canExpire: () => config.sandbox || watcher?.status().expiryAllowed === true,
-    onSweep: (r) => events.transactionsExpired(r.expired),
+    onSweep: (r) => {
+      events.transactionsExpired(r.expired);
+      if (r.expiry.waitingDeadline !== null) watcher?.readSoon?.();
+    },
   });
 
+  const expiryDetails = () => {
+    const h = expiryHealth(sweeper.expiry(), config.paymentGraceMs);
+    return { expiry: h.held ? 'held' : 'running', watermark_lag_s: h.lagSeconds };
+  };
   const components = (): Record<string, ComponentState> => ({
     telegram: !watches ? 'disabled' : standby && !watcher ? 'standby' : watcher?.status().connected ? 'up' : 'down',
   });
@@ -242,8 +258,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     payStreams,
     // Held while bank messages may be waiting unread (Telegram down, catch-up failing): amounts
     // stay reserved meanwhile, so the operator must be able to see it.
-    details: (): Record<string, string> => ({
-      ...(config.sandbox ? {} : { expiry: watcher?.status().expiryAllowed ? 'running' : 'held' }),
+    details: (): Record<string, string | number | null> => ({
+      ...(config.sandbox ? {} : expiryDetails()),
       // Outside sandbox always; in sandbox only when not the default, so that the contract's
       // plain `{redis, telegram}` stays as it was for the common case.
       ...(config.sandbox && config.role === 'all' ? {} : { role: config.role }),
@@ -380,6 +396,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   // `paycue status` reads: a standby or ROLE=api daemon would overwrite it with "disconnected".
   heartbeat = await startHeartbeat(ctx.commands, {
     sandbox: config.sandbox, telegram: () => watcher?.status() ?? null, publishes: () => config.sandbox || watcher !== undefined,
+    expiry: () => expiryHealth(sweeper.expiry(), config.paymentGraceMs),
   });
 
   log.info(

@@ -66,6 +66,8 @@ export function transactionRules(c: OperatorConfig): TransactionRules {
     creditKeepMs: KEEP_CREDITS_MS,
     creditTextKeepMs: KEEP_CREDITS_MS,
     latePayment: c.webhookLatePayment,
+    // Sandbox has no bank chat to have seen: its watermark is the clock itself.
+    expiry: { mode: c.sandbox ? 'now' : 'seen', graceMs: c.paymentGraceMs },
   };
 }
 

@@ -3,10 +3,13 @@
 // loaded only here, so commands that never watch Telegram do not pay for it.
 import type { TelegramClient } from 'telegram';
 import type { StartWatcher } from './daemon.js';
+import type { TelegramWatcherDeps } from '../telegram/watcher.js';
+
+type Timings = Pick<TelegramWatcherDeps, 'catchUpIntervalMs' | 'retryBaseMs' | 'deadlineReadGapMs' | 'requestTimeoutMs'>;
 
 export function telegramStarter(
-  /** Tests pass a TelegramClient whose network calls answer from recorded data. */
-  extra: { client?: TelegramClient } = {},
+  /** Tests pass a TelegramClient whose network calls answer from recorded data (and faster loops). */
+  extra: { client?: TelegramClient } & Timings = {},
 ): StartWatcher {
   const start: StartWatcher = async ({ settings, store, handle, log, onFatal, waitForRedis, signal }) => {
     await waitForRedis();

@@ -42,7 +42,7 @@ export interface AppDeps {
   /** Each other component's state for /ready. */
   components?: () => Record<string, ComponentState>;
   /** Shown by /ready without deciding readiness (the API works while expiry is held). */
-  details?: () => Record<string, string>;
+  details?: () => Record<string, string | number | null>;
   /** The daemon's view of the card registry (src/cards); absent: CARDS only. */
   cards?: CardDirectory;
   /** The pay page's live updates and open-stream cap (src/pay-page); absent: no pay page. */

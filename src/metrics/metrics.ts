@@ -29,10 +29,16 @@ export interface MetricsSources {
   /** null: this process does not hold the watcher (a standby): NaN, not a false alarm. */
   telegramConnected?: () => boolean | null;
   lastBotMessageAt?: () => number | null;
-  /** Outside sandbox: transactions may not expire now (Telegram not caught up). */
+  /** A due transaction has waited too long for the watermark (the bank chat is not being read). */
   expiryHeld?: () => boolean | null;
+  /** How far the observation watermark is behind the clock (s); null: none published yet. */
+  watermarkLag?: () => number | null;
   /** Outside sandbox: how often the Telegram connection came back since start. */
   telegramReconnects?: () => number;
+  /** Outside sandbox: history requests since start, by bot name. */
+  historyReads?: () => Record<string, number>;
+  /** Outside sandbox: Telegram's clock minus Redis's at the last chat read (ms); null before it. */
+  clockSkewMs?: () => number | null;
   webhookBacklog?: () => Promise<number>;
   failedDeliveries?: () => Promise<number>;
   /** Open credit records: the review queue. */
@@ -158,8 +164,20 @@ export class Metrics {
     fromProcess('paycue_telegram_connected', '1 when the Telegram watcher is connected (NaN on a standby; absent in sandbox mode and with ROLE=api).', flag(sources.telegramConnected));
     fromProcess(
       'paycue_expiry_held',
-      '1 while pending transactions may not expire: Telegram is down or its history is not read up to now (NaN on a standby; absent in sandbox mode and with ROLE=api).',
+      '1 while a transaction past its deadline and PAYMENT_GRACE has waited over 30 s for the bank chat to be read up to it (the watermark): expiry is held.',
       flag(sources.expiryHeld),
+    );
+    const lag = sources.watermarkLag;
+    fromProcess(
+      'paycue_expiry_watermark_lag_seconds',
+      'How far the observation watermark (every bank message dated before it is decided) is behind the clock; NaN until a watcher publishes one. Sandbox: 0.',
+      lag && (() => lag() ?? NaN),
+    );
+    const skew = sources.clockSkewMs;
+    fromProcess(
+      'paycue_telegram_clock_skew_seconds',
+      "Telegram's clock minus Redis's at the last chat read (over 30 s either way holds expiry); NaN before the first read or on a standby.",
+      skew && (() => { const v = skew(); return v === null ? NaN : v / 1000; }),
     );
     fromProcess(
       'paycue_seconds_since_last_bot_message',
@@ -171,6 +189,19 @@ export class Metrics {
       "Unix time of the newest message from a watched bot, by the bank's timestamp (NaN until one is seen): alert on time() minus it.",
       lastAt && (() => { const at = lastAt(); return at === null ? NaN : at / 1000; }),
     );
+    if (sources.historyReads) {
+      const reads = sources.historyReads;
+      new Counter({
+        name: 'paycue_telegram_history_reads_total',
+        help: 'Chat history requests to Telegram by bot (start-up, drops, gaps, the periodic read, waiting deadlines): rate() gives reads per hour.',
+        labelNames: ['bot'] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [bot, n] of Object.entries(reads())) this.inc({ bot }, n);
+        },
+      });
+    }
     if (sources.telegramReconnects) {
       const reconnects = sources.telegramReconnects;
       new Counter({

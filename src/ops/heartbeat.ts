@@ -3,6 +3,8 @@
 // expiry held, last bot message). A heartbeat older than STALE_AFTER_MS means the daemon is gone.
 import { hostname } from 'node:os';
 import type { Commands, DaemonHeartbeat } from '../redis/commands.js';
+import type { TelegramStatus } from '../telegram/types.js';
+import type { ExpiryHealth } from '../transactions/expiry-state.js';
 import { VERSION } from '../version.js';
 
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -14,7 +16,8 @@ export interface HeartbeatSource {
   sandbox: boolean;
   /** Whether this process's beat is the one to publish (it watches Telegram, or runs in sandbox). */
   publishes: () => boolean;
-  telegram: () => { connected: boolean; expiryAllowed: boolean; lastBotMessageAt: number | null; me?: { id: string; username?: string } } | null;
+  telegram: () => TelegramStatus | null;
+  expiry: () => ExpiryHealth;
 }
 
 export interface Heartbeat {
@@ -31,7 +34,8 @@ export function snapshot(src: HeartbeatSource, now: number): DaemonHeartbeat {
     host: hostname(),
     sandbox: src.sandbox,
     telegramConnected: tg?.connected ?? false,
-    expiryHeld: !src.sandbox && tg?.expiryAllowed !== true,
+    expiryHeld: src.expiry().held,
+    watermarkLagS: src.expiry().lagSeconds,
     lastBotMessageAt: tg?.lastBotMessageAt ?? null,
     account: tg?.me ? (tg.me.username ? `${tg.me.id} (@${tg.me.username})` : tg.me.id) : null,
     updatedAt: now,

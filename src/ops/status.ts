@@ -18,7 +18,7 @@ export interface StatusReport {
   telegram:
     | { state: 'disabled' }
     | { state: 'unknown' }
-    | { state: 'connected' | 'disconnected'; account: string | null; last_bot_message_age_s: number | null; expiry_held: boolean };
+    | { state: 'connected' | 'disconnected'; account: string | null; last_bot_message_age_s: number | null; expiry_held: boolean; watermark_lag_s: number | null };
   pending_transactions: number | null;
   webhook_backlog: number | null;
   failed_deliveries: number | null;
@@ -73,9 +73,10 @@ export async function collectStatus(config: OperatorConfig, now = Date.now): Pro
         account: beat.account,
         last_bot_message_age_s: beat.lastBotMessageAt === null ? null : ageSec(t, beat.lastBotMessageAt),
         expiry_held: beat.expiryHeld,
+        watermark_lag_s: beat.watermarkLagS,
       };
       if (!beat.telegramConnected) problems.push('Telegram is disconnected');
-      else if (beat.expiryHeld) problems.push('expiry is held: Telegram history is not caught up yet');
+      else if (beat.expiryHeld) problems.push('expiry is held: a transaction past its deadline waits for the bank chat to be read up to it');
     }
     return report;
   } catch (err) {
@@ -102,7 +103,8 @@ export function formatStatus(r: StatusReport): string[] {
   const telegram =
     tg.state === 'disabled' ? 'disabled (sandbox)'
     : tg.state === 'unknown' ? 'unknown (no running daemon)'
-    : `${tg.state}, account ${tg.account ?? '?'}, last bot message ${tg.last_bot_message_age_s === null ? 'never' : `${tg.last_bot_message_age_s} s ago`}, expiry ${tg.expiry_held ? 'HELD' : 'running'}`;
+    : `${tg.state}, account ${tg.account ?? '?'}, last bot message ${tg.last_bot_message_age_s === null ? 'never' : `${tg.last_bot_message_age_s} s ago`}, ` +
+      `expiry ${tg.expiry_held ? 'HELD' : 'running'} (chat read up to ${tg.watermark_lag_s === null ? 'never' : `${tg.watermark_lag_s} s ago`})`;
   return [
     `paycue ${r.version}  role ${r.role}  ${r.healthy ? 'HEALTHY' : 'DEGRADED'}`,
     `redis      ${r.redis.address} prefix ${r.redis.prefix}: ${redis}`,

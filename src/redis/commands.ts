@@ -15,7 +15,6 @@ export interface ReserveSettings {
   stepTiyin: number;
   direction: 'up' | 'down';
   limit: number;
-  now: number;
   ttlMs: number;
   /** Every card the call may reserve on (the implicit card when CARDS is empty). */
   cards: string[];
@@ -39,7 +38,35 @@ export type ReserveReply =
   | { kind: 'existing'; txId: string }
   | { kind: 'full' };
 
-export type CancelOutcome = 'cancelled' | 'not_pending' | 'not_due' | 'unknown';
+export type CancelOutcome = 'cancelled' | 'not_pending' | 'not_due' | 'held' | 'unknown';
+
+/** The clock every script stamps and compares with: Redis's TIME plus `offsetMs`, which is 0
+ * but in tests (they move time with it). Shared by every Commands of one context. */
+export interface Clock {
+  offsetMs: number;
+}
+
+/** How expiry decides that a deadline has passed (README "Expiry: by what has been seen"):
+ * `seen`, the watermark the Telegram watcher publishes; `now` (sandbox, no bank chat), the clock. */
+export interface ExpiryRule {
+  mode: 'seen' | 'now';
+  /** PAYMENT_GRACE: a deadline counts as passed only this long after it. */
+  graceMs: number;
+}
+
+export interface ExpiryView {
+  /** The shared clock, ms. */
+  now: number;
+  /** A deadline plus the grace at or before this may expire; null: nothing may (see `why`). */
+  cutoff: number | null;
+  why: '' | 'no_watcher' | 'not_seen';
+  /** Transactions created before this are held (a bot's cursor began after them). */
+  safeSince: number;
+  /** The oldest deadline past its grace by the clock that the watermark has not reached. */
+  waitingDeadline: number | null;
+  /** Transactions due for expiry (a batch). */
+  due: string[];
+}
 
 export interface CreditCall {
   messageKey: string;
@@ -125,8 +152,10 @@ export interface DaemonHeartbeat {
   host: string;
   sandbox: boolean;
   telegramConnected: boolean;
-  /** True while transactions may not expire (Telegram not caught up). */
+  /** True while a due transaction has waited too long for the watermark. */
   expiryHeld: boolean;
+  /** How far the watermark is behind the clock (s); null: none published. */
+  watermarkLagS: number | null;
   /** Unix ms of the newest bot message, or null. */
   lastBotMessageAt: number | null;
   /** The Telegram account's id and username, when connected once. */
@@ -168,6 +197,7 @@ export class Commands {
     readonly redis: RedisConnection,
     readonly keys: RedisKeys,
     private readonly durability: Durability = { replicas: 0, timeoutMs: 0 },
+    readonly clock: Clock = { offsetMs: 0 },
   ) {}
 
   /** The commands for the keys under `prefix`. */
@@ -220,7 +250,7 @@ export class Commands {
     const k = this.keys;
     const keys = [k.deadlines, k.cardLoad, k.cardsInactive];
     for (const c of s.cards) keys.push(k.amounts(c), k.owners(c));
-    const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, s.now, s.ttlMs, s.cards.length, ...s.cards];
+    const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, this.clock.offsetMs, s.ttlMs, s.cards.length, ...s.cards];
     for (const r of requests) {
       keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1, r.page);
@@ -239,7 +269,8 @@ export class Commands {
     });
   }
 
-  /** pending → cancelled with its `cancel` event; `onlyIfDue` for expiry (a no-op before the deadline). */
+  /** pending → cancelled with its `cancel` event; `onlyIfDue` for expiry: a no-op unless the
+   * deadline has passed by `expiry`'s rule (`held` for one a person must look at). */
   async cancel(a: {
     txId: string;
     card: string;
@@ -247,7 +278,7 @@ export class Commands {
     idem: string;
     reason: 'expired' | 'cancelled';
     onlyIfDue: boolean;
-    now: number;
+    expiry: ExpiryRule;
     quarantineMs: number;
     keepMs: number;
     /** JSON of the audit entry of a cancel someone asked for ('' for an expiry). */
@@ -259,9 +290,12 @@ export class Commands {
       'cancel',
       [
         k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-'),
-        k.txState('cancelled'), k.audit('tx', a.txId),
+        k.txState('cancelled'), k.audit('tx', a.txId), k.cursor, k.alertOutbox,
       ],
-      [a.txId, a.now, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel, a.audit ?? ''],
+      [
+        a.txId, this.clock.offsetMs, a.reason, a.quarantineMs, a.keepMs, a.onlyIfDue ? '1' : '0', k.payChannel, a.audit ?? '',
+        a.expiry.mode, a.expiry.graceMs,
+      ],
       { transaction_id: a.txId },
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated();
@@ -376,6 +410,36 @@ export class Commands {
     const pipe = this.redis.pipeline();
     for (const c of cards) pipe.hget(this.keys.owners(c), amount);
     return ((await pipe.exec()) ?? []).map((r) => (r[1] as string | null) ?? '');
+  }
+
+  /** What expiry may cancel now (a batch, after skipping `skip` due ones), by the watermark. */
+  async expiryDue(rule: ExpiryRule, batch: number, skip = 0): Promise<ExpiryView> {
+    const k = this.keys;
+    const r = (await runScript(this.redis, 'expiry-due', [k.deadlines, k.cursor], [rule.mode, rule.graceMs, this.clock.offsetMs, batch, skip])) as string[];
+    const [now, cutoff, why, since, waiting, ...due] = r as [string, string, string, string, string, ...string[]];
+    return {
+      now: Number(now),
+      cutoff: cutoff === '' ? null : Number(cutoff),
+      why: why as ExpiryView['why'],
+      safeSince: Number(since),
+      waitingDeadline: waiting === '' ? null : Number(waiting),
+      due,
+    };
+  }
+
+  /** Moves a bot's observation watermark forward, if `token` holds the Telegram session lock;
+   * null when refused (the lock or the cursors are another's). */
+  async watermarkAdvance(a: { token: string; account: string; botId: number; seenThrough: number; bots: number[] }): Promise<number | null> {
+    const k = this.keys;
+    const r = Number(
+      await runScript(this.redis, 'watermark-advance', [k.cursor, k.sessionLock], [a.token, a.account, String(a.botId), Math.floor(a.seenThrough), a.bots.join(',')]),
+    );
+    return r < 0 ? null : r;
+  }
+
+  /** The shared clock (Redis TIME plus the test offset), unix ms. */
+  async clockNow(): Promise<number> {
+    return (await this.serverTimeMs()) + this.clock.offsetMs;
   }
 
   /** Quarantines that have ended by `now`, as opaque members for `release`. */
@@ -498,9 +562,9 @@ export class Commands {
     return this.redis.hget(this.keys.cursor, String(botId));
   }
 
-  /** Sets the first cursor unless one appeared meanwhile. */
-  async cursorInit(botId: number, messageId: number): Promise<void> {
-    await this.redis.hsetnx(this.keys.cursor, String(botId), String(messageId));
+  /** Sets the first cursor unless one appeared meanwhile (and when it began); returns the cursor in force. */
+  async cursorInit(botId: number, messageId: number): Promise<number> {
+    return Number(await runScript(this.redis, 'cursor-init', [this.keys.cursor], [String(botId), String(messageId), this.clock.offsetMs]));
   }
 
   /** Moves the cursor forward only; returns the cursor in force. */
@@ -570,6 +634,7 @@ export class Commands {
       .hset(key, {
         version: h.version, pid: String(h.pid), host: h.host, sandbox: h.sandbox ? '1' : '0',
         telegram_connected: h.telegramConnected ? '1' : '0', expiry_held: h.expiryHeld ? '1' : '0',
+        watermark_lag_s: h.watermarkLagS === null ? '' : String(h.watermarkLagS),
         last_bot_message_at: h.lastBotMessageAt === null ? '' : String(h.lastBotMessageAt), account: h.account ?? '',
         updated_at: String(h.updatedAt),
       })
@@ -583,6 +648,7 @@ export class Commands {
     return {
       version: h.version ?? '', pid: Number(h.pid), host: h.host ?? '', sandbox: h.sandbox === '1',
       telegramConnected: h.telegram_connected === '1', expiryHeld: h.expiry_held === '1',
+      watermarkLagS: h.watermark_lag_s ? Number(h.watermark_lag_s) : null,
       lastBotMessageAt: h.last_bot_message_at ? Number(h.last_bot_message_at) : null, account: h.account || null,
       updatedAt: Number(h.updated_at),
     };
@@ -667,6 +733,6 @@ export class Commands {
 /** The slice of Commands the Telegram watcher needs: its cursor and its session lock. */
 export type TelegramStore = Pick<
   Commands,
-  | 'cursorBind' | 'cursorGet' | 'cursorInit' | 'cursorAdvance' | 'lastBotMessageAt' | 'setLastBotMessageAt'
+  | 'cursorBind' | 'cursorGet' | 'cursorInit' | 'cursorAdvance' | 'lastBotMessageAt' | 'setLastBotMessageAt' | 'watermarkAdvance' | 'clockNow'
   | 'lockAcquire' | 'lockHolder' | 'lockRenew' | 'lockRelease' | 'lockTakeOver' | 'standbyPresent'
 >;

@@ -10,7 +10,7 @@ export const SCRIPT_NAMES = [
   'reserve', 'cancel', 'credit', 'release', 'attempt-result', 'requeue-due', 'redeliver', 'requeue', 'leave-group',
   'heartbeat', 'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
   'card-add', 'card-update', 'card-remove', 'pay-status',
-  'attach', 'dismiss', 'confirm-manual', 'rows', 'alert-sent',
+  'attach', 'dismiss', 'confirm-manual', 'rows', 'alert-sent', 'expiry-due', 'watermark-advance', 'cursor-init',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

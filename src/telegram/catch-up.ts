@@ -1,14 +1,16 @@
 // No missed credit. GramJS does not recover updates missed while disconnected (its catchUp()
 // is an empty TODO) and drops update gaps silently, so paycue does not trust live updates alone:
 // for every watched bot it keeps a cursor (highest message id finished with) and reads the chat
-// history above it - on start-up, after every reconnect, every few minutes, and whenever a live
-// message arrives (a live message is processed together with anything the history shows before
-// it, so a live update can never jump the cursor over a message that was missed).
+// history above it: on start-up, after a drop, every few minutes, on an update gap, and when a
+// deadline waits for the watermark (watcher.ts). A live message is decided at once, whatever a
+// read in progress is doing; only a read moves the cursor, so a live update can never jump the
+// cursor over a message that was missed (the read hands the live one over again; the handler
+// is idempotent by message key, and one decided live is not handed over twice by this process).
 //
-// Processing is ascending by id; ids at or below the cursor are skipped (that is the
-// deduplication between live and history copies); the cursor moves past a message only after
-// the handler resolved for it. If the handler throws (Redis down, say), processing stops at
-// that message and the next sync starts again from it: nothing is ever skipped.
+// Processing is ascending by id; ids at or below the cursor are skipped; the cursor moves past
+// a message only after the handler resolved for it. If the handler throws (Redis down, say),
+// processing stops at that message and the next sync starts again from it: nothing is ever
+// skipped.
 //
 // First run (no cursor for a bot): the cursor is set to the newest message in the chat and
 // nothing older is processed - notifications from before paycue was installed must not confirm
@@ -40,6 +42,8 @@ export interface CatchUpDeps {
   requestTimeoutMs: number;
   /** Called for every bot message handed to the handler. */
   onBotMessage?: (msg: BotMessage) => void;
+  /** Called for every history request (the reads-per-hour metric). */
+  onHistoryRead?: (bot: WatchedBot) => void;
   /** Checked before each message: once true, processing stops where it is (shutdown). */
   isStopped?: () => boolean;
 }
@@ -64,39 +68,73 @@ export function toBotMessage(bot: WatchedBot, m: Api.Message): BotMessage {
 }
 
 export class CatchUp {
-  /** Live messages not yet finished with, per bot id, by message id. */
-  private readonly live = new Map<number, Map<number, Api.Message>>();
+  /** Live messages this process decided, per bot id: a read skips the handler for them. */
+  private readonly decidedLive = new Map<number, Set<number>>();
+  /** Live messages being decided, by `${bot id}:${message id}`: resolves true once decided. */
+  private readonly liveInFlight = new Map<string, Promise<boolean>>();
+  /** The cursor as this process last saw it, per bot id: live copies at or below it are done. */
+  private readonly cursorSeen = new Map<number, number>();
 
   constructor(
     private readonly deps: CatchUpDeps,
     private readonly bots: readonly WatchedBot[],
   ) {}
 
-  /** Remembers a live message; the next sync processes it (with whatever history shows before it). */
-  addLive(bot: WatchedBot, m: Api.Message): void {
-    let map = this.live.get(bot.id);
-    if (!map) this.live.set(bot.id, (map = new Map()));
-    map.set(m.id, m);
+  /** Decides a live message now (once, however often GramJS delivers it). On failure (Redis
+   * down) it stays for the next read, which finds it in the history above the cursor. */
+  async decideLive(bot: WatchedBot, m: Api.Message): Promise<void> {
+    if (m.id <= (this.cursorSeen.get(bot.id) ?? -1) || this.decidedLive.get(bot.id)?.has(m.id)) return;
+    const key = `${bot.id}:${m.id}`;
+    let run = this.liveInFlight.get(key);
+    if (!run) {
+      run = this.runLive(bot, m).finally(() => this.liveInFlight.delete(key));
+      this.liveInFlight.set(key, run);
+    }
+    await run;
   }
 
-  /** Syncs every bot; a failure on one does not stop the others. Resolves false if any failed. */
-  async syncAll(): Promise<boolean> {
-    let ok = true;
+  private async runLive(bot: WatchedBot, m: Api.Message): Promise<boolean> {
+    const msg = toBotMessage(bot, m);
+    this.deps.onBotMessage?.(msg);
+    try {
+      await this.deps.handle(msg, messageKey(this.deps.account, bot.id, m.id));
+    } catch (err) {
+      this.deps.log.warn({ bot: bot.name, message_id: m.id, err }, 'a live bank message could not be decided now; the next chat read decides it');
+      return false;
+    }
+    let set = this.decidedLive.get(bot.id);
+    if (!set) this.decidedLive.set(bot.id, (set = new Set()));
+    set.add(m.id);
+    return true;
+  }
+
+  /** True when this process has decided the message live (waiting for one being decided). */
+  private async decidedLiveAlready(bot: WatchedBot, id: number): Promise<boolean> {
+    const running = this.liveInFlight.get(`${bot.id}:${id}`);
+    if (running && (await running)) return true;
+    return this.decidedLive.get(bot.id)?.has(id) ?? false;
+  }
+
+  /** Syncs every bot; a failure on one does not stop the others. Resolves with the bots whose
+   * every message above the cursor was decided. */
+  async syncAll(): Promise<WatchedBot[]> {
+    const done: WatchedBot[] = [];
     for (const bot of this.bots) {
       try {
         await this.syncBot(bot);
+        done.push(bot);
       } catch (err) {
-        ok = false;
         this.deps.log.warn(
           { bot: bot.name, err },
           'telegram catch-up stopped; it resumes from the cursor on the next try',
         );
       }
     }
-    return ok;
+    return done;
   }
 
-  /** Processes every message above the cursor for one bot. Throws when it had to stop. */
+  /** Processes every message above the cursor for one bot. Throws when it had to stop, so a
+   * read cut short never counts as one that decided everything. */
   async syncBot(bot: WatchedBot): Promise<number> {
     const { cursors, log } = this.deps;
     let cursor = await cursors.get(bot.id);
@@ -104,28 +142,29 @@ export class CatchUp {
     const fetched = await this.fetchAbove(bot, cursor);
     const byId = new Map<number, Api.TypeMessage>();
     for (const m of fetched) byId.set(m.id, m);
-    const live = this.live.get(bot.id);
-    for (const [id, m] of live ?? []) if (!byId.has(id)) byId.set(id, m);
     const ids = [...byId.keys()].filter((id) => id > cursor!).sort((a, b) => a - b);
     let processed = 0;
     for (const id of ids) {
-      if (this.deps.isStopped?.()) break;
+      if (this.deps.isStopped?.()) throw new Error('stopped during the chat read');
       const m = byId.get(id)!;
-      if (isFromBot(bot, m)) {
+      if (isFromBot(bot, m) && !(await this.decidedLiveAlready(bot, id))) {
         const msg = toBotMessage(bot, m);
         this.deps.onBotMessage?.(msg);
         await this.deps.handle(msg, messageKey(this.deps.account, bot.id, id)); // throws -> stop here, cursor stays before it
         processed++;
       }
       cursor = await cursors.advance(bot.id, id);
-      live?.delete(id);
+      this.cursorSeen.set(bot.id, cursor);
     }
-    if (live) for (const id of live.keys()) if (id <= cursor) live.delete(id);
+    this.cursorSeen.set(bot.id, cursor);
+    const live = this.decidedLive.get(bot.id);
+    if (live) for (const id of live) if (id <= cursor) live.delete(id);
     if (processed > 0) log.debug({ bot: bot.name, processed, cursor }, 'telegram messages processed');
     return processed;
   }
 
   private getMessages(bot: WatchedBot, params: { minId?: number; maxId?: number; limit: number }): Promise<Api.Message[]> {
+    this.deps.onHistoryRead?.(bot);
     return withTimeout(this.deps.client.getMessages(bot.peer, params), this.deps.requestTimeoutMs, `reading the ${bot.name} bot chat`);
   }
 

@@ -20,9 +20,8 @@ export class CursorStore {
   }
 
   /** Sets the first cursor unless one appeared meanwhile; returns the cursor in force. */
-  async init(botId: number, messageId: number): Promise<number> {
-    await this.store.cursorInit(botId, messageId);
-    return (await this.get(botId)) ?? messageId;
+  init(botId: number, messageId: number): Promise<number> {
+    return this.store.cursorInit(botId, messageId);
   }
 
   /** Moves the cursor to `messageId` if that is further; returns the cursor in force. */

@@ -1,6 +1,7 @@
-// When catch-up runs: on request (start-up, reconnect, every live message), every few minutes,
-// and again after a failure with a growing delay. Runs go through the one serial queue, and
-// requests made while one is queued share it.
+// When catch-up runs: at start-up, after a drop, on an update gap, every few minutes, when a
+// deadline waits for the watermark (at most once per `minGapMs`), and again after a failure
+// with a growing delay. Runs go through the one serial queue, and requests made while one is
+// queued share it.
 import { CoalescedJob, SerialQueue } from './message-queue.js';
 
 export interface SyncSchedule {
@@ -8,6 +9,8 @@ export interface SyncSchedule {
   intervalMs: number;
   /** First delay before retrying a failed catch-up (doubles up to the interval). */
   retryBaseMs: number;
+  /** Passes asked for by waiting deadlines start at least this far apart. */
+  minGapMs: number;
 }
 
 export class SyncScheduler {
@@ -15,7 +18,9 @@ export class SyncScheduler {
   private readonly job: CoalescedJob;
   private readonly periodic: NodeJS.Timeout;
   private retryTimer: NodeJS.Timeout | undefined;
+  private soonTimer: NodeJS.Timeout | undefined;
   private retryDelay = 0;
+  private lastStartedAt = -Infinity;
   private stopped = false;
 
   constructor(
@@ -25,6 +30,7 @@ export class SyncScheduler {
   ) {
     this.job = new CoalescedJob(this.queue, async () => {
       if (this.stopped) return;
+      this.lastStartedAt = Date.now();
       if (await sync()) {
         this.retryDelay = 0;
         return;
@@ -38,6 +44,21 @@ export class SyncScheduler {
   /** Runs a catch-up soon (after anything in progress); resolves when it is done. */
   request(): Promise<void> {
     return this.job.request();
+  }
+
+  /** Like request(), but no sooner than `minGapMs` after the last pass started; coalesced. */
+  requestSoon(): void {
+    if (this.stopped || this.soonTimer) return;
+    const wait = this.lastStartedAt + this.schedule.minGapMs - Date.now();
+    if (wait <= 0) {
+      void this.request();
+      return;
+    }
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.request();
+    }, wait);
+    this.soonTimer.unref();
   }
 
   private retryLater(): void {
@@ -56,6 +77,7 @@ export class SyncScheduler {
     this.stopped = true;
     clearInterval(this.periodic);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     return this.queue.idle();
   }
 }

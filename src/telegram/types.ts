@@ -24,14 +24,17 @@ export type BotMessageHandler = (msg: BotMessage, key: string) => Promise<void>;
 
 export interface TelegramStatus {
   connected: boolean;
-  /** True only while connected and the last catch-up, started after the last reconnect,
-   * succeeded: a payment cannot be waiting unread, so unpaid transactions may expire. */
-  expiryAllowed: boolean;
   /** Unix ms when a bot message was last received or processed; null if none since start. */
   lastBotMessageAt: number | null;
   me?: { id: string; username?: string };
   /** Times the connection came back after a loss, since start. */
   reconnects?: number;
+  /** History requests since start, by bot name (each page of a chat read is one). */
+  historyReads?: Record<string, number>;
+  /** Telegram's clock minus Redis's at the last pass (ms); null before the first. */
+  clockSkewMs?: number | null;
+  /** Unix ms since when chat reads have failed (null while they work). */
+  catchUpFailingSince?: number | null;
 }
 
 export interface TelegramWatcher {
@@ -40,4 +43,6 @@ export interface TelegramWatcher {
   status(): TelegramStatus;
   /** Runs a catch-up now (queued behind anything in progress); resolves when it is done. */
   catchUp(): Promise<void>;
+  /** A deadline waits for the watermark: read the chats soon (rate-limited, coalesced). */
+  readSoon(): void;
 }

@@ -1,7 +1,8 @@
 // The Telegram side of the daemon: listen to the watched bank bots and hand every message on
-// as a whole BotMessage, with catch-up so a disconnect or a restart never loses a credit, and
-// a watchdog that asks for a restart when the connection is dead. Start-up is open-session.ts,
-// scheduling of catch-up is sync.ts, the catch-up itself catch-up.ts.
+// as a whole BotMessage (live ones at once), with chat reads so a disconnect or a restart never
+// loses a credit, the observation watermark those reads publish (expiry waits for it), and a
+// watchdog that asks for a restart when the connection is dead. Start-up is open-session.ts,
+// scheduling of reads is sync.ts, a read itself catch-up.ts, the watermark watermark.ts.
 import { Api, type TelegramClient } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMessage.js';
@@ -15,6 +16,7 @@ import { abandonConnect } from './client-factory.js';
 import { describeError, withTimeout } from './errors.js';
 import { openSession, unlessStopped, type OpenSession } from './open-session.js';
 import { SyncScheduler } from './sync.js';
+import { readPassClock, skewTooLarge } from './watermark.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { BotMessageHandler, TelegramStatus, TelegramWatcher, WatcherSettings } from './types.js';
 
@@ -22,6 +24,8 @@ export type { BotMessage, BotMessageHandler, TelegramStatus, TelegramWatcher, Wa
 export { TelegramStartError } from './errors.js';
 
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 3 * 60_000;
+/** Reads asked for by waiting deadlines start at least this far apart. */
+export const DEFAULT_DEADLINE_READ_GAP_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface TelegramWatcherDeps {
@@ -42,6 +46,8 @@ export interface TelegramWatcherDeps {
   lockRenewMs?: number;
   /** First delay before retrying a failed catch-up (doubles up to the catch-up interval). */
   retryBaseMs?: number;
+  /** Reads for waiting deadlines start at least this far apart. */
+  deadlineReadGapMs?: number;
   /** Aborted when the daemon stops while the watcher is still starting. */
   signal?: AbortSignal;
 }
@@ -92,15 +98,17 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
   return watcher;
 }
 
+/** Updates numbered in the account's common sequence (pts): a jump in it is a gap, updates
+ * GramJS never delivered. Channel updates have sequences of their own and are not listed. */
+const COMMON_PTS_UPDATES = [
+  Api.UpdateNewMessage, Api.UpdateDeleteMessages, Api.UpdateReadHistoryInbox, Api.UpdateReadHistoryOutbox, Api.UpdateWebPage,
+  Api.UpdateReadMessagesContents, Api.UpdateEditMessage, Api.UpdateFolderPeers, Api.UpdatePinnedMessages, Api.UpdateShortMessage,
+  Api.UpdateShortChatMessage,
+];
+
 class LiveWatcher implements TelegramWatcher {
   private connected = true;
   private reconnects = 0;
-  // Expiry is fair only once every bank message up to now has been read: after each loss of
-  // the connection, only a catch-up that *started* after it and succeeded counts. `epoch` counts
-  // losses; `caughtUpEpoch` is the epoch in which the last successful catch-up started.
-  private epoch = 0;
-  private caughtUpEpoch = -1;
-  private lastSyncOk = false;
   private stopped = false;
   private fatalReported = false;
   private stopping: Promise<void> | undefined;
@@ -110,15 +118,24 @@ class LiveWatcher implements TelegramWatcher {
   private readonly newMessageEvent: NewMessage;
   private readonly editedEvent: EditedMessage;
   private readonly connectionEvent = new Raw({ types: [UpdateConnectionState] });
+  private readonly sequenceEvent = new Raw({ types: [...COMMON_PTS_UPDATES, Api.UpdatesTooLong] });
+  private readonly historyReads: Record<string, number> = {};
+  /** The highest pts seen (updates or a pass's GetState); undefined until the first pass. */
+  private pts: number | undefined;
+  private clockSkewMs: number | null = null;
+  private failingSince: number | null = null;
+  private readonly allBotIds: number[];
 
   constructor(
     private readonly session: OpenSession,
     private readonly deps: TelegramWatcherDeps,
     private readonly log: Logger,
-    requestTimeoutMs: number,
+    private readonly requestTimeoutMs: number,
     /** When a watched bot last wrote (unix ms, its own timestamp). */
     private lastBotMessageAt: number | null,
   ) {
+    for (const b of session.bots) this.historyReads[b.name] = 0;
+    this.allBotIds = session.bots.map((b) => b.id);
     this.history = new CatchUp(
       {
         account: session.account.id,
@@ -128,6 +145,7 @@ class LiveWatcher implements TelegramWatcher {
         log,
         requestTimeoutMs,
         onBotMessage: (msg) => this.sawBotMessage(msg.date),
+        onHistoryRead: (bot) => void (this.historyReads[bot.name] = (this.historyReads[bot.name] ?? 0) + 1),
         isStopped: () => this.stopped,
       },
       session.bots,
@@ -135,6 +153,7 @@ class LiveWatcher implements TelegramWatcher {
     this.sync = new SyncScheduler(() => this.syncOnce(), {
       intervalMs: deps.catchUpIntervalMs ?? DEFAULT_CATCH_UP_INTERVAL_MS,
       retryBaseMs: deps.retryBaseMs ?? 2000,
+      minGapMs: deps.deadlineReadGapMs ?? DEFAULT_DEADLINE_READ_GAP_MS,
     });
     const chats = session.bots.map((b) => String(b.id));
     this.newMessageEvent = new NewMessage({ chats, incoming: true });
@@ -146,6 +165,7 @@ class LiveWatcher implements TelegramWatcher {
     tg.addEventHandler(this.onNewMessage, this.newMessageEvent);
     tg.addEventHandler(this.onEdited, this.editedEvent);
     tg.addEventHandler(this.onConnection, this.connectionEvent);
+    tg.addEventHandler(this.onSequence, this.sequenceEvent);
     // Credits that arrived while the daemon was stopped are matched now, before start-up returns.
     await this.sync.request();
     this.watchdog = startWatchdog({
@@ -170,32 +190,73 @@ class LiveWatcher implements TelegramWatcher {
   }
 
   status(): TelegramStatus {
-    const connected = this.connected && !this.stopped;
     return {
-      connected,
-      expiryAllowed: connected && this.lastSyncOk && this.caughtUpEpoch === this.epoch,
+      connected: this.connected && !this.stopped,
       lastBotMessageAt: this.lastBotMessageAt,
       me: { ...this.session.account },
       reconnects: this.reconnects,
+      historyReads: { ...this.historyReads },
+      clockSkewMs: this.clockSkewMs,
+      catchUpFailingSince: this.failingSince,
     };
   }
 
-  /** One catch-up pass, remembered for the expiry rule above. */
+  /**
+   * One pass: both clocks, then every bot's chat above its cursor; each bot whose every message
+   * was decided has its watermark moved to what the pass has seen (README "Expiry: by what has
+   * been seen"). Resolves false when a bot's read failed (retried with a growing delay).
+   */
   private async syncOnce(): Promise<boolean> {
     if (this.stopped) return true;
-    const startedIn = this.epoch;
-    const ok = await this.history.syncAll();
-    this.lastSyncOk = ok;
-    if (ok) this.caughtUpEpoch = Math.max(this.caughtUpEpoch, startedIn);
-    return ok;
+    // Without both clocks the pass still decides what it reads; it just cannot move the watermark.
+    const clock = await readPassClock({ sharedNow: () => this.deps.store.clockNow(), client: this.session.client, timeoutMs: this.requestTimeoutMs }).catch(
+      (err: unknown) => {
+        this.log.warn({ err }, 'telegram catch-up could not read the clocks; expiry waits for the next pass');
+        return null;
+      },
+    );
+    let skewed = false;
+    if (clock) {
+      this.pts = Math.max(this.pts ?? 0, clock.pts);
+      const wasSkewed = this.clockSkewMs !== null && skewTooLarge(this.clockSkewMs);
+      this.clockSkewMs = Math.round(clock.skewMs);
+      skewed = skewTooLarge(clock.skewMs);
+      if (skewed && !wasSkewed) {
+        this.log.error(
+          { skew_ms: this.clockSkewMs },
+          "Telegram's clock and Redis's differ by more than 30 s: expiry holds until they agree; check NTP on the Redis host (timedatectl)",
+        );
+      } else if (!skewed && wasSkewed) this.log.info({ skew_ms: this.clockSkewMs }, 'clocks agree again: expiry resumes');
+    }
+    const done = await this.history.syncAll();
+    if (clock && !skewed && !this.stopped) {
+      for (const bot of done) {
+        const moved = await this.deps.store
+          .watermarkAdvance({ token: this.session.lock.token, account: this.session.account.id, botId: bot.id, seenThrough: clock.seenThrough, bots: this.allBotIds })
+          .catch((err: unknown) => {
+            this.log.warn({ bot: bot.name, err }, 'could not publish the watermark; the next pass does');
+            return undefined;
+          });
+        if (moved === null) this.log.warn({ bot: bot.name }, 'the watermark was not moved: this process no longer holds the Telegram session');
+      }
+    }
+    if (!clock || done.length < this.session.bots.length) return this.passFailed();
+    if (this.failingSince !== null) this.log.info('telegram catch-up works again');
+    this.failingSince = null;
+    return true;
+  }
+
+  private passFailed(): false {
+    this.failingSince ??= Date.now();
+    return false;
   }
 
   private lost(): void {
-    if (this.connected) this.epoch++;
     this.connected = false;
   }
 
-  /** Connected again (GramJS's event, or a healthy watchdog check after a failed one): read what was missed. */
+  /** Connected again after a loss we saw (GramJS's event, or a healthy watchdog check after a
+   * failed one): read what was missed. */
   private reconnected(): void {
     if (this.connected) return;
     this.connected = true;
@@ -205,6 +266,10 @@ class LiveWatcher implements TelegramWatcher {
 
   catchUp(): Promise<void> {
     return this.sync.request();
+  }
+
+  readSoon(): void {
+    if (!this.stopped) this.sync.requestSoon();
   }
 
   private sawBotMessage(unixSeconds: number): void {
@@ -220,12 +285,31 @@ class LiveWatcher implements TelegramWatcher {
     return this.session.bots.find((b) => String(b.id) === peer.userId.toString());
   }
 
+  // Decided at once, not behind a chat read in progress: a payment a moment before its deadline
+  // must not wait in a queue while the deadline passes.
   private readonly onNewMessage = async (event: NewMessageEvent): Promise<void> => {
     const m = event.message;
     const bot = this.botFor(m);
     if (this.stopped || !bot || !isFromBot(bot, m)) return;
-    this.history.addLive(bot, m);
-    void this.sync.request();
+    void this.history.decideLive(bot, m);
+  };
+
+  /** A jump in the account's update sequence: updates were lost on the way, read the chats. */
+  private readonly onSequence = async (u: Api.TypeUpdate | Api.TypeUpdates): Promise<void> => {
+    if (this.stopped) return;
+    if (u instanceof Api.UpdatesTooLong) {
+      this.log.info('telegram says updates were too many to send: reading the chats');
+      void this.sync.request();
+      return;
+    }
+    const { pts, ptsCount } = u as unknown as { pts: number; ptsCount: number };
+    if (typeof pts !== 'number' || typeof ptsCount !== 'number') return;
+    const known = this.pts;
+    if (known !== undefined && pts - ptsCount > known) {
+      this.log.info({ expected: known + ptsCount, got: pts }, 'telegram update gap: reading the chats');
+      void this.sync.request();
+    }
+    if (known === undefined || pts > known) this.pts = pts;
   };
 
   private readonly onEdited = async (event: EditedMessageEvent): Promise<void> => {
@@ -237,13 +321,14 @@ class LiveWatcher implements TelegramWatcher {
     this.log.info({ bot: bot.name, message_id: m.id, edit_date: m.editDate, edited }, 'a bank bot edited a message; edits are logged, not processed as new credits');
   };
 
+  // GramJS emits `connected` after every ping that follows a 9 s sleep (its "wake-up" path in
+  // _updateLoop), with no drop before it: that is not a reconnect, and starts no read. Only a
+  // drop seen first does. Expiry does not rest on these events at all (the watermark does).
   private readonly onConnection = async (u: UpdateConnectionState): Promise<void> => {
     if (this.stopped) return;
     if (u.state === UpdateConnectionState.connected) {
-      if (this.connected) {
-        void this.sync.request(); // GramJS may reconnect without a drop we saw: catch up anyway
-      } else {
-        this.log.info('telegram connection is back; catching up before expiry resumes');
+      if (!this.connected) {
+        this.log.info('telegram connection is back; reading what was missed');
         this.reconnected();
       }
     } else {
@@ -263,6 +348,7 @@ class LiveWatcher implements TelegramWatcher {
     tg.removeEventHandler(this.onNewMessage, this.newMessageEvent);
     tg.removeEventHandler(this.onEdited, this.editedEvent);
     tg.removeEventHandler(this.onConnection, this.connectionEvent);
+    tg.removeEventHandler(this.onSequence, this.sequenceEvent);
   }
 
   /** Like stop(), but does not wait for the catch-up in progress. */

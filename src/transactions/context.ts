@@ -1,7 +1,7 @@
 // What every transaction operation needs: the Redis connection, its typed scripts, key names
 // and the rules (made from the configuration by daemon/rules.ts, never read from it here).
 import type { RedisConnection } from '../redis/client.js';
-import { Commands } from '../redis/commands.js';
+import { Commands, type Clock, type ExpiryRule } from '../redis/commands.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { AmountDirection, AmountStep } from '../money/amount.js';
 
@@ -26,6 +26,8 @@ export interface TransactionRules {
   creditTextKeepMs: number;
   /** WEBHOOK_LATE_PAYMENT: a credit for a cancelled transaction sends a `late_payment` event. */
   latePayment: boolean;
+  /** When a deadline counts as passed: PAYMENT_GRACE after it, by the watermark (sandbox: the clock). */
+  expiry: ExpiryRule;
 }
 
 export interface TxContext {
@@ -35,14 +37,18 @@ export interface TxContext {
   keys: RedisKeys;
   commands: Commands;
   rules: TransactionRules;
+  /** The shared clock's offset (0 but in tests); the scripts stamp and compare with Redis TIME. */
+  clock: Clock;
+  /** This process's reading of the shared clock, for what needs no agreement between daemons
+   * (audit notes, retry times); deadlines and expiry are decided by the scripts on Redis's clock. */
   now: () => number;
 }
 
-export function createTxContext(redis: RedisConnection, prefix: string, rules: TransactionRules, now = Date.now): TxContext {
+export function createTxContext(redis: RedisConnection, prefix: string, rules: TransactionRules, clock: Clock = { offsetMs: 0 }): TxContext {
   const keys = redisKeys(prefix);
   // A replica that has not confirmed within this is as good as none: the write is not acknowledged.
   // Shorter than the connection's 1 s command timeout, so that Redis answers (NOREPLICAS, a 503
   // that says so) before the client gives up on it (which would look like an outage).
   const durability = { replicas: rules.minReplicas ?? 0, timeoutMs: 700 };
-  return { redis, keys, commands: new Commands(redis, keys, durability), rules, now };
+  return { redis, keys, commands: new Commands(redis, keys, durability, clock), rules, clock, now: () => Date.now() + clock.offsetMs };
 }

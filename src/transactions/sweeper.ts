@@ -3,9 +3,11 @@
 import type { Logger } from '../log/logger.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import type { TxContext } from './context.js';
-import { sweepOnce, type SweepResult } from './sweep.js';
+import { sweepOnce, type ExpiryState, type SweepResult } from './sweep.js';
 
 export interface Sweeper {
+  /** What the last pass found about expiry (null before the first). */
+  expiry(): ExpiryState | null;
   stop(): Promise<void>;
 }
 
@@ -15,8 +17,6 @@ export function startSweeper(
   opts: {
     intervalMs?: number;
     onSweep?: (r: SweepResult) => void;
-    /** False while expiring would be unfair: a payment may be waiting unread (Telegram down). */
-    canExpire?: () => boolean;
   } = {},
 ): Sweeper {
   const interval = opts.intervalMs ?? 1000;
@@ -24,22 +24,13 @@ export function startSweeper(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let failing = false;
-  let held = false;
+  let last: ExpiryState | null = null;
 
   const tick = async () => {
     try {
-      let r: SweepResult;
-      // Keep going while a pass was full, so a backlog clears without waiting a second per batch.
-      const expire = opts.canExpire?.() ?? true;
-      if (expire === held) {
-        held = !expire;
-        if (held) log.warn('expiry paused: bank messages cannot be read, so a payment may be waiting unread');
-        else log.info('expiry resumed');
-      }
-      do {
-        r = await sweepOnce(ctx, { expire });
-        opts.onSweep?.(r);
-      } while (!stopped && r.expired.length >= 200);
+      const r = await sweepOnce(ctx);
+      last = r.expiry;
+      opts.onSweep?.(r);
       if (failing) log.info('expiry sweeper resumed');
       failing = false;
     } catch (err) {
@@ -57,6 +48,7 @@ export function startSweeper(
   loop();
 
   return {
+    expiry: () => last,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

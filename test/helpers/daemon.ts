@@ -26,6 +26,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     REDIS_PREFIX: uniquePrefix(),
     HOST: '127.0.0.1',
     PORT: '0',
+    // Tests of expiry itself set their own grace; elsewhere an expiry must follow the deadline.
+    PAYMENT_GRACE: '0s',
     ...env,
   });
 }

@@ -39,6 +39,7 @@ export const DEFAULT_RULES: TransactionRules = {
   creditKeepMs: 30 * 24 * 3600_000,
   creditTextKeepMs: 30 * 24 * 3600_000,
   latePayment: false,
+  expiry: { mode: 'now', graceMs: 0 },
 };
 
 export async function testContext(rules: Partial<TransactionRules> = {}, prefix = uniquePrefix()): Promise<TxContext> {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { KNOWN_LABELS } from '../../src/metrics/metrics.js';
 import { ConfigError } from '../../src/config/env.js';
@@ -72,23 +73,35 @@ describe('/metrics by Prometheus conventions', () => {
     }
   });
 
-  it('exports Telegram reconnects, expiry held and the last bot message time outside sandbox', async () => {
+  it('exports Telegram reconnects, history reads, expiry held and the last bot message time outside sandbox', async () => {
     const receiver = await startReceiver();
     try {
+      const clock = { offsetMs: 0 };
       const d = await startTestDaemon(
-        { SANDBOX: 'false', APP_ID: '1', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: receiver.url },
+        { SANDBOX: 'false', APP_ID: '1', APP_HASH: '0123456789abcdef0123456789abcdef', WEBHOOK_URL: receiver.url, TRANSACTION_TTL: '1m' },
         {
+          clock,
+          sweepIntervalMs: 20,
+          // A watcher that never publishes a watermark: nothing can expire.
           startWatcher: async () => ({
             stop: async () => undefined,
-            status: () => ({ connected: true, expiryAllowed: false, lastBotMessageAt: 1_795_000_000_000, reconnects: 3 }),
+            status: () => ({ connected: true, lastBotMessageAt: 1_795_000_000_000, reconnects: 3, historyReads: { humo: 7 }, clockSkewMs: -1500 }),
           }),
         },
       );
       await d.watcherReady;
-      const m = await scrape(d.url);
+      let m = await scrape(d.url);
+      expect(m.get('paycue_expiry_held')).toBe(0); // nothing is due
+      const tx = (await d.call('/create/transaction/', { body: { amount: 100 } })).body.data;
+      clock.offsetMs += 2 * 60_000; // its deadline passed a minute ago, and no chat read reached it
+      await waitFor('expiry to be reported held', async () => (await scrape(d.url)).get('paycue_expiry_held') === 1);
+      m = await scrape(d.url);
+      expect((await d.call(`/transaction/${tx.transaction_id}`)).body.data.state).toBe('pending');
+      expect(m.get('paycue_expiry_watermark_lag_seconds')).toBeNaN();
       expect(m.get('paycue_telegram_connected')).toBe(1);
-      expect(m.get('paycue_expiry_held')).toBe(1);
       expect(m.get('paycue_telegram_reconnects_total')).toBe(3);
+      expect(m.get('paycue_telegram_history_reads_total{bot="humo"}')).toBe(7);
+      expect(m.get('paycue_telegram_clock_skew_seconds')).toBe(-1.5);
       expect(m.get('paycue_last_bot_message_timestamp_seconds')).toBe(1_795_000_000);
     } finally {
       await receiver.close();

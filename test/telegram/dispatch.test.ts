@@ -124,14 +124,22 @@ describe('live bot messages through the GramJS dispatcher', () => {
     expect(h.handled.map((x) => x.key)).toEqual([`${ME}:${HUMO}:145`]);
   });
 
-  it('a live message does not jump over an earlier one missed live: history fills the gap first', async () => {
+  it('a live message is decided at once, and never moves the cursor over an earlier one missed live', async () => {
     const h = await harness({ prepare: seeded });
+    const readsBefore = h.client.getMessagesCalls.length;
     h.client.add(HUMO, privateMessage(HUMO, 150, 'missed live'));
     const live = privateMessage(HUMO, 151, HUMO_CREDIT);
     h.client.add(HUMO, live);
     await dispatch(h.client, newMessage(live));
+    await waitFor('the live message to be decided', () => h.handled.length === 1);
+    // Decided without reading the chat first, and the cursor has not moved past 150.
+    expect(h.handled.map((x) => x.msg.messageId)).toEqual([151]);
+    expect(h.client.getMessagesCalls.length).toBe(readsBefore);
+    expect(await h.redis.hget(`{${h.prefix}}:telegram:cursor`, String(HUMO))).toBe('100');
+    // The next read decides the one missed live, and hands the live one over no second time.
     await h.watcher.catchUp();
-    expect(h.handled.map((x) => x.msg.messageId)).toEqual([150, 151]);
+    expect(h.handled.map((x) => x.msg.messageId)).toEqual([151, 150]);
+    expect(await h.redis.hget(`{${h.prefix}}:telegram:cursor`, String(HUMO))).toBe('151');
   });
 
   it('edits of bot messages are logged, not handled as new credits', async () => {

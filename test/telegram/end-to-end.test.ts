@@ -37,7 +37,7 @@ describe('Telegram → paycue → merchant', () => {
     const client = new RecordedTelegram(silent);
     client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
     const d = await telegramDaemon(client, env);
-    expect((await d.call('/ready', { auth: false })).body.data).toEqual({ redis: 'up', telegram: 'up', expiry: 'running', watcher: 'held', role: 'all' });
+    expect((await d.call('/ready', { auth: false })).body.data).toMatchObject({ redis: 'up', telegram: 'up', expiry: 'running', watcher: 'held', role: 'all' });
 
     const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
     const text = humoCreditMessage(tx.amount_tiyin, '7159');

@@ -37,6 +37,7 @@ export interface HarnessOptions {
   connectTimeoutMs?: number;
   lockRenewMs?: number;
   retryBaseMs?: number;
+  requestTimeoutMs?: number;
   env?: Record<string, string>;
 }
 
@@ -74,6 +75,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     connectTimeoutMs: opts.connectTimeoutMs,
     lockRenewMs: opts.lockRenewMs,
     retryBaseMs: opts.retryBaseMs ?? 3_600_000,
+    ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   started.push(watcher);
   return { watcher, client, handled, fatal, redis, prefix, config, logs };

@@ -120,6 +120,10 @@ export class RecordedTelegram extends TelegramClient {
   /** Extra invoke behaviour; return undefined to fall through to the defaults. */
   invokeImpl?: InvokeHandler;
   getMessagesImpl?: (peer: string, params: Partial<IterMessagesParams>) => Promise<Api.Message[] | undefined> | undefined;
+  /** Telegram's clock minus this machine's (ms): message dates and GetState follow it. */
+  clockSkewMs = 0;
+  /** The account's update sequence, as GetState reports it. */
+  pts = 1;
   bots = new Map<string, Api.User>([
     ['HUMOcardbot', botUser(HUMO, { username: 'HUMOcardbot' })],
     ['CardXabarBot', botUser(CARDXABAR, { username: 'CardXabarBot' })],
@@ -128,6 +132,11 @@ export class RecordedTelegram extends TelegramClient {
   constructor(log: Logger) {
     super(new StringSession(''), 12345, APP_HASH, { baseLogger: new PinoGramLogger(log), connectionRetries: 1 });
     this._selfInputPeer = new Api.InputPeerUser({ userId: returnBigInt(ME), accessHash: returnBigInt(1) });
+  }
+
+  /** Telegram's clock now, unix seconds. */
+  telegramNow(): number {
+    return Math.floor((Date.now() + this.clockSkewMs) / 1000);
   }
 
   add(chatUser: number, ...messages: Api.Message[]): void {
@@ -179,7 +188,8 @@ export class RecordedTelegram extends TelegramClient {
       return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: user.id }), users: [user], chats: [] }) as R['__response'];
     }
     if (request instanceof Api.updates.GetState) {
-      return new Api.updates.State({ pts: 1, qts: 0, date: 0, seq: 0, unreadCount: 0 }) as R['__response'];
+      // Telegram's clock (whole seconds), `clockSkewMs` off the machine's.
+      return new Api.updates.State({ pts: this.pts, qts: 0, date: this.telegramNow(), seq: 0, unreadCount: 0 }) as R['__response'];
     }
     if (request instanceof Api.messages.SendMessage) {
       const peer = request.peer as Api.InputPeerUser;

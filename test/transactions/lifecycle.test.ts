@@ -16,9 +16,9 @@ async function created(ctx: TxContext, som: number, card?: string) {
 
 /** A context whose clock the test moves. */
 async function clocked(rules: Partial<typeof DEFAULT_RULES> = {}, prefix = uniquePrefix()) {
-  let now = Date.now();
-  const ctx = createTxContext(await openRedis(), prefix, { ...DEFAULT_RULES, ...rules }, () => now);
-  return { ctx, advance: (ms: number) => (now += ms) };
+  const clock = { offsetMs: 0 };
+  const ctx = createTxContext(await openRedis(), prefix, { ...DEFAULT_RULES, ...rules }, clock);
+  return { ctx, advance: (ms: number) => (clock.offsetMs += ms) };
 }
 
 const events = async (ctx: TxContext) =>
@@ -85,7 +85,7 @@ describe('expiry', () => {
   it('cancels after the TTL exactly once with two sweepers, then quarantines the amount', async () => {
     const prefix = uniquePrefix();
     const one = await clocked({ ttlMs: 1000, quarantineMs: 60_000 }, prefix);
-    const two = createTxContext(await openRedis(), prefix, one.ctx.rules, one.ctx.now);
+    const two = createTxContext(await openRedis(), prefix, one.ctx.rules, one.ctx.clock);
     const tx = await created(one.ctx, 700);
     expect((await sweepOnce(one.ctx)).expired).toEqual([]);
     one.advance(1001);

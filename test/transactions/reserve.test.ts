@@ -121,15 +121,15 @@ describe('changing AMOUNT_STEP with transactions pending', () => {
     const { sweepOnce } = await import('../../src/transactions/sweep.js');
     const tiyin = await testContext({ step: 'tiyin', limit: 7, quarantineMs: 1 });
     for (let i = 0; i < 8; i++) expect(amountOf(await createTransaction(tiyin, { amountSom: 100 }))).toBe(10_000 + i);
-    let now = Date.now();
-    const som = createTxContext(tiyin.redis, (tiyin.keys.cardLoad.match(/^\{(.+)\}/) as RegExpMatchArray)[1]!, { ...tiyin.rules, step: 'som' }, () => now);
+    const clock = { offsetMs: 0 };
+    const som = createTxContext(tiyin.redis, (tiyin.keys.cardLoad.match(/^\{(.+)\}/) as RegExpMatchArray)[1]!, { ...tiyin.rules, step: 'som' }, clock);
     // 100 so'm (10000 tiyin) is taken; 101..107 so'm are free although 8 amounts sit in range.
     expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(10_100);
     expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(10_200);
     // Once the tiyin-mode transactions expire and their quarantine ends, the counting fast path is back.
-    now += tiyin.rules.ttlMs + 10;
+    clock.offsetMs += tiyin.rules.ttlMs + 10;
     await sweepOnce(som);
-    now += 10;
+    clock.offsetMs += 10;
     await sweepOnce(som);
     expect(await som.redis.hget(som.keys.cardLoad, 'offgrid:_')).toBe('0');
     expect(amountOf(await createTransaction(som, { amountSom: 100 }))).toBe(10_000);

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { MAX_SOM, publicAmount } from '../../money/amount.js';
 import { createTransaction } from '../../transactions/create.js';
-import { cancelTransaction } from '../../transactions/cancel.js';
-import { getTransaction, getTransactionWithAttempts } from '../../transactions/get.js';
+import { cancelByHand } from '../../transactions/cancel.js';
+import { getTransactionWithAttempts } from '../../transactions/get.js';
 import { parseTransactionId } from '../../transactions/id.js';
 import { publicCard, toPublic } from '../../transactions/record.js';
 import { auditOf } from '../../credits/audit.js';
@@ -144,13 +144,13 @@ export function transactionRoutes(deps: AppDeps) {
 
   app.post('/transaction/:id/cancel', async (c) => {
     const id = parseTransactionId(c.req.param('id'));
-    const tx = id ? await getTransaction(ctx, id) : null;
-    if (!id || !tx) throw new HttpError(404, 'transaction not found');
-    const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem, { actor: apiActor(deps.settings.username), why: 'cancelled through the API' });
-    if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
+    if (!id) throw new HttpError(404, 'transaction not found');
+    const r = await cancelByHand(ctx, id, apiActor(deps.settings.username), 'cancelled through the API');
+    if (!r.ok) throw new HttpError(r.status, r.detail);
     events.transactionCancelled(id);
     const after = await getTransactionWithAttempts(ctx, id);
-    return ok(c, toPublic(after?.tx ?? tx, step, after?.attempts ?? []));
+    if (!after) throw new HttpError(404, 'transaction not found');
+    return ok(c, toPublic(after.tx, step, after.attempts));
   });
 
   return app;

@@ -1,18 +1,24 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
 KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
 KEYS[6] amounts zset  KEYS[7] owners hash  KEYS[8] idempotency key (the tx's `idem`; any key when none)
-KEYS[9] txs:cancelled  KEYS[10] tx audit list
-ARGV: txid, now, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
+KEYS[9] txs:cancelled  KEYS[10] tx audit list  KEYS[11] Telegram cursor hash (the watermark)
+KEYS[12] alert outbox stream
+ARGV: txid, clock offset ms, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
       pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages),
-      audit entry (JSON; '' for an expiry, which nobody did)
-Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'unknown'} ]]
-local txid, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+      audit entry (JSON; '' for an expiry, which nobody did), expiry mode ('seen'|'now'), grace ms
+An expiry (only_if_due) happens only when the deadline plus the grace is behind the watermark
+of every bot that could pay it (includes/expiry-rule.lua). One created before a bot's cursor
+began is held for a person instead, and alerted once.
+Returns {'cancelled'} | {'not_pending', state} | {'not_due'} | {'held'} | {'unknown'} ]]
+--- @include "clock"
+--- @include "expiry-rule"
+local txid, now, reason = ARGV[1], clock_now(ARGV[2]), ARGV[3]
 local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
 --- @include "close-transaction"
 
-local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount')
-local state, expires_at, card, amount = tx[1], tonumber(tx[2]), tx[3], tx[4]
+local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount', 'created_at', 'held')
+local state, expires_at, card, amount, created_at = tx[1], tonumber(tx[2]), tx[3], tx[4], tonumber(tx[5])
 if not state then
   redis.call('ZREM', KEYS[2], txid)
   return {'unknown'}
@@ -21,7 +27,17 @@ if state ~= 'pending' then
   redis.call('ZREM', KEYS[2], txid)
   return {'not_pending', state}
 end
-if only_if_due == '1' and expires_at > now then return {'not_due'} end
+if only_if_due == '1' then
+  local cutoff, since = expiry_cutoff(KEYS[11], ARGV[9], now)
+  if not cutoff or expires_at + tonumber(ARGV[10]) > cutoff then return {'not_due'} end
+  if (created_at or 0) < since then
+    if tx[6] ~= 'unseen' then
+      redis.call('HSET', KEYS[1], 'held', 'unseen')
+      redis.call('XADD', KEYS[12], 'MAXLEN', '~', '10000', '*', 'kind', 'held', 'id', txid)
+    end
+    return {'held'}
+  end
+end
 
 local k = {
   tx = KEYS[1], deadlines = KEYS[2], load = KEYS[3], quarantine = KEYS[4], events = KEYS[5],

@@ -4,7 +4,7 @@ turn exactly as if it were alone.
 KEYS[1] deadlines zset   KEYS[2] card load hash   KEYS[3] inactive cards set (disabled or removed)
 KEYS[4 .. 3+2C] for each of the C cards in ARGV: amounts zset, owners hash
 then for each request: tx hash, idempotency key; last, the transaction index (txs)
-ARGV: step, direction (1|-1), limit, now, ttl, C, the C card names, then for each request:
+ARGV: step, direction (1|-1), limit, clock offset ms (0 but in tests), ttl, C, the C card names, then for each request:
       txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card),
       pay page options as JSON ('' = none)
 An inactive card takes no new reservation (checked here, so a disable is never raced).
@@ -13,8 +13,10 @@ Returns 4 items per request: 'created', amount, card, expires_at | 'existing', t
 Taken amounts sit in a zset scored by amount, so ZCOUNT over a range says how many of its
 slots are held: a binary search finds the first free slot in O(log LIMIT) calls however
 many offsets of one price are taken. ]]
+--- @include "clock"
 local step, dir, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local now, ttl, ncards = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+-- Deadlines on the shared clock, as the watermark they are compared with (includes/clock.lua).
+local now, ttl, ncards = clock_now(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local first_arg, first_key = 7 + ncards, 4 + 2 * ncards
 local deadlines, load = KEYS[1], KEYS[2]
 local index_all = KEYS[#KEYS]
