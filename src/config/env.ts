@@ -351,8 +351,17 @@ function graceOverQuarantine(env: Record<string, string | undefined>): { variabl
   const ms = (raw: string | undefined, def: string) => parseDuration(raw === undefined || raw.trim() === '' ? def : raw);
   const grace = ms(env.PAYMENT_GRACE, '2m');
   const quarantine = ms(env.AMOUNT_QUARANTINE, '10m');
-  if (grace === null || quarantine === null || grace <= quarantine) return [];
-  return [{ variable: 'PAYMENT_GRACE', message: `${env.PAYMENT_GRACE?.trim() || '2m'} is longer than AMOUNT_QUARANTINE (${env.AMOUNT_QUARANTINE?.trim() || '10m'}): keep the grace below the quarantine` }];
+  // Unset, it is the shorter of 2m and the quarantine (graceWithinQuarantine).
+  if (!env.PAYMENT_GRACE?.trim() || grace === null || quarantine === null || grace <= quarantine) return [];
+  return [{
+    variable: 'PAYMENT_GRACE',
+    message: `${env.PAYMENT_GRACE.trim()} is longer than AMOUNT_QUARANTINE (${env.AMOUNT_QUARANTINE?.trim() || '10m'}): a payment the grace lets confirm must not find its amount released; set PAYMENT_GRACE at most the quarantine`,
+  }];
+}
+
+/** The default grace never exceeds the quarantine (a short quarantine shortens it). */
+function graceWithinQuarantine<T extends { paymentGraceMs: number; quarantineMs: number }>(c: T, env: Record<string, string | undefined>): T {
+  return env.PAYMENT_GRACE?.trim() ? c : { ...c, paymentGraceMs: Math.min(c.paymentGraceMs, c.quarantineMs) };
 }
 
 /** Every variable paycue reads (for the look-alike warning). */
@@ -450,16 +459,16 @@ function alertsWithoutChat(env: Record<string, string | undefined>): { variable:
 
 /** The daemon's configuration from the environment (already merged with `.env`). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  return withRedisUrl(
+  return graceWithinQuarantine(withRedisUrl(
     parseFields(DAEMON, env, [
       ...hostProblems(env),
       ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...graceOverQuarantine(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
       ...alertsWithoutChat(env),
     ]),
-  );
+  ), env);
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */
 export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
-  return withRedisUrl(parseFields(COMMON, env, [...redisModeProblems(env), ...graceOverQuarantine(env)]));
+  return graceWithinQuarantine(withRedisUrl(parseFields(COMMON, env, [...redisModeProblems(env), ...graceOverQuarantine(env)])), env);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from '../../src/config/env.js';
+import { ConfigError, parseConfig, parseOperatorConfig } from '../../src/config/env.js';
 import { formatDuration, parseDuration, parseDurationList } from '../../src/config/duration.js';
 import { configWarnings } from '../../src/config/warnings.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -56,6 +56,17 @@ describe('configuration', () => {
     expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '1m' }).quarantineMs).toBe(60_000);
     // Reported together with the other problems.
     expect(Object.keys(problems({ ...base, AMOUNT_QUARANTINE: '10s', PORT: 'x' })).sort()).toEqual(['AMOUNT_QUARANTINE', 'PORT']);
+  });
+
+  it('PAYMENT_GRACE: 2m by default, a duration, and never longer than AMOUNT_QUARANTINE', () => {
+    expect(parseConfig(base).paymentGraceMs).toBe(120_000);
+    expect(parseConfig({ ...base, PAYMENT_GRACE: '90s' }).paymentGraceMs).toBe(90_000);
+    expect(problems({ ...base, PAYMENT_GRACE: 'soon' }).PAYMENT_GRACE).toMatch(/expected a duration/);
+    expect(problems({ ...base, PAYMENT_GRACE: '11m' }).PAYMENT_GRACE).toMatch(/^11m is longer than AMOUNT_QUARANTINE \(10m\)/);
+    // Unset, it never exceeds a shorter quarantine.
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '1m' }).paymentGraceMs).toBe(60_000);
+    expect(parseConfig({ ...base, AMOUNT_QUARANTINE: '0', AMOUNT_QUARANTINE_SHORT_OK: 'true' }).paymentGraceMs).toBe(0);
+    expect(parseOperatorConfig({ ...base, AMOUNT_QUARANTINE: '1m' }).paymentGraceMs).toBe(60_000);
   });
 
   it('REDIS_URL wins over REDIS_ADDR', () => {

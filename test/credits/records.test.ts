@@ -29,16 +29,14 @@ describe('reviewAmount', () => {
 
 describe('retention', () => {
   it('the raw text is trimmed when its time is up; the open record stays', async () => {
-    let now = Date.UTC(2026, 10, 1);
     const ctx = await testContext({ creditTextKeepMs: 1000 });
-    ctx.now = () => now;
     const out = await applyCredit(ctx, { amountTiyin: 500, last4: null, bot: 'humo', messageKey: 'k:1', text: 'the bank text' });
     expect(out.result).toBe('no_match');
     const id = out.creditId as string;
     expect((await getCredit(ctx, id))?.text).toBe('the bank text');
     await sweepOnce(ctx);
     expect((await getCredit(ctx, id))?.text).toBe('the bank text');
-    now += 1001;
+    ctx.clock.offsetMs += 1001;
     await sweepOnce(ctx);
     const c = await getCredit(ctx, id);
     expect(c).toMatchObject({ state: 'open', text: null, amountTiyin: 500 });
