@@ -5,7 +5,8 @@ import { getTransaction } from '../transactions/get.js';
 import { auditEntry, type Actor } from './audit.js';
 
 export type AttachResult =
-  | { ok: true }
+  /** `amountTiyin`: the order's; `receivedTiyin`: what the credit brought (they may differ). */
+  | { ok: true; amountTiyin: number; receivedTiyin: number }
   | { ok: false; status: 404 | 409; detail: string };
 
 export async function attachCredit(ctx: TxContext, creditId: string, txId: string, actor: Actor, reason: string): Promise<AttachResult> {
@@ -20,7 +21,7 @@ export async function attachCredit(ctx: TxContext, creditId: string, txId: strin
     });
     switch (r.result) {
       case 'attached':
-        return { ok: true };
+        return { ok: true, amountTiyin: tx.amountTiyin, receivedTiyin: r.receivedTiyin };
       case 'stale':
         continue;
       case 'credit_unknown':

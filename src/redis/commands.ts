@@ -95,7 +95,8 @@ export interface AuditNote {
 export type Settling = ManualAction & { editAlert: boolean };
 
 export type AttachReply =
-  | { result: 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' }
+  | { result: 'attached'; receivedTiyin: number }
+  | { result: 'credit_unknown' | 'tx_unknown' | 'stale' }
   | { result: 'credit_resolved'; kind: string }
   | { result: 'tx_not_pending'; state: string };
 export type DismissReply = { result: 'dismissed' | 'unknown' } | { result: 'resolved'; kind: string };
@@ -320,8 +321,11 @@ export class Commands {
     )) as string[];
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
-    if (result === 'attached') await this.replicated();
-    return { result: result as 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' };
+    if (result === 'attached') {
+      await this.replicated();
+      return { result, receivedTiyin: Number(extra) };
+    }
+    return { result: result as 'credit_unknown' | 'tx_unknown' | 'stale' };
   }
 
   /** Settles an open credit without a transaction. */
