@@ -17,7 +17,9 @@ export async function attachCredit(ctx: TxContext, creditId: string, txId: strin
     const now = ctx.now();
     const r = await ctx.commands.attach({
       creditId, txId, card: tx.card, idem: tx.idem, quarantineMs: rules.quarantineMs, keepMs: rules.keepMs, creditKeepMs: rules.creditKeepMs,
-      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }), editAlert: !actor.viaAlert,
+      // Its alert is always edited by the alert bot's loop, a button's too: that loop edits it
+      // again when the webhook is delivered, and one loop doing both keeps the newest state last.
+      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }), editAlert: true,
     });
     switch (r.result) {
       case 'attached':

@@ -403,8 +403,8 @@ export class Commands {
       'attempt-result',
       // A `late_payment` event is tracked on its credit record (`txId` is then the credit's id).
       a.onCredit
-        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertFailures]
-        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertFailures],
+        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertFailures, k.alertOutbox]
+        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertFailures, k.alertOutbox],
       [
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,
