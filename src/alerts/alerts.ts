@@ -6,6 +6,8 @@
 // loses nothing. Conditions (Telegram or Redis down for a while, a dead session) are noticed
 // here. Sending runs on its own loop: a slow or dead Bot API never delays matching.
 // Buttons act through the same operations as the API and the CLI, only for ALERT_ADMINS.
+// A credit's alert is edited once settled, and again when the attached transaction's webhook is
+// delivered or failed (attempt-result.lua writes that to the outbox): "queued" until then.
 import { Bot, GrammyError, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Events } from '../events.js';
@@ -15,10 +17,14 @@ import { CREDIT_FIELDS, creditFromHash, type CreditRecord } from '../credits/rec
 import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { getCredit, parseCreditId } from '../credits/get.js';
 import type { TxContext } from '../transactions/context.js';
+import { getTransaction } from '../transactions/get.js';
 import { parseTransactionId } from '../transactions/id.js';
 import { redeliver } from '../webhooks/admin.js';
 import { closestPending } from './candidates.js';
-import { DISMISS_REASONS, creditAlert, creditSummary, heldTransactionAlert, settledCreditText, settledText, webhookFailedAlert, webhookFailedSummary } from './format.js';
+import {
+  DISMISS_REASONS, attachQuestion, confirmAttachAlert, creditAlert, creditSummary, heldTransactionAlert, settledCreditText, settledText, webhookFailedAlert,
+  webhookFailedSummary,
+} from './format.js';
 import { DEFAULT_ALERT_TIMINGS, type AlertSettings, type AlertTimings } from './settings.js';
 
 export interface AlertDeps {
@@ -71,6 +77,9 @@ export class AlertService {
   private failing = false;
   /** Cuts short grammY's own retries of getMe when stopping. */
   private readonly abort = new AbortController();
+  /** Edits of credit alerts, one at a time, each reading the records inside its turn: the edit
+   * made last shows the newest state (a press and the outbox loop could otherwise cross). */
+  private edits: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: AlertDeps) {
     this.t = { ...DEFAULT_ALERT_TIMINGS, ...deps.settings.timings };
@@ -257,7 +266,7 @@ export class AlertService {
     }
     for (const o of open) {
       if (!this.take()) return;
-      const { text, buttons } = creditAlert(o.credit, await closestPending(ctx, o.credit.amountTiyin, o.credit.last4));
+      const { text, buttons } = creditAlert(o.credit, await this.candidates(o.credit));
       // A crash between these two steps sends this alert again after the restart (never none).
       const messageId = await this.send(text, buttons);
       await ctx.commands.alertSent(o.entry, o.credit.id, messageId);
@@ -290,16 +299,38 @@ export class AlertService {
     }
   }
 
-  /** Credits settled through the API or the CLI after their alert went out: the alert says so. */
+  /** The pending orders an alert offers for `c`: same card, amount within ATTACH_TOLERANCE. */
+  private candidates(c: CreditRecord) {
+    return closestPending(this.deps.ctx, c.amountTiyin, c.last4, this.deps.settings.attachTolerance);
+  }
+
+  /** Runs `fn` after every edit queued before it (see `edits`). */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.edits.then(fn);
+    this.edits = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Credits settled after their alert went out (through the API, the CLI or a button), and
+   * attached ones whose confirm webhook was since delivered or failed: the alert says so. */
   private async settledElsewhere(entries: OutboxEntry[]): Promise<void> {
     const { ctx } = this.deps;
-    for (const e of entries) {
-      const [messageId] = await ctx.redis.hmget(ctx.keys.credit(e.id), 'alert_message');
-      const credit = messageId ? await getCredit(ctx, e.id) : null;
-      if (messageId && credit && credit.state === 'resolved') {
-        if (!this.take()) return;
-        await this.edit(Number(messageId), settledCreditText(credit));
-      }
+    // Each edit shows the records as they are now: one per credit covers its earlier entries
+    // (settled and delivered before the bot got to either).
+    const latest = new Map(entries.map((e) => [e.id, e]));
+    const covered = entries.filter((e) => latest.get(e.id) !== e).map((e) => e.entry);
+    if (covered.length > 0) await ctx.redis.xdel(ctx.keys.alertOutbox, ...covered);
+    for (const e of latest.values()) {
+      const sent = await this.serially(async () => {
+        const [messageId] = await ctx.redis.hmget(ctx.keys.credit(e.id), 'alert_message');
+        const credit = messageId ? await getCredit(ctx, e.id) : null;
+        if (!messageId || !credit || credit.state !== 'resolved') return true;
+        if (!this.take()) return false;
+        const txId = credit.resolution?.transactionId;
+        await this.edit(Number(messageId), settledCreditText(credit, txId ? await getTransaction(ctx, txId) : null));
+        return true;
+      });
+      if (!sent) return;
       await ctx.redis.xdel(ctx.keys.alertOutbox, e.entry);
     }
   }
@@ -367,14 +398,20 @@ export class AlertService {
     const [op, a = '', b = ''] = q.data.split('|');
     let what: string | null = null;
     let refusal: string | null = null;
-    if (op === 'at') {
+    if (op === 'at' || op === 'ax') {
       const creditId = parseCreditId(a);
       const txId = parseTransactionId(b);
+      // A different amount is attached only on a second tap, on the button that states the difference.
+      if (op === 'at' && creditId && txId && (await this.askAgain(c, creditId, txId))) return;
       const r = creditId && txId ? await attachCredit(ctx, creditId, txId, actor, 'attached from the Telegram alert') : null;
       if (r?.ok && creditId && txId) {
         events.creditSettled({ creditId, how: 'attached', transactionId: txId, by: actor.by });
-        what = `Attached to ${txId}: confirmed, confirm webhook sent`;
-      } else refusal = r && !r.ok ? r.detail : 'unknown button';
+        // The outbox loop edits the alert (attach asked it to): queued, then delivered or failed.
+        this.wakeSleep?.();
+        await c.answerCallbackQuery({ text: 'Attached: confirmed, confirm webhook queued' }).catch(() => undefined);
+        return;
+      }
+      refusal = r && !r.ok ? r.detail : 'unknown button';
     } else if (op === 'dm') {
       const creditId = parseCreditId(a);
       const reason = DISMISS_REASONS[b];
@@ -396,9 +433,27 @@ export class AlertService {
     }
     await c.answerCallbackQuery({ text: 'Done' }).catch(() => undefined);
     const original = message && 'text' in message && typeof message.text === 'string' ? message.text : '';
-    await c.editMessageText(settledText(original, what, actor.by, Date.now())).catch((err: unknown) =>
+    const done = what;
+    await this.serially(() => c.editMessageText(settledText(original, done, actor.by, Date.now()))).catch((err: unknown) =>
       this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert after it was settled'),
     );
+  }
+
+  /** The first tap of an Attach button whose order's amount differs from the credit's: the alert
+   * states the difference and offers "Yes, attach" (`ax|…`); nothing is attached. False when the
+   * amounts are equal, or either record is gone or settled (attach then acts, or says why not). */
+  private async askAgain(c: Context, creditId: string, txId: string): Promise<boolean> {
+    const { ctx } = this.deps;
+    return this.serially(async () => {
+      const [credit, tx] = await Promise.all([getCredit(ctx, creditId), getTransaction(ctx, txId)]);
+      if (!credit || !tx || credit.state !== 'open' || tx.state !== 'pending' || credit.amountTiyin === tx.amountTiyin) return false;
+      const { text, buttons } = confirmAttachAlert(credit, await this.candidates(credit), tx);
+      await c.answerCallbackQuery({ text: attachQuestion(credit, tx), show_alert: true }).catch(() => undefined);
+      await c.editMessageText(text, { reply_markup: { inline_keyboard: buttons }, link_preview_options: { is_disabled: true } }).catch((err: unknown) =>
+        this.deps.log.warn({ error: this.clean(err) }, 'could not edit the alert to ask for a second tap'),
+      );
+      return true;
+    });
   }
 }
 

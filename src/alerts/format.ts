@@ -1,9 +1,11 @@
 // The alert texts and their inline buttons (plain text: no markup to escape). Button data is
-// `at|<credit>|<transaction>`, `dm|<credit>|<r|n|d>`, `rd|<transaction or credit>`: within
+// `at|<credit>|<transaction>` (attach; asks again when the amounts differ), `ax|<credit>|<transaction>`
+// (attach, the difference accepted), `dm|<credit>|<r|n|d>`, `rd|<transaction or credit>`: within
 // Telegram's 64 bytes.
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { CreditRecord } from '../credits/record.js';
-import { formatSom } from '../money/amount.js';
+import { maskCardNumbers } from '../log/logger.js';
+import { formatDifference, formatSom } from '../money/amount.js';
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import type { Transaction } from '../transactions/record.js';
 
@@ -20,6 +22,16 @@ const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(
 const card = (c: string | null) => (c && c !== IMPLICIT_CARD ? `*${c}` : 'any card');
 const short = (id: string) => id.slice(0, 8);
 
+/** Of a bank message shown in an alert (Telegram allows 4096 characters in all). */
+const BANK_TEXT_MAX = 1000;
+
+/** The bank's own words, card numbers masked: what a person needs to judge unusual wording. */
+const bankText = (c: CreditRecord): string[] => {
+  if (c.verdict !== 'ambiguous' || !c.text) return [];
+  const t = c.text.length > BANK_TEXT_MAX ? `${c.text.slice(0, BANK_TEXT_MAX)}…` : c.text;
+  return ['Bank message:', maskCardNumbers(t)];
+};
+
 /** What every alert about credit `c` starts with. */
 const creditHeader = (c: CreditRecord): string[] => [
   `💰 Open credit: ${formatSom(c.amountTiyin)}`,
@@ -27,18 +39,55 @@ const creditHeader = (c: CreditRecord): string[] => [
   `Verdict: ${c.verdict} — ${VERDICTS[c.verdict] ?? c.verdict}`,
   ...(c.txId ? [`Transaction: ${c.txId}`] : []),
   `Credit: ${c.id}`,
+  ...bankText(c),
+];
+
+/** "1.00 UZS less than the order", or null when equal. */
+function difference(receivedTiyin: number, orderTiyin: number): string | null {
+  const d = formatDifference(receivedTiyin, orderTiyin);
+  return d && `${d} than the order`;
+}
+
+const attachButton = (c: CreditRecord, t: Transaction): InlineKeyboardButton[] => [
+  { text: `Attach to ${formatSom(t.amountTiyin)} (${short(t.id)})`, callback_data: `at|${c.id}|${t.id}` },
+];
+const dismissButtons = (c: CreditRecord): InlineKeyboardButton[] =>
+  Object.entries(DISMISS_REASONS).map(([k, r]) => ({ text: `Dismiss: ${r}`, callback_data: `dm|${c.id}|${k}` }));
+
+const candidateLines = (candidates: Transaction[]): string[] => [
+  candidates.length > 0
+    ? 'Closest pending transactions:'
+    : 'No pending transaction on its card within ATTACH_TOLERANCE of this amount (paycue credits attach can still attach it to any).',
+  ...candidates.map((t) => `• ${formatSom(t.amountTiyin)} · ${card(t.card)} · ${t.id} (created ${time(t.createdAt)})`),
 ];
 
 export function creditAlert(c: CreditRecord, candidates: Transaction[]): { text: string; buttons: InlineKeyboardButton[][] } {
+  const lines = [...creditHeader(c), ...candidateLines(candidates)];
+  const buttons: InlineKeyboardButton[][] = candidates.map((t) => attachButton(c, t));
+  buttons.push(dismissButtons(c));
+  return { text: lines.join('\n'), buttons };
+}
+
+/** What the first tap of an Attach button whose order's amount differs answers (≤ 200 characters). */
+export function attachQuestion(c: CreditRecord, t: Transaction): string {
+  return `${formatSom(c.amountTiyin)} arrived; the order is ${formatSom(t.amountTiyin)}: ${difference(c.amountTiyin, t.amountTiyin)}. Tap "Yes, attach" to attach it anyway.`;
+}
+
+/** The alert after that first tap: it states the difference, and a second tap on "Yes, attach"
+ * attaches; the other buttons stay as they were. */
+export function confirmAttachAlert(c: CreditRecord, candidates: Transaction[], t: Transaction): { text: string; buttons: InlineKeyboardButton[][] } {
+  const diff = difference(c.amountTiyin, t.amountTiyin) ?? 'the same amount';
   const lines = [
     ...creditHeader(c),
-    candidates.length > 0 ? 'Closest pending transactions:' : 'No pending transaction to attach it to.',
-    ...candidates.map((t) => `• ${formatSom(t.amountTiyin)} · ${card(t.card)} · ${t.id} (created ${time(t.createdAt)})`),
+    ...candidateLines(candidates),
+    '',
+    `❓ Attach to the ${formatSom(t.amountTiyin)} order ${t.id}? ${formatSom(c.amountTiyin)} arrived: ${diff}. Tap "Yes, attach" to confirm.`,
   ];
-  const buttons: InlineKeyboardButton[][] = candidates.map((t) => [
-    { text: `Attach to ${formatSom(t.amountTiyin)} (${short(t.id)})`, callback_data: `at|${c.id}|${t.id}` },
-  ]);
-  buttons.push(Object.entries(DISMISS_REASONS).map(([k, r]) => ({ text: `Dismiss: ${r}`, callback_data: `dm|${c.id}|${k}` })));
+  const buttons: InlineKeyboardButton[][] = [
+    [{ text: `✅ Yes, attach (${diff})`, callback_data: `ax|${c.id}|${t.id}` }],
+    ...candidates.filter((x) => x.id !== t.id).map((x) => attachButton(c, x)),
+    dismissButtons(c),
+  ];
   return { text: lines.join('\n'), buttons };
 }
 
@@ -82,10 +131,19 @@ export function heldTransactionAlert(id: string, amountTiyin: number, cardLast4:
   ].join('\n');
 }
 
-/** A settled credit's alert, rebuilt from its record: how it was settled, by whom, no buttons. */
-export function settledCreditText(c: CreditRecord): string {
+const WEBHOOK_WORDS: Record<string, string> = { pending: 'queued', delivered: 'delivered', failed: 'failed (see its alert to redeliver)' };
+
+/** A settled credit's alert, rebuilt from its record: how it was settled, by whom, no buttons.
+ * `tx`: the transaction it was attached to (gone after 7 days): the order's amount when the
+ * credit's differs, and where its confirm webhook is — queued until delivered or failed. */
+export function settledCreditText(c: CreditRecord, tx?: Transaction | null): string {
   const r = c.resolution;
-  const what = !r ? 'Settled' : r.kind === 'attached' ? `Attached to ${r.transactionId}: confirmed, confirm webhook sent` : `Dismissed: ${r.reason ?? ''}`;
+  let what = !r ? 'Settled' : r.kind === 'attached' ? `Attached to ${r.transactionId}: confirmed` : `Dismissed: ${r.reason ?? ''}`;
+  if (r?.kind === 'attached' && tx) {
+    const diff = difference(c.amountTiyin, tx.amountTiyin);
+    if (diff) what += ` (order ${formatSom(tx.amountTiyin)}, ${diff})`;
+    what += ` · confirm webhook ${WEBHOOK_WORDS[tx.webhookState] ?? tx.webhookState}`;
+  }
   return settledText(creditHeader(c).join('\n'), what, r?.by ?? '?', r?.at ?? Date.now());
 }
 

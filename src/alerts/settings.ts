@@ -8,9 +8,14 @@ export interface AlertSettings {
   admins: number[];
   /** A Bot API server other than Telegram's (a local one, or tests). */
   apiRoot?: string;
+  /** How far a pending order's amount may be from a credit's for its alert to offer it. */
+  attachTolerance: AttachTolerance;
   /** Faster loops for tests. */
   timings?: Partial<AlertTimings>;
 }
+
+/** ATTACH_TOLERANCE: a share of the credit's amount in hundredths of a percent, or fixed tiyin. */
+export type AttachTolerance = { percentHundredths: number } | { tiyin: number };
 
 export interface AlertTimings {
   /** How often the outbox and the health conditions are looked at. */

@@ -8,7 +8,7 @@ import { listCredits } from '../credits/list.js';
 import type { CreditState, PublicCredit } from '../credits/record.js';
 import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { BadCursor, type Page } from '../lists/page.js';
-import { formatSom } from '../money/amount.js';
+import { formatDifference, formatSom } from '../money/amount.js';
 import { confirmManually } from '../transactions/confirm-manual.js';
 import { cancelByHand } from '../transactions/cancel.js';
 import { parseTransactionId } from '../transactions/id.js';
@@ -65,6 +65,13 @@ async function guarded(io: CliIO, fn: () => Promise<number>): Promise<number> {
 }
 
 const card = (last4: string | null) => (last4 ? `*${last4}` : '-');
+/** A manual confirm; by an attached credit also what arrived (the amount column is the order's). */
+const manual = (t: ListedTransaction) => {
+  if (t.resolution !== 'manual') return '';
+  if (t.amount_received_tiyin === undefined) return ' (manual)';
+  const diff = formatDifference(t.amount_received_tiyin, t.amount_tiyin);
+  return ` (manual: ${t.credit_id} brought ${formatSom(t.amount_received_tiyin)}${diff ? `, ${diff}` : ''})`;
+};
 const pad = (s: string, n: number) => s.padEnd(n);
 
 export async function runCreditsList(config: Config, io: CliIO, o: PageOptions & { state?: CreditState }): Promise<number> {
@@ -97,7 +104,7 @@ export async function runTransactionsList(
     return printPage<ListedTransaction>(
       io, page, o.json, `no transactions${where(config)}`,
       `${pad('created', 24)}  ${pad('transaction', 36)}  ${pad('amount', 18)}  ${pad('card', 5)}  state`,
-      (t) => `${pad(t.created_at, 24)}  ${t.transaction_id}  ${pad(formatSom(t.amount_tiyin), 18)}  ${pad(card(t.card), 5)}  ${t.state}${t.resolution === 'manual' ? ' (manual)' : ''}`,
+      (t) => `${pad(t.created_at, 24)}  ${t.transaction_id}  ${pad(formatSom(t.amount_tiyin), 18)}  ${pad(card(t.card), 5)}  ${t.state}${manual(t)}`,
     );
   });
 }
@@ -126,7 +133,9 @@ export async function runCreditsAttach(config: Config, io: CliIO, rawCredit: str
     io.err(`${r.detail}${r.status === 404 ? where(config) : ''}`);
     return 1;
   }
-  io.out(`attached ${creditId} to ${txId}: the transaction is confirmed and its confirm webhook (resolution manual) is queued`);
+  const diff = formatDifference(r.receivedTiyin, r.amountTiyin);
+  const arrived = diff ? `; ${formatSom(r.receivedTiyin)} arrived for the ${formatSom(r.amountTiyin)} order (${diff})` : '';
+  io.out(`attached ${creditId} to ${txId}: the transaction is confirmed and its confirm webhook (resolution manual) is queued${arrived}`);
   return 0;
 }
 

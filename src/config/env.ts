@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
+import type { AttachTolerance } from '../alerts/settings.js';
 
 const bool = (def: boolean) =>
   z
@@ -292,6 +293,23 @@ const chatId = z
     return Number(v.trim());
   });
 
+/** `5%` (of the credit's amount, up to two decimals, at most 100%) or so'm (`500`, `0.50`): kept
+ * in integers, hundredths of a percent or tiyin, so no float touches money. */
+const attachTolerance = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): AttachTolerance => {
+      const raw = v === undefined || v.trim() === '' ? def : v.trim();
+      const m = /^(\d{1,12})(?:\.(\d{1,2}))?(%?)$/.exec(raw);
+      const hundredths = m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : NaN;
+      if (!m || (m[3] === '%' && hundredths > 10_000)) {
+        ctx.addIssue({ code: 'custom', message: `expected a percentage of the credit like 5% or an amount in so'm like 500, got "${v}"` });
+        return z.NEVER;
+      }
+      return m[3] === '%' ? { percentHundredths: hundredths } : { tiyin: hundredths };
+    });
+
 /** What only the daemon needs: the API's credentials, and the alert bot's. */
 const DAEMON = {
   ...COMMON,
@@ -318,6 +336,8 @@ const DAEMON = {
   ),
   /** Another Bot API server (a local one); default Telegram's. */
   alertApiRoot: v('ALERT_API_ROOT', httpUrl),
+  /** Which pending orders an open credit's alert offers to attach it to. */
+  attachTolerance: v('ATTACH_TOLERANCE', attachTolerance('5%')),
   apiUsername: v('API_USERNAME', z.string({ error: 'required' }).min(1, 'required').refine((x) => !x.includes(':'), 'must not contain ":"')),
   apiPassword: v('API_PASSWORD', z.string({ error: 'required' }).refine((x) => x.trim() !== '', 'required (it is blank)')),
   /** Bearer token for GET /metrics; unset: /metrics is open (keep the port private). */

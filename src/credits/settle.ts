@@ -5,7 +5,8 @@ import { getTransaction } from '../transactions/get.js';
 import { auditEntry, type Actor } from './audit.js';
 
 export type AttachResult =
-  | { ok: true }
+  /** `amountTiyin`: the order's; `receivedTiyin`: what the credit brought (they may differ). */
+  | { ok: true; amountTiyin: number; receivedTiyin: number }
   | { ok: false; status: 404 | 409; detail: string };
 
 export async function attachCredit(ctx: TxContext, creditId: string, txId: string, actor: Actor, reason: string): Promise<AttachResult> {
@@ -16,11 +17,13 @@ export async function attachCredit(ctx: TxContext, creditId: string, txId: strin
     const now = ctx.now();
     const r = await ctx.commands.attach({
       creditId, txId, card: tx.card, idem: tx.idem, quarantineMs: rules.quarantineMs, keepMs: rules.keepMs, creditKeepMs: rules.creditKeepMs,
-      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }), editAlert: !actor.viaAlert,
+      // Its alert is always edited by the alert bot's loop, a button's too: that loop edits it
+      // again when the webhook is delivered, and one loop doing both keeps the newest state last.
+      by: actor.by, reason, now, audit: auditEntry(now, actor, 'attach', reason, { credit: creditId, tx: txId }), editAlert: true,
     });
     switch (r.result) {
       case 'attached':
-        return { ok: true };
+        return { ok: true, amountTiyin: tx.amountTiyin, receivedTiyin: r.receivedTiyin };
       case 'stale':
         continue;
       case 'credit_unknown':

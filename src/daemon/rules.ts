@@ -129,6 +129,7 @@ export function alertSettings(c: Config, timings?: Partial<AlertTimings>): Alert
     token: c.alertBotToken,
     chatId: c.alertChatId,
     admins: c.alertAdmins,
+    attachTolerance: c.attachTolerance,
     ...(c.alertApiRoot ? { apiRoot: c.alertApiRoot.replace(/\/+$/, '') } : {}),
     ...(timings ? { timings } : {}),
   };

@@ -32,3 +32,9 @@ export function formatSom(tiyin: number): string {
   const som = Math.trunc(tiyin / TIYIN_PER_SOM).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
   return `${som}.${String(tiyin % TIYIN_PER_SOM).padStart(2, '0')} UZS`;
 }
+
+/** "1.00 UZS less" / "1.00 UZS more": what arrived against what was asked; null when equal. */
+export function formatDifference(receivedTiyin: number, askedTiyin: number): string | null {
+  const d = receivedTiyin - askedTiyin;
+  return d === 0 ? null : `${formatSom(Math.abs(d))} ${d < 0 ? 'less' : 'more'}`;
+}

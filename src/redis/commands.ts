@@ -122,7 +122,8 @@ export interface AuditNote {
 export type Settling = ManualAction & { editAlert: boolean };
 
 export type AttachReply =
-  | { result: 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' }
+  | { result: 'attached'; receivedTiyin: number }
+  | { result: 'credit_unknown' | 'tx_unknown' | 'stale' }
   | { result: 'credit_resolved'; kind: string }
   | { result: 'tx_not_pending'; state: string };
 export type DismissReply = { result: 'dismissed' | 'unknown' } | { result: 'resolved'; kind: string };
@@ -354,8 +355,11 @@ export class Commands {
     )) as string[];
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
-    if (result === 'attached') await this.replicated();
-    return { result: result as 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' };
+    if (result === 'attached') {
+      await this.replicated();
+      return { result, receivedTiyin: Number(extra) };
+    }
+    return { result: result as 'credit_unknown' | 'tx_unknown' | 'stale' };
   }
 
   /** Settles an open credit without a transaction. */
@@ -463,8 +467,8 @@ export class Commands {
       'attempt-result',
       // A `late_payment` event is tracked on its credit record (`txId` is then the credit's id).
       a.onCredit
-        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertFailures]
-        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertFailures],
+        ? [k.credit(a.txId), k.creditAttempts(a.txId), k.events, k.retries, k.failed, k.alertFailures, k.alertOutbox]
+        : [k.tx(a.txId), k.attempts(a.txId), k.events, k.retries, k.failed, k.alertFailures, k.alertOutbox],
       [
         a.txId, a.action, a.entryId, WEBHOOK_GROUP, a.success ? 'ok' : 'fail', a.attempt, a.now, a.attemptsPerRound, a.retryAt, a.keepMs,
         ATTEMPTS_KEPT, a.consumer,

@@ -35,12 +35,14 @@ export interface Transaction {
   confirmReason?: string;
   /** The credit record that confirmed it. */
   creditId?: string;
+  /** What the attached credit brought (a confirm by attach); `amountTiyin` stays the order's. */
+  receivedTiyin?: number;
 }
 
 /** Every field fromHash reads, for reading many records in one call. */
 export const TX_FIELDS = [
   'id', 'amount', 'requested', 'card', 'state', 'created_at', 'expires_at', 'wh_state', 'wh_attempts', 'wh_round', 'idem', 'metadata',
-  'confirmed_at', 'cancelled_at', 'cancel_reason', 'resolution', 'confirmed_by', 'confirm_reason', 'credit_id',
+  'confirmed_at', 'cancelled_at', 'cancel_reason', 'resolution', 'confirmed_by', 'confirm_reason', 'credit_id', 'received',
 ] as const;
 
 export function fromHash(h: Record<string, string>): Transaction | null {
@@ -69,6 +71,7 @@ export function fromHash(h: Record<string, string>): Transaction | null {
   if (h.confirmed_by) t.confirmedBy = h.confirmed_by;
   if (h.confirm_reason) t.confirmReason = h.confirm_reason;
   if (h.credit_id) t.creditId = h.credit_id;
+  if (h.received) t.receivedTiyin = Number(h.received);
   return t;
 }
 
@@ -85,6 +88,12 @@ export interface AttemptRecord {
   duration_ms: number;
 }
 
+/** `amount_received` (shaped like `amount`) and its tiyin, on a confirm by an attached credit. */
+export function received(t: Transaction, step: AmountStep): { amount_received?: number; amount_received_tiyin?: number } {
+  if (t.receivedTiyin === undefined) return {};
+  return { amount_received: publicAmount(t.receivedTiyin, step), amount_received_tiyin: t.receivedTiyin };
+}
+
 export function toPublic(t: Transaction, step: AmountStep, attempts: AttemptRecord[] = []) {
   return {
     transaction_id: t.id,
@@ -99,6 +108,7 @@ export function toPublic(t: Transaction, step: AmountStep, attempts: AttemptReco
     ...(t.resolution !== undefined ? { resolution: t.resolution } : {}),
     ...(t.confirmedBy !== undefined ? { confirmed_by: t.confirmedBy, confirm_reason: t.confirmReason ?? null } : {}),
     ...(t.creditId !== undefined ? { credit_id: t.creditId } : {}),
+    ...received(t, step),
     ...(t.cancelledAt !== undefined ? { cancelled_at: iso(t.cancelledAt), cancel_reason: t.cancelReason } : {}),
     ...(t.metadata !== undefined ? { metadata: t.metadata } : {}),
     webhook: { state: t.webhookState, attempts: t.webhookAttempts, attempt_log: attempts },

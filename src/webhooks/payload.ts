@@ -1,6 +1,6 @@
 // The webhook body (README: Webhooks), built from the stored transaction.
 import { publicAmount, type AmountStep } from '../money/amount.js';
-import { publicCard, type Transaction } from '../transactions/record.js';
+import { publicCard, received, type Transaction } from '../transactions/record.js';
 
 export type WebhookAction = 'confirm' | 'cancel' | 'late_payment';
 
@@ -47,5 +47,7 @@ export function webhookBody(tx: Transaction, action: WebhookAction, step: Amount
     ...(tx.metadata !== undefined ? { metadata: tx.metadata } : {}),
     occurred_at: new Date(decidedAt(tx, action)).toISOString(),
     ...(action === 'confirm' ? { resolution: tx.resolution ?? 'auto' } : {}),
+    // An attached credit: what arrived, beside the order's `amount` (they may differ).
+    ...(action === 'confirm' && tx.receivedTiyin !== undefined ? { credit_id: tx.creditId, ...received(tx, step) } : {}),
   });
 }

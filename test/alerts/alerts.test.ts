@@ -8,11 +8,10 @@ import { waitFor } from '../helpers/wait.js';
 import { runCreditsAttach } from '../../src/cli/review-commands.js';
 import { runWebhooksRedeliverFailed } from '../../src/cli/admin-commands.js';
 import { listFailed } from '../../src/webhooks/admin.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
 import { startBotApi, TOKEN, type BotApi } from '../helpers/bot-api.js';
+import { ADMIN, CHAT, startAlertDaemon } from '../helpers/alert-bot.js';
 
-const CHAT = 4242;
-const ADMIN = 777;
 const apis: BotApi[] = [];
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -25,15 +24,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FAST = { tickMs: 50, pollSeconds: 1, telegramDownMs: 200, redisDownMs: 200, perMinute: 12, burst: 3 };
 
 async function setup(env: Record<string, string> = {}, respond?: Receiver['respond']) {
-  const api = await startBotApi(CHAT);
-  apis.push(api);
-  const receiver = await startReceiver(respond);
-  receivers.push(receiver);
-  const d = await startTestDaemon(
-    { WEBHOOK_URL: receiver.url, ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_ADMINS: String(ADMIN), ALERT_API_ROOT: api.url, ...env },
-    { alertTimings: FAST },
-  );
-  return { d, api, receiver };
+  const started = await startAlertDaemon(FAST, env, respond);
+  apis.push(started.api);
+  receivers.push(started.receiver);
+  return started;
 }
 
 async function create(d: TestDaemon, amount: number) {
@@ -57,13 +51,18 @@ describe('alerts', () => {
     expect(msg.reply_markup!.inline_keyboard.flat().some((b) => b.callback_data === `dm|${out.credit_id}|r`)).toBe(true);
     for (const b of msg.reply_markup!.inline_keyboard.flat()) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
 
+    // 10 100 for a 10 050 credit: the first tap asks, the second ("Yes, attach") attaches.
     const target = attach.find((b) => b.callback_data.endsWith(txs[1]!.transaction_id))!;
     api.press({ id: ADMIN, username: 'boss' }, msg, target.callback_data);
-    const edit = await api.waitFor('the edited alert', () => api.edits[0]);
+    const ask = await api.waitFor('the question', () => api.edits[0]);
+    const yes = ask.reply_markup!.inline_keyboard.flat().find((b) => b.callback_data.startsWith('ax|'))!;
+    expect(yes.callback_data).toBe(`ax|${out.credit_id}|${txs[1]!.transaction_id}`);
+    api.press({ id: ADMIN, username: 'boss' }, { ...msg, text: ask.text }, yes.callback_data);
+    const edit = await api.waitFor('the edited alert', () => api.edits.find((e) => /✅ Attached/.test(e.text)));
     expect(edit.message_id).toBe(msg.message_id);
     expect(edit.text).toMatch(new RegExp(`Attached to ${txs[1]!.transaction_id}.*by telegram:${ADMIN} \\(@boss\\)`));
     const hook = (await receiver.waitFor(1))[0]!;
-    expect(hook.json).toMatchObject({ action: 'confirm', transaction_id: txs[1]!.transaction_id, resolution: 'manual' });
+    expect(hook.json).toMatchObject({ action: 'confirm', transaction_id: txs[1]!.transaction_id, resolution: 'manual', amount_received: 10_050 });
     const c = (await d.call(`/credits/${out.credit_id}`)).body.data;
     expect(c.resolution).toMatchObject({ kind: 'attached', by: `telegram:${ADMIN} (@boss)`, transaction_id: txs[1]!.transaction_id });
     expect(c.audit).toHaveLength(1);
@@ -118,7 +117,9 @@ describe('alerts', () => {
     expect(await runCreditsAttach(d.config, cli.io, out.credit_id, tx.transaction_id, 'paid by a friend')).toBe(0);
     const edit = await api.waitFor('the edit', () => api.edits[0]);
     expect(edit.message_id).toBe(msg.message_id);
-    expect(edit.text).toMatch(new RegExp(`Open credit: 7\\.00 UZS[\\s\\S]*✅ Attached to ${tx.transaction_id}: confirmed, confirm webhook sent — by cli:`));
+    expect(edit.text).toMatch(
+      new RegExp(`Open credit: 7\\.00 UZS[\\s\\S]*✅ Attached to ${tx.transaction_id}: confirmed \\(order 8 000\\.00 UZS, 7 993\\.00 UZS less than the order\\) · confirm webhook (queued|delivered) — by cli:`),
+    );
     expect(edit.text).not.toMatch(/Closest pending/);
   });
 

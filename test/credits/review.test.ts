@@ -7,6 +7,7 @@ import { closeAllRedis, keysUnder } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { listFailed } from '../../src/webhooks/admin.js';
 import { runWebhooksRedeliver, runWebhooksRedeliverFailed } from '../../src/cli/admin-commands.js';
+import { runCreditsAttach, runTransactionsList } from '../../src/cli/review-commands.js';
 import { captureIO } from '../helpers/cli-io.js';
 
 const receivers: Receiver[] = [];
@@ -222,6 +223,61 @@ describe('credit records', () => {
     expect(again.status).toBe(409);
     expect((await d.call(`/transaction/${tx2.transaction_id}`)).body.data.state).toBe('pending');
     expect((await d.call('/credits?state=open')).body.data.items).toHaveLength(0);
+  });
+
+  it('attach a credit of another amount: credit_id and amount_received (tiyin-exact) in the webhook, the record and the list; amount stays the order\'s', async () => {
+    const { d, receiver } = await setup();
+    const tx = await create(d, 60000);
+    const other = await create(d, 61000);
+    const out = await credit(d, { amount: 59999.5, message_id: 40 }); // 59 999 so'm 50 tiyin: short by 50 tiyin
+    expect(out.reason).toBe('no_match');
+    expect((await d.call(`/credits/${out.credit_id}/attach`, { body: { transaction_id: tx.transaction_id, reason: 'paid 50 tiyin short' } })).status).toBe(200);
+
+    const hook = (await receiver.waitFor(1))[0]!;
+    expect(hook.json).toEqual({
+      action: 'confirm', amount: 60000, amount_tiyin: 6_000_000, transaction_id: tx.transaction_id, card: null, occurred_at: expect.any(String),
+      resolution: 'manual', credit_id: out.credit_id, amount_received: 59999.5, amount_received_tiyin: 5_999_950,
+    });
+    const shown = (await d.call(`/transaction/${tx.transaction_id}`)).body.data;
+    expect(shown).toMatchObject({
+      amount: 60000, amount_tiyin: 6_000_000, state: 'confirmed', credit_id: out.credit_id, amount_received: 59999.5, amount_received_tiyin: 5_999_950,
+    });
+    const listed = (await d.call('/transactions')).body.data.items as Record<string, unknown>[];
+    expect(listed.find((t) => t.transaction_id === tx.transaction_id)).toMatchObject({ amount: 60000, credit_id: out.credit_id, amount_received: 59999.5, amount_received_tiyin: 5_999_950 });
+    expect(listed.find((t) => t.transaction_id === other.transaction_id)).not.toHaveProperty('amount_received');
+
+    const json = captureIO();
+    expect(await runTransactionsList(d.config, json.io, { limit: 10, json: true, state: 'confirmed' })).toBe(0);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ transaction_id: tx.transaction_id, amount: 60000, credit_id: out.credit_id, amount_received: 59999.5 });
+    const table = captureIO();
+    await runTransactionsList(d.config, table.io, { limit: 10, json: false, state: 'confirmed' });
+    expect(table.out[1]).toContain(`${tx.transaction_id}  60 000.00 UZS`);
+    expect(table.out[1]).toMatch(new RegExp(`confirmed \\(manual: ${out.credit_id} brought 59 999\\.50 UZS, 0\\.50 UZS less\\)$`));
+  });
+
+  it('in tiyin mode amount_received is shaped like amount (two decimals), and the CLI attach says what arrived', async () => {
+    const { d, receiver } = await setup({ AMOUNT_STEP: 'tiyin' });
+    const tx = await create(d, 700);
+    expect(tx.amount).toBe(700);
+    const out = await credit(d, { amount: 700.25, message_id: 41 });
+    const cli = captureIO();
+    expect(await runCreditsAttach(d.config, cli.io, out.credit_id, tx.transaction_id, 'paid 25 tiyin over')).toBe(0);
+    expect(cli.out[0]).toMatch(/queued; 700\.25 UZS arrived for the 700\.00 UZS order \(0\.25 UZS more\)$/);
+    expect((await receiver.waitFor(1))[0]!.json).toMatchObject({ amount: 700, amount_tiyin: 70_000, amount_received: 700.25, amount_received_tiyin: 70_025 });
+  });
+
+  it('confirms without an attached credit carry neither field: a bank match, a manual confirm', async () => {
+    const { d, receiver } = await setup();
+    const auto = await create(d, 65000);
+    const byHand = await create(d, 66000);
+    expect((await credit(d, { amount: 65000, message_id: 42 })).matched).toBe(true);
+    expect((await d.call(`/transaction/${byHand.transaction_id}/confirm`, { body: { reason: 'cash' } })).status).toBe(200);
+    await receiver.waitFor(2);
+    for (const h of receiver.received) {
+      expect(h.json).not.toHaveProperty('amount_received');
+      expect(h.json).not.toHaveProperty('credit_id');
+    }
+    expect((await d.call(`/transaction/${auto.transaction_id}`)).body.data).not.toHaveProperty('amount_received');
   });
 
   it('dismiss settles a credit once; bad requests write nothing', async () => {

@@ -16,7 +16,7 @@ export interface BotApi {
   url: string;
   token: string;
   sent: SentMessage[];
-  edits: { chat_id: number; message_id: number; text: string }[];
+  edits: { chat_id: number; message_id: number; text: string; reply_markup?: SentMessage['reply_markup'] }[];
   answers: { callback_query_id: string; text?: string }[];
   calls: string[];
   /** 'up' answers; 'down' answers 502 to everything; 'hang' never answers. */
@@ -118,7 +118,7 @@ export async function startBotApi(chatId: number): Promise<BotApi> {
           return void api.onSend(msg).then(answer, answer);
         }
         case 'editMessageText':
-          api.edits.push({ chat_id: Number(body.chat_id), message_id: Number(body.message_id), text: body.text });
+          api.edits.push({ chat_id: Number(body.chat_id), message_id: Number(body.message_id), text: body.text, ...(body.reply_markup ? { reply_markup: body.reply_markup } : {}) });
           return reply(res, { message_id: Number(body.message_id), date: 1, chat: { id: Number(body.chat_id), type: 'private' }, text: body.text });
         default:
           return void res.writeHead(404, { 'content-type': 'application/json' }).end(`{"ok":false,"error_code":404,"description":"Not Found: method ${method}"}`);

@@ -9,7 +9,8 @@ export interface Received {
   at: number;
 }
 
-export type Responder = (req: Received, n: number) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+/** `until`: answer only once it settles (a test holds an attempt open until it saw something). */
+export type Responder = (req: Received, n: number) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; until?: Promise<unknown> };
 
 export const OK: Responder = () => ({ status: 200, body: '{"ok": true}' });
 
@@ -63,7 +64,8 @@ export async function startReceiver(respond: Responder = OK): Promise<Receiver> 
         res.end(out.body ?? '');
         waiters.splice(0).forEach((w) => w());
       };
-      if (out.delayMs) setTimeout(send, out.delayMs);
+      if (out.until) void out.until.then(send, send);
+      else if (out.delayMs) setTimeout(send, out.delayMs);
       else send();
     });
   });

@@ -58,5 +58,7 @@ describe('logging', () => {
   it('masks full card numbers down to the last four', () => {
     expect(maskCardNumbers('card 8600123456784411 paid')).toBe('card 860012******4411 paid');
     expect(maskCardNumbers('*7159 and 561468******4862')).toBe('*7159 and 561468******4862');
+    expect(maskCardNumbers('from 8600 1234 5678 4411 and 9860-1701-2345-6789')).toBe('from 860012******4411 and 986017******6789');
+    expect(maskCardNumbers('8600 12** **** 4411 · ➕ 1 010 000.00 UZS · 50.000,00')).toBe('860012******4411 · ➕ 1 010 000.00 UZS · 50.000,00');
   });
 });

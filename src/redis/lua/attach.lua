@@ -1,6 +1,7 @@
 --[[ Settle an open credit by attaching it to a pending transaction, which it confirms (with the
-normal `confirm` webhook, resolution `manual`). One step: a credit is attached once, a transaction
-confirmed once; of racing resolutions exactly one wins.
+normal `confirm` webhook, resolution `manual`, with the credit's id and amount as `credit_id` and
+`amount_received`). One step: a credit is attached once, a transaction confirmed once; of racing
+resolutions exactly one wins.
 KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
 KEYS[5] alert outbox stream
 KEYS[6 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
@@ -8,18 +9,18 @@ owners hash, idempotency key, txs:confirmed, tx audit list
 ARGV: credit id, txid, the tx's card, now, quarantine ms, tx keep ms, credit keep ms, by, reason,
       audit entry (JSON), pay page channel, '1' to have its alert edited by the alert bot (not
       when settled by a button, which edits its own alert)
-Returns {'attached'} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
+Returns {'attached', credit amount (tiyin)} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
 {'tx_not_pending', state} | {'stale'} ]]
 local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 --- @include "free-amount"
 --- @include "close-transaction"
 --- @include "confirm-by-hand"
 
-local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')
+local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind', 'amount')
 if not c[1] then return {'credit_unknown'} end
 if c[1] ~= 'open' then return {'credit_resolved', c[2] or ''} end
 local k = tx_keys(6)
-local why = confirm_by_hand(k, txid, card, now, tonumber(ARGV[5]), ARGV[6], ARGV[8], ARGV[9], cid, ARGV[11])
+local why = confirm_by_hand(k, txid, card, now, tonumber(ARGV[5]), ARGV[6], ARGV[8], ARGV[9], cid, ARGV[11], c[3])
 if why == 'unknown' then return {'tx_unknown'} end
 if why == 'stale' then return {'stale'} end
 if why then return {'tx_not_pending', why} end
@@ -34,4 +35,4 @@ audit(k.audit, ARGV[10], ARGV[6])
 if ARGV[12] == '1' and redis.call('HEXISTS', KEYS[1], 'alert_message') == 1 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', '10000', '*', 'kind', 'settled', 'id', cid)
 end
-return {'attached'}
+return {'attached', c[3]}

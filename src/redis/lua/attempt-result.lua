@@ -3,11 +3,18 @@ The stream entry is acknowledged in the same step, so a crash before this script
 entry pending (it is reclaimed and retried) and a crash after it loses nothing.
 KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
 KEYS[6] alert failures stream (a failure is told by whichever daemon runs the alert bot)
+KEYS[7] alert outbox stream (a confirm by an attached credit: its alert says delivered / failed)
 ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
       retry due (ms), keep ms, attempts kept, consumer
 Returns {'delivered'|'retry'|'failed'|'stale'|'gone', attempts} ]]
 local txid, action, entry, group, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, allowed, due, keep, kept = ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10], tonumber(ARGV[11])
+
+-- The alert of a credit attached to this transaction said "queued": have it edited to the outcome.
+local function tell_credit_alert()
+  if redis.call('HEXISTS', KEYS[1], 'received') == 0 then return end
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', '10000', '*', 'kind', 'settled', 'id', redis.call('HGET', KEYS[1], 'credit_id'))
+end
 
 -- Only the consumer holding the entry decides (XACK alone ignores who holds it): after a
 -- takeover the new holder's result counts, whichever attempt finishes first.
@@ -30,6 +37,7 @@ local attempts = redis.call('HINCRBY', KEYS[1], 'wh_attempts', 1)
 if outcome == 'ok' then
   redis.call('HSET', KEYS[1], 'wh_state', 'delivered', 'wh_delivered_at', now)
   redis.call('ZREM', KEYS[5], txid)
+  tell_credit_alert()
   return {'delivered', attempts}
 end
 local round = attempts - tonumber(redis.call('HGET', KEYS[1], 'wh_round') or '0')
@@ -43,4 +51,5 @@ redis.call('HDEL', KEYS[1], 'wh_next_at')
 redis.call('ZADD', KEYS[5], now, txid)
 -- Capped, like every outbox entry: nothing drains it when no alert bot is configured.
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', '10000', '*', 'kind', 'webhook_failed', 'id', txid, 'action', action)
+tell_credit_alert()
 return {'failed', attempts}
