@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { isRedisRefusingWrites, isRedisUnavailable } from '../redis/client.js';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { addressBucket } from './address-bucket.js';
 import { basicAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './login-limit.js';
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps) {
         warnedProxy = true;
         deps.log.warn('requests carry X-Forwarded-For but TRUST_PROXY is false: the failed-login limit counts the proxy as one client; set TRUST_PROXY=true behind a reverse proxy');
       }
-      return clientAddress(c, deps.settings.trustProxy);
+      return addressBucket(clientAddress(c, deps.settings.trustProxy));
     },
     onFailure: (outcome, address, reachedLimit) => {
       deps.metrics.authFailures.inc({ outcome });
