@@ -75,9 +75,32 @@ export function toPublicCard(c: Card): PublicCard {
 
 export const LAST4 = /^\d{4}$/;
 
+/**
+ * What shows nothing, or changes how the text around it is shown: controls, format characters
+ * (zero-widths, bidi embeddings, overrides and isolates U+202A–E and U+2066–9, word joiners, the
+ * BOM, soft hyphens, tag characters), line and paragraph separators, lone surrogates, and the
+ * Hangul fillers that render as blank letters. In a holder, label or link title the customer
+ * would see something else than the operator typed and reads in `paycue cards list`.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034F\u115F\u1160\u3164\uFFA0]/u;
+
+/** A displayed text field: refuses INVISIBLE, naming the first such character it holds. */
+const visibleText = (min: number, max: number, minMessage: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(min, minMessage)
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((v, ctx) => {
+      const hidden = INVISIBLE.exec(v)?.[0];
+      if (hidden === undefined) return;
+      const code = (hidden.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+      ctx.addIssue({ code: 'custom', message: `contains U+${code}, an invisible or text-direction character; use visible characters only` });
+    });
+
 const linkSchema = z.object(
   {
-    title: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
+    title: visibleText(1, 40, 'must not be empty'),
     url: z
       .string()
       .trim()
@@ -94,13 +117,8 @@ const linkSchema = z.object(
   { error: 'each link must be {"title", "url"}' },
 );
 
-const holderSchema = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .min(2, 'must be at least 2 characters')
-  .max(60, 'must be at most 60 characters')
-  .refine((v) => !/[<>\p{Cc}]/u.test(v), 'contains characters that are not allowed');
-const labelSchema = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters');
+const holderSchema = visibleText(2, 60, 'must be at least 2 characters').refine((v) => !/[<>]/.test(v), 'must not contain < or >');
+const labelSchema = visibleText(1, 40, 'must not be empty');
 const botSchema = z.enum(CARD_BOTS, { error: `must be one of ${CARD_BOTS.join(', ')}` });
 const linksSchema = z.array(linkSchema, { error: 'must be an array' }).max(5, 'at most 5 links');
 

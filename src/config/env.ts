@@ -8,6 +8,7 @@ import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 import type { AttachTolerance } from '../alerts/settings.js';
+import { maskCardNumbers } from '../log/logger.js';
 
 const bool = (def: boolean) =>
   z
@@ -255,8 +256,16 @@ const COMMON = {
       .transform((x, ctx) => {
         const list = (x ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
         const bad = list.filter((c) => !/^\d{4}$/.test(c));
-        if (bad.length > 0) {
-          ctx.addIssue({ code: 'custom', message: `expected last-4 digits like 7159,0042; bad: ${bad.join(', ')}` });
+        // A whole card number is a common mistake here; say so, masked (ConfigError masks the
+        // rest too), and name the last 4 to write instead.
+        const full = bad.map((c) => c.replace(/[ -]/g, '')).filter((c) => /^\d{13,19}$/.test(c));
+        const other = bad.filter((c) => !/^\d{13,19}$/.test(c.replace(/[ -]/g, '')));
+        const messages = [
+          ...full.map((n) => `${maskCardNumbers(n)} is a full card number; give only its last 4 digits (${n.slice(-4)})`),
+          ...(other.length > 0 ? [`expected last-4 digits like 7159,0042; bad: ${other.join(', ')}`] : []),
+        ];
+        if (messages.length > 0) {
+          ctx.addIssue({ code: 'custom', message: messages.join('; ') });
           return z.NEVER;
         }
         return [...new Set(list)];
@@ -442,10 +451,14 @@ function missingOutsideSandbox(env: Record<string, string | undefined>): { varia
 }
 
 export class ConfigError extends Error {
-  constructor(public readonly problems: { variable: string; message: string }[]) {
-    super(
-      'invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
-    );
+  public readonly problems: { variable: string; message: string }[];
+
+  /** Many messages quote the value they refuse ("got …"): a card number pasted into the wrong
+   * variable is masked here, for every message however it was made. */
+  constructor(problems: { variable: string; message: string }[]) {
+    const masked = problems.map((p) => ({ variable: maskCardNumbers(p.variable), message: maskCardNumbers(p.message) }));
+    super('invalid configuration:\n' + masked.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
+    this.problems = masked;
     this.name = 'ConfigError';
   }
 }

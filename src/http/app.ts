@@ -4,7 +4,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { isRedisRefusingWrites, isRedisUnavailable } from '../redis/client.js';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { addressBucket } from './address-bucket.js';
 import { basicAuth } from './auth.js';
+import { refuseCrossSite } from './cross-site.js';
 import type { AppDeps } from './deps.js';
 import { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './login-limit.js';
 import { requestMetrics } from './request-metrics.js';
@@ -13,7 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { cardRoutes } from '../cards/routes.js';
-import { payPageRoutes } from '../pay-page/routes.js';
+import { OWN_FORM_PATH, payPageRoutes } from '../pay-page/routes.js';
 import { creditRoutes } from './routes/credits.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -48,7 +50,7 @@ export function createApp(deps: AppDeps) {
         warnedProxy = true;
         deps.log.warn('requests carry X-Forwarded-For but TRUST_PROXY is false: the failed-login limit counts the proxy as one client; set TRUST_PROXY=true behind a reverse proxy');
       }
-      return clientAddress(c, deps.settings.trustProxy);
+      return addressBucket(clientAddress(c, deps.settings.trustProxy));
     },
     onFailure: (outcome, address, reachedLimit) => {
       deps.metrics.authFailures.inc({ outcome });
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('*', requestMetrics(deps.metrics));
+  // Before auth: a forged request is refused whatever credentials the browser attached.
+  app.use('*', refuseCrossSite({ harmless: (path) => path === '/health', ownForm: (path) => OWN_FORM_PATH.test(path) }));
 
   // A declared Content-Length is checked up front (Node never hands over more bytes than it
   // says); only chunked bodies go through Hono's streaming limit, which forces the slower

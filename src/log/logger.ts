@@ -12,12 +12,14 @@ export const REDACT_PATHS = [
   'headers.authorization', '*.headers.authorization', 'pan', '*.pan', 'alertBotToken', '*.alertBotToken', 'token', '*.token',
 ];
 
-/** Keeps only the first six and last four digits of anything that looks like a card number
- * (13-19 digits, or 16 written in groups of four: `8600 1234 5678 4411`, `8600-1234-…`). */
+/** Keeps the first six and last four digits of anything that looks like a card number: 13-19
+ * digits (some may already be `*`), also written in groups (`8600 1234 5678 4411`, dashes).
+ * A negative number is not one (a Telegram group id, -1001234567890). */
 export function maskCardNumbers(s: string): string {
-  return s
-    .replace(/\b(\d{6})[\d* ]{3,9}(\d{4})\b/g, '$1******$2')
-    .replace(/\b(\d{4})([ -])(\d{2})[\d*]{2}\2[\d*]{4}\2(\d{4})\b/g, '$1$3******$4');
+  return s.replace(/(?<![\d-])\d(?:[ -]{0,2}[\d*]){11,17}[ -]{0,2}\d(?!\d)/g, (number) => {
+    const compact = number.replace(/[ -]/g, '');
+    return `${compact.slice(0, 6)}******${compact.slice(-4)}`;
+  });
 }
 
 /** pino's error serializer copies every property; ioredis errors carry `command.args`, which

@@ -1,8 +1,10 @@
-// Per-client-IP token bucket for the public pay endpoints, in memory: it costs no Redis call
-// (an unknown id must cost at most one) and each daemon protects itself. X-Forwarded-For is
-// believed only behind a trusted proxy (TRUST_PROXY=true), and then only its last hop.
+// Per-client token bucket for the public pay endpoints (per IPv4 address, per IPv6 /64), in
+// memory: it costs no Redis call (an unknown id must cost at most one) and each daemon protects
+// itself. X-Forwarded-For is believed only behind a trusted proxy (TRUST_PROXY=true), and then
+// only its last hop.
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { addressBucket } from '../http/address-bucket.js';
 
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
@@ -62,7 +64,7 @@ export function rateLimit(perMinute: number, trustProxy: boolean, onLimited: (c:
   if (perMinute === 0) return async (_c, next) => next();
   const limiter = new RateLimiter(perMinute);
   return async (c, next) => {
-    const wait = limiter.take(clientIp(c, trustProxy));
+    const wait = limiter.take(addressBucket(clientIp(c, trustProxy)));
     if (wait > 0) return onLimited(c, wait);
     await next();
   };

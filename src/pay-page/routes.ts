@@ -30,6 +30,9 @@ const HTML_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/** The page's own form (Simulate payment, without JavaScript): a same-origin form post. */
+export const OWN_FORM_PATH = /^\/pay\/[^/]+\/simulate$/;
+
 export function idOf(c: Context): string | null {
   const id = (c.req.param('id') ?? '').toLowerCase();
   return UUID_V4.test(id) ? id : null;

@@ -98,6 +98,50 @@ describe('/cards API', () => {
   });
 });
 
+describe('holder and label: no invisible or text-direction characters (issue 18 part 5)', () => {
+  // Each would make the pay page (or the operator's list) show something other than what was
+  // typed: RLO turns "ALISHER" into "REHSILA"-looking text, zero-widths hide inside names.
+  const HIDDEN: [string, string][] = [
+    ['U+200B', '\u200B'], ['U+200C', '\u200C'], ['U+200D', '\u200D'], ['U+200E', '\u200E'], ['U+200F', '\u200F'],
+    ['U+202A', '\u202A'], ['U+202B', '\u202B'], ['U+202C', '\u202C'], ['U+202D', '\u202D'], ['U+202E', '\u202E'],
+    ['U+2060', '\u2060'], ['U+2066', '\u2066'], ['U+2067', '\u2067'], ['U+2068', '\u2068'], ['U+2069', '\u2069'],
+    ['U+FEFF', '\uFEFF'], ['U+00AD', '\u00AD'], ['U+061C', '\u061C'], ['U+2028', '\u2028'], ['U+0007', '\u0007'],
+    ['U+E0041', '\u{E0041}'], ['U+3164', '\u3164'],
+  ];
+
+  it.each(HIDDEN)('%s in a new card\'s holder or label is a 400 naming the field and the character', async (code, ch) => {
+    const d = await startTestDaemon();
+    const holder = await d.call('/cards', { body: { ...MAIN, holder: `ALISHER${ch} KARIMOV` } });
+    expect(holder.status).toBe(400);
+    expect(holder.body.data.detail).toBe(`holder: contains ${code}, an invisible or text-direction character; use visible characters only`);
+    const label = await d.call('/cards', { body: { ...MAIN, label: `ma${ch}in` } });
+    expect(label.status).toBe(400);
+    expect(label.body.data.detail).toBe(`label: contains ${code}, an invisible or text-direction character; use visible characters only`);
+    expect((await d.call('/cards')).body.data.cards).toEqual([]);
+  });
+
+  it('a patch is refused the same way and changes nothing; the CLI refuses it too (exit 2)', async () => {
+    const d = await startTestDaemon();
+    await d.call('/cards', { body: MAIN });
+    for (const patch of [{ holder: '\u202EVOMIRAK REHSILA' }, { label: 'main\u200B' }, { links: [{ title: 'Cli\u2066ck', url: 'https://click.uz' }] }]) {
+      const r = await d.call('/cards/7159', { method: 'PATCH', body: patch });
+      expect(r.status, JSON.stringify(patch)).toBe(400);
+      expect(r.body.data.detail).toMatch(/^(holder|label|links\.0\.title): contains U\+[0-9A-F]{4}, an invisible or text-direction character/);
+    }
+    expect((await d.call('/cards/7159')).body.data).toMatchObject({ holder: MAIN.holder, label: MAIN.label, links: MAIN.links });
+    const io = captureIO();
+    expect(await runCardsAdd(d.config, io, { number: SECOND.number, holder: 'DILNOZA\u2067 YUSUPOVA' })).toBe(2);
+    expect(io.errors.join('\n')).toContain('holder: contains U+2067');
+  });
+
+  it('visible names in any script, and emoji in a label, are accepted', async () => {
+    const d = await startTestDaemon();
+    const r = await d.call('/cards', { body: { ...MAIN, holder: "O'G'ILOY ҲАЙДАРОВА محمد", label: 'asosiy 💳 ❤️' } });
+    expect(r.status).toBe(201);
+    expect(r.body.data).toMatchObject({ holder: "O'G'ILOY ҲАЙДАРОВА محمد", label: 'asosiy 💳 ❤️' });
+  });
+});
+
 describe('disable, enable, remove', () => {
   async function withCards(env: Record<string, string> = {}): Promise<TestDaemon> {
     const d = await startTestDaemon(env);

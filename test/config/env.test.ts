@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig, parseOperatorConfig } from '../../src/config/env.js';
+import { ConfigError, KNOWN_VARIABLES, parseConfig, parseOperatorConfig } from '../../src/config/env.js';
 import { formatDuration, parseDuration, parseDurationList } from '../../src/config/duration.js';
 import { configWarnings } from '../../src/config/warnings.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -173,3 +173,47 @@ describe('configuration', () => {
     expect(configWarnings(quiet, parseConfig(quiet))).toEqual([]);
   });
 });
+
+describe('a card number in the configuration is never echoed whole (issue 18 part 5)', () => {
+  const FULL = '8600123412341234';
+
+  it('CARDS with a full number: masked, with the last 4 to use instead', () => {
+    expect(problems({ ...base, CARDS: FULL }).CARDS).toBe('860012******1234 is a full card number; give only its last 4 digits (1234)');
+    const p = problems({ ...base, CARDS: `7159, 8600 1234 1234 1234,9860-1000-0002-7159 , 12` });
+    expect(p.CARDS).toBe(
+      '860012******1234 is a full card number; give only its last 4 digits (1234); 986010******7159 is a full card number; ' +
+        'give only its last 4 digits (7159); expected last-4 digits like 7159,0042; bad: 12',
+    );
+  });
+
+  // Every variable, given a card number in each way a person may write one: no problem message
+  // (nor the whole error) carries the 16 digits, however its digits are grouped.
+  const SPELLINGS = [FULL, '8600 1234 1234 1234', '8600-1234-1234-1234', `${FULL}5`, ` ${FULL}ms`, `7159,${FULL}`, `x${FULL}`];
+  it.each(SPELLINGS)('any variable set to %j', (value) => {
+    let echoed = 0;
+    for (const variable of KNOWN_VARIABLES) {
+      let message = '';
+      try {
+        parseConfig({ ...base, [variable]: value });
+        continue;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        message = e.message + e.problems.map((p) => p.message).join('\n');
+      }
+      expect(message.replace(/[ -]/g, ''), variable).not.toContain(FULL);
+      expect(message.replace(/[ -]/g, ''), variable).not.toContain(FULL.slice(0, 12));
+      if (message.includes('860012******')) echoed++;
+    }
+    // The messages that quote the value still show its masked form (most do: PORT, LIMIT, DEBUG, …).
+    expect(echoed).toBeGreaterThan(3);
+    // A message's own example is no card number: it stays as written.
+    expect(problems({ ...base, ALERT_CHAT_ID: value }).ALERT_CHAT_ID ?? 'accepted').toMatch(/^accepted$|-1001234567890/);
+  });
+
+  it('a ConfigError raised anywhere (the parse command, --env-file) masks too', () => {
+    const e = new ConfigError([{ variable: 'WATCH_ID', message: `expected a whole number, got "8600 1234 1234 1234x"` }]);
+    expect(e.problems[0]?.message).toBe('expected a whole number, got "860012******1234x"');
+    expect(e.message).not.toContain('1234 1234');
+  });
+});
+

@@ -42,3 +42,17 @@ describe('failed-login limit', () => {
     expect((await get(d, AUTH, '203.0.113.8')).status).toBe(404); // another client behind the same proxy
   });
 });
+
+describe('failed-login limit per IPv6 /64 (issue 18 part 5)', () => {
+  it('addresses of one /64 share the limit; another /64 and IPv4 spelled as ::ffff: are their own', async () => {
+    const d = await startTestDaemon({ TRUST_PROXY: 'true' });
+    // A guesser rotating the low 64 bits gets no fresh budget.
+    for (let i = 0; i < 10; i++) expect((await get(d, WRONG, `2001:db8:7:1::${(i + 1).toString(16)}`)).status).toBe(401);
+    expect((await get(d, AUTH, '2001:db8:7:1:abcd:ef01:2345:6789')).status).toBe(429);
+    expect((await get(d, AUTH, '2001:db8:7:2::1')).status).toBe(404); // the neighbouring /64
+    // IPv4 counts per address whether the proxy writes it plain or IPv4-mapped.
+    for (let i = 0; i < 10; i++) expect((await get(d, WRONG, i % 2 ? '203.0.113.7' : '::ffff:203.0.113.7')).status).toBe(401);
+    expect((await get(d, AUTH, '203.0.113.7')).status).toBe(429);
+    expect((await get(d, AUTH, '203.0.113.8')).status).toBe(404);
+  });
+});

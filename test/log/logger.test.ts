@@ -60,5 +60,11 @@ describe('logging', () => {
     expect(maskCardNumbers('*7159 and 561468******4862')).toBe('*7159 and 561468******4862');
     expect(maskCardNumbers('from 8600 1234 5678 4411 and 9860-1701-2345-6789')).toBe('from 860012******4411 and 986017******6789');
     expect(maskCardNumbers('8600 12** **** 4411 · ➕ 1 010 000.00 UZS · 50.000,00')).toBe('860012******4411 · ➕ 1 010 000.00 UZS · 50.000,00');
+    // Written in groups, as people and banks write them (issue 18 part 5); 13-19 digits.
+    expect(maskCardNumbers('card 8600 1234 5678 4411 paid')).toBe('card 860012******4411 paid');
+    expect(maskCardNumbers('8600-1234-5678-4411, 9860  1000  0002  7159')).toBe('860012******4411, 986010******7159');
+    expect(maskCardNumbers('4000 1234 5678 9010 123')).toBe('400012******0123');
+    expect(maskCardNumbers('group -1001234567890')).toBe('group -1001234567890');
+    expect(maskCardNumbers('+998 90 123 45 67 at 2026-11-22 10:30, 20 001 000 so\'m')).toBe('+998 90 123 45 67 at 2026-11-22 10:30, 20 001 000 so\'m');
   });
 });

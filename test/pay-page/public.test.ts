@@ -233,6 +233,16 @@ describe('rate limit', () => {
     expect([await get('203.0.113.1'), await get('203.0.113.1'), await get('203.0.113.1')]).toEqual([200, 200, 429]);
     expect(await get('203.0.113.2')).toBe(200);
   });
+
+  it('counts an IPv6 client per /64, an IPv4 one per address (issue 18 part 5)', async () => {
+    const d = await daemonWithCard({ PAY_RATE_LIMIT: '2', TRUST_PROXY: 'true' });
+    const tx = await create(d);
+    const get = (ip: string) => fetch(`${d.url}/pay/${tx.transaction_id}/status`, { headers: { 'x-forwarded-for': ip } }).then((r) => r.status);
+    expect([await get('2001:db8:5:6::1'), await get('2001:db8:5:6::2'), await get('2001:db8:5:6:ffff::3')]).toEqual([200, 200, 429]);
+    expect(await get('2001:db8:5:7::1')).toBe(200);
+    expect([await get('::ffff:203.0.113.3'), await get('203.0.113.3'), await get('203.0.113.3')]).toEqual([200, 200, 429]);
+    expect(await get('203.0.113.4')).toBe(200);
+  });
 });
 
 describe('what the customer sees after the deadline', () => {

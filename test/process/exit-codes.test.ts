@@ -64,6 +64,14 @@ describe('exit codes at start-up', () => {
     expect(r.output).toMatch(/HOST: 192\.0\.2\.10 is not an address of this machine/);
   }, 30_000);
 
+  it('a full card number in CARDS (or any variable): exit 2, the number masked (issue 18 part 5)', async () => {
+    const r = await start({ SANDBOX: 'true', PORT: String(await freePort()), CARDS: '7159,8600 1234 1234 1234', LIMIT: '9860 1000 0002 7159' });
+    expect(r.code).toBe(2);
+    expect(r.output).toContain('CARDS: 860012******1234 is a full card number; give only its last 4 digits (1234)');
+    expect(r.output).toContain('LIMIT: expected a whole number, got "986010******7159"');
+    expect(r.output.replace(/[ -]/g, '')).not.toMatch(/8600123412341234|9860100000027159/);
+  }, 30_000);
+
   it('SESSION_DIR that is a file, and a blank API_PASSWORD: one message naming both, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'paycue-s-'));
     const file = join(dir, 'sessions');
