@@ -44,7 +44,12 @@ export type StartWatcher = ((args: {
   store: TelegramStore;
   handle: BotMessageHandler;
   log: Logger;
-  onFatal: (reason: string) => void;
+  /** Exit code 2: only the operator can fix it (a revoked session); 1: a restart may. */
+  onFatal: (reason: string, exitCode: ExitCode) => void;
+  /** The chat reads went bad for long (reason), or work again (null): tell the operator. */
+  onDegraded: (reason: string | null) => void;
+  /** The session lock is this process's: it is the one connecting (not a standby). */
+  onLocked: () => void;
   /** Resolves once Redis answers; rejects if the daemon stops first. */
   waitForRedis: () => Promise<void>;
   /** Aborted when the daemon stops while the watcher is still starting. */
@@ -188,6 +193,10 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   let heartbeat: Heartbeat | undefined;
   /** Another process holds the Telegram session: this one serves the API and waits for the lock. */
   let standby = false;
+  /** The first try at the watcher is under way (connecting to Telegram, the first chat read). */
+  let connecting = watches && opts.startWatcher !== undefined;
+  /** This process holds the session lock (while connecting: it, not a standby, will watch). */
+  let sessionLocked = false;
   const metrics = new Metrics({
     pendingTransactions: () => ctx.commands.pendingCount(),
     webhookBacklog: () => ctx.commands.webhookBacklog(),
@@ -234,9 +243,15 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     const h = expiryHealth(sweeper.expiry(), config.paymentGraceMs);
     return { expiry: h.held ? 'held' : 'running', watermark_lag_s: h.lagSeconds };
   };
-  const components = (): Record<string, ComponentState> => ({
-    telegram: !watches ? 'disabled' : standby && !watcher ? 'standby' : watcher?.status().connected ? 'up' : 'down',
-  });
+  const telegramState = (): ComponentState => {
+    if (!watches) return 'disabled';
+    if (watcher) {
+      const s = watcher.status();
+      return !s.connected ? 'down' : s.degraded ? 'degraded' : 'up';
+    }
+    return standby ? 'standby' : connecting ? 'connecting' : 'down';
+  };
+  const components = (): Record<string, ComponentState> => ({ telegram: telegramState() });
   const app = createApp({
     settings: httpSettings(config),
     ctx,
@@ -263,7 +278,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       // Outside sandbox always; in sandbox only when not the default, so that the contract's
       // plain `{redis, telegram}` stays as it was for the common case.
       ...(config.sandbox && config.role === 'all' ? {} : { role: config.role }),
-      ...(watches ? { watcher: watcher ? 'held' : 'standby' } : {}),
+      ...(watches ? { watcher: watcher ? 'held' : standby ? 'standby' : 'connecting' } : {}),
     }),
   });
   let http;
@@ -336,9 +351,15 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         await processor.process(msg, key);
       },
       log,
-      onFatal: (reason) => {
+      onFatal: (reason, exitCode) => {
         alerts?.notice('telegram:fatal', `🛑 paycue stopped watching Telegram: ${reason}. If the session was revoked or logged out, run paycue --telegram and restart paycue.`);
-        fatalWith({ reason, exitCode: 1 });
+        fatalWith({ reason, exitCode });
+      },
+      onDegraded: (reason) =>
+        alerts?.notice('telegram:degraded', reason === null ? '✅ Reading the bank chats works again.' : `⚠️ Telegram degraded: ${reason}.`),
+      onLocked: () => {
+        sessionLocked = true;
+        void heartbeat?.beat(); // `paycue status` hears at once that a daemon is connecting
       },
       waitForRedis,
       signal: stopStarting.signal,
@@ -363,12 +384,15 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         if (stopping) await started.stop();
         else {
           watcher = started;
+          connecting = false;
           void heartbeat?.beat(); // `paycue status` hears of the watcher at once, not at the next beat
           startAlertBot();
           if (standby) tgLog.warn('took the Telegram watcher over: this process now watches the bank bots');
         }
         return;
       } catch (err) {
+        connecting = false;
+        sessionLocked = false;
         if (stopping) return;
         if (!(err instanceof TelegramStartError && err.reason === 'locked')) throw err;
         if (!standby) tgLog.info({ retry_ms: standbyRetryMs(config), reason: err.message.split(';')[0] }, 'standby: another paycue holds the Telegram session; serving the API and waiting for it');
@@ -392,10 +416,12 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       : Promise.resolve();
   void watcherReady.finally(markServing);
 
-  // Only the process that watches Telegram (or a sandbox daemon) publishes the heartbeat that
+  // Only the process that watches Telegram, or is connecting to it (not a standby), or a sandbox
+  // daemon publishes the heartbeat that
   // `paycue status` reads: a standby or ROLE=api daemon would overwrite it with "disconnected".
   heartbeat = await startHeartbeat(ctx.commands, {
-    sandbox: config.sandbox, telegram: () => watcher?.status() ?? null, publishes: () => config.sandbox || watcher !== undefined,
+    sandbox: config.sandbox, telegram: () => watcher?.status() ?? null, telegramState,
+    publishes: () => config.sandbox || watcher !== undefined || (connecting && sessionLocked),
     expiry: () => expiryHealth(sweeper.expiry(), config.paymentGraceMs),
   });
 

@@ -8,7 +8,7 @@ import type { CardDirectory } from '../cards/directory.js';
 import type { PayFeed } from '../pay-page/feed.js';
 import type { StreamRegistry } from '../pay-page/streams.js';
 
-export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting' | 'refusing_writes' | 'standby';
+export type ComponentState = 'up' | 'down' | 'disabled' | 'connecting' | 'degraded' | 'refusing_writes' | 'standby';
 
 /** What the HTTP layer needs to know of the configuration (made by daemon/rules.ts). */
 export interface HttpSettings {

@@ -17,6 +17,8 @@ export interface HeartbeatSource {
   /** Whether this process's beat is the one to publish (it watches Telegram, or runs in sandbox). */
   publishes: () => boolean;
   telegram: () => TelegramStatus | null;
+  /** up, down, connecting, degraded… as /ready says it. */
+  telegramState: () => string;
   expiry: () => ExpiryHealth;
 }
 
@@ -34,6 +36,7 @@ export function snapshot(src: HeartbeatSource, now: number): DaemonHeartbeat {
     host: hostname(),
     sandbox: src.sandbox,
     telegramConnected: tg?.connected ?? false,
+    telegramState: src.telegramState(),
     expiryHeld: src.expiry().held,
     watermarkLagS: src.expiry().lagSeconds,
     lastBotMessageAt: tg?.lastBotMessageAt ?? null,

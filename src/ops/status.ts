@@ -18,7 +18,7 @@ export interface StatusReport {
   telegram:
     | { state: 'disabled' }
     | { state: 'unknown' }
-    | { state: 'connected' | 'disconnected'; account: string | null; last_bot_message_age_s: number | null; expiry_held: boolean; watermark_lag_s: number | null };
+    | { state: 'connected' | 'disconnected' | 'connecting' | 'degraded'; account: string | null; last_bot_message_age_s: number | null; expiry_held: boolean; watermark_lag_s: number | null };
   pending_transactions: number | null;
   webhook_backlog: number | null;
   failed_deliveries: number | null;
@@ -68,14 +68,17 @@ export async function collectStatus(config: OperatorConfig, now = Date.now): Pro
     report.daemon = { running: true, version: beat.version, pid: beat.pid, host: beat.host, heartbeat_age_s: ageSec(t, beat.updatedAt) };
     if (beat.sandbox) report.telegram = { state: 'disabled' };
     else {
+      const state = beat.telegramState === 'connecting' ? 'connecting' : beat.telegramState === 'degraded' ? 'degraded' : beat.telegramConnected ? 'connected' : 'disconnected';
       report.telegram = {
-        state: beat.telegramConnected ? 'connected' : 'disconnected',
+        state,
         account: beat.account,
         last_bot_message_age_s: beat.lastBotMessageAt === null ? null : ageSec(t, beat.lastBotMessageAt),
         expiry_held: beat.expiryHeld,
         watermark_lag_s: beat.watermarkLagS,
       };
-      if (!beat.telegramConnected) problems.push('Telegram is disconnected');
+      if (state === 'connecting') problems.push('Telegram is still connecting (the daemon started moments ago)');
+      else if (state === 'degraded') problems.push('Telegram is degraded: reading the bank chats keeps failing, or its clock and Redis\'s disagree (see the daemon\'s log)');
+      else if (!beat.telegramConnected) problems.push('Telegram is disconnected');
       else if (beat.expiryHeld) problems.push('expiry is held: a transaction past its deadline waits for the bank chat to be read up to it');
     }
     return report;

@@ -153,6 +153,8 @@ export interface DaemonHeartbeat {
   host: string;
   sandbox: boolean;
   telegramConnected: boolean;
+  /** As /ready says it: up, down, connecting, degraded, disabled. */
+  telegramState: string;
   /** True while a due transaction has waited too long for the watermark. */
   expiryHeld: boolean;
   /** How far the watermark is behind the clock (s); null: none published. */
@@ -637,7 +639,7 @@ export class Commands {
       .del(key)
       .hset(key, {
         version: h.version, pid: String(h.pid), host: h.host, sandbox: h.sandbox ? '1' : '0',
-        telegram_connected: h.telegramConnected ? '1' : '0', expiry_held: h.expiryHeld ? '1' : '0',
+        telegram_connected: h.telegramConnected ? '1' : '0', telegram_state: h.telegramState, expiry_held: h.expiryHeld ? '1' : '0',
         watermark_lag_s: h.watermarkLagS === null ? '' : String(h.watermarkLagS),
         last_bot_message_at: h.lastBotMessageAt === null ? '' : String(h.lastBotMessageAt), account: h.account ?? '',
         updated_at: String(h.updatedAt),
@@ -652,6 +654,8 @@ export class Commands {
     return {
       version: h.version ?? '', pid: Number(h.pid), host: h.host ?? '', sandbox: h.sandbox === '1',
       telegramConnected: h.telegram_connected === '1', expiryHeld: h.expiry_held === '1',
+      // Written by an older version: only connected or not.
+      telegramState: h.telegram_state || (h.telegram_connected === '1' ? 'up' : 'down'),
       watermarkLagS: h.watermark_lag_s ? Number(h.watermark_lag_s) : null,
       lastBotMessageAt: h.last_bot_message_at ? Number(h.last_bot_message_at) : null, account: h.account || null,
       updatedAt: Number(h.updated_at),

@@ -69,6 +69,27 @@ async function resolveOne(client: Invoker, bot: { name: BotName; id: number }, t
   }
 }
 
+/** Resolves a bot again after Telegram refused its cached access hash, and rewrites the cache:
+ * without this every chat read would fail forever while the connection looks fine. */
+export async function resolveBotAgain(opts: {
+  client: Invoker;
+  bot: WatchedBot;
+  sessionDir: string;
+  account: string;
+  log: Logger;
+  timeoutMs: number;
+}): Promise<void> {
+  const user = await resolveOne(opts.client, opts.bot, opts.timeoutMs);
+  const cached: CachedPeer = { id: user.id.toString(), accessHash: user.accessHash!.toString(), username: user.username };
+  opts.bot.peer = inputPeerFromCache(cached);
+  const cache = await loadCachedPeers(opts.sessionDir, opts.account);
+  cache[String(opts.bot.id)] = cached;
+  await saveCachedPeers(opts.sessionDir, opts.account, cache).catch((err: unknown) =>
+    opts.log.warn({ err }, 'could not rewrite the cached bot; it is resolved again next start'),
+  );
+  opts.log.warn({ bot: opts.bot.name, bot_id: opts.bot.id }, 'the cached bank bot was refused by Telegram (stale access hash): resolved it again');
+}
+
 /** Input peers for every watched bot, from the cache when possible. */
 export async function resolveWatchedBots(opts: {
   client: Invoker;

@@ -21,7 +21,7 @@ import type { Logger } from '../log/logger.js';
 import type { BotMessage, BotMessageHandler } from './types.js';
 import type { CursorStore } from './cursor.js';
 import type { WatchedBot } from './bot-peer.js';
-import { withTimeout } from './errors.js';
+import { isStalePeer, unlessAborted, withTimeout } from './errors.js';
 
 /** Telegram returns at most 100 messages per history request. */
 export const PAGE_SIZE = 100;
@@ -46,6 +46,18 @@ export interface CatchUpDeps {
   onHistoryRead?: (bot: WatchedBot) => void;
   /** Checked before each message: once true, processing stops where it is (shutdown). */
   isStopped?: () => boolean;
+  /** Aborted when the watcher stops: a read waiting on Telegram is abandoned at once. */
+  signal?: AbortSignal;
+  /** Resolves the bot again after Telegram refused its cached access hash. */
+  resolveAgain?: (bot: WatchedBot) => Promise<void>;
+}
+
+/** What one pass over every bot did. */
+export interface SyncOutcome {
+  /** Bots whose every message above the cursor was decided. */
+  done: WatchedBot[];
+  /** Why the others stopped. */
+  errors: unknown[];
 }
 
 /** Unique per bank message: private-chat message ids are numbered per account, so a key from
@@ -115,22 +127,34 @@ export class CatchUp {
     return this.decidedLive.get(bot.id)?.has(id) ?? false;
   }
 
-  /** Syncs every bot; a failure on one does not stop the others. Resolves with the bots whose
-   * every message above the cursor was decided. */
-  async syncAll(): Promise<WatchedBot[]> {
-    const done: WatchedBot[] = [];
+  /** Syncs every bot; a failure on one does not stop the others. */
+  async syncAll(): Promise<SyncOutcome> {
+    const out: SyncOutcome = { done: [], errors: [] };
     for (const bot of this.bots) {
       try {
-        await this.syncBot(bot);
-        done.push(bot);
+        await this.syncBotOrResolveAgain(bot);
+        out.done.push(bot);
       } catch (err) {
+        out.errors.push(err);
+        if (this.deps.signal?.aborted) continue;
         this.deps.log.warn(
           { bot: bot.name, err },
           'telegram catch-up stopped; it resumes from the cursor on the next try',
         );
       }
     }
-    return done;
+    return out;
+  }
+
+  /** A refused access hash (PEER_ID_INVALID and the like) is resolved again once, then read. */
+  private async syncBotOrResolveAgain(bot: WatchedBot): Promise<void> {
+    try {
+      await this.syncBot(bot);
+    } catch (err) {
+      if (!isStalePeer(err) || !this.deps.resolveAgain) throw err;
+      await this.deps.resolveAgain(bot);
+      await this.syncBot(bot);
+    }
   }
 
   /** Processes every message above the cursor for one bot. Throws when it had to stop, so a
@@ -165,7 +189,7 @@ export class CatchUp {
 
   private getMessages(bot: WatchedBot, params: { minId?: number; maxId?: number; limit: number }): Promise<Api.Message[]> {
     this.deps.onHistoryRead?.(bot);
-    return withTimeout(this.deps.client.getMessages(bot.peer, params), this.deps.requestTimeoutMs, `reading the ${bot.name} bot chat`);
+    return unlessAborted(withTimeout(this.deps.client.getMessages(bot.peer, params), this.deps.requestTimeoutMs, `reading the ${bot.name} bot chat`), this.deps.signal);
   }
 
   /** Every message with id > minId, newest page first, paging down with maxId until caught up. */
@@ -198,10 +222,13 @@ export class CatchUp {
       );
       return cursor;
     }
-    await withTimeout(
-      this.deps.client.invoke(new Api.messages.SendMessage({ peer: bot.peer, message: '/start', randomId: generateRandomLong() })),
-      this.deps.requestTimeoutMs,
-      `sending /start to the ${bot.name} bot`,
+    await unlessAborted(
+      withTimeout(
+        this.deps.client.invoke(new Api.messages.SendMessage({ peer: bot.peer, message: '/start', randomId: generateRandomLong() })),
+        this.deps.requestTimeoutMs,
+        `sending /start to the ${bot.name} bot`,
+      ),
+      this.deps.signal,
     );
     log.info({ bot: bot.name }, 'the chat with the bank bot was empty: sent /start');
     return cursors.init(bot.id, 0);

@@ -53,6 +53,34 @@ export function isSessionRevoked(err: unknown): boolean {
   return code !== undefined && REVOKED.has(code);
 }
 
+/** The cached access hash (or peer) of a bot no longer works: it must be resolved again. */
+const STALE_PEER = new Set(['PEER_ID_INVALID', 'USER_ID_INVALID', 'CHANNEL_INVALID', 'CHAT_ID_INVALID', 'PEER_ID_NOT_SUPPORTED', 'INPUT_USER_DEACTIVATED']);
+
+export function isStalePeer(err: unknown): boolean {
+  const code = rpcErrorCode(err);
+  return code !== undefined && STALE_PEER.has(code);
+}
+
+/** Rejects with an AbortError as soon as `signal` is aborted (the request itself is abandoned:
+ * GramJS cannot cancel it, and a destroyed client never answers it). */
+export function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new AbortedError());
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(new AbortedError());
+    signal.addEventListener('abort', stop, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('abandoned: the watcher is stopping');
+    this.name = 'AbortedError';
+  }
+}
+
 /** Two processes used one session at once; Telegram has invalidated it. */
 export function isAuthKeyDuplicated(err: unknown): boolean {
   return rpcErrorCode(err) === 'AUTH_KEY_DUPLICATED';

@@ -30,6 +30,8 @@ export interface OpenSessionDeps {
   lockRenewMs?: number;
   /** Aborted when the daemon stops while this is still starting: give up and let go of the lock. */
   signal?: AbortSignal;
+  /** Called once the session lock is this process's (it is then the one connecting). */
+  onLocked?: () => void;
 }
 
 export interface OpenSession {
@@ -130,6 +132,7 @@ export function unlessStopped<T>(p: Promise<T>, signal: AbortSignal | undefined)
 export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
   const makeClient = await clientMaker(deps);
   const lock = await takeLock(deps);
+  deps.onLocked?.();
   let client: TelegramClient | undefined;
   try {
     client = makeClient();

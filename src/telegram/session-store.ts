@@ -76,6 +76,8 @@ export async function saveSession(dir: string, session: string): Promise<string>
   await ensureSessionDir(dir);
   const file = sessionPath(dir);
   await writeFileAtomic(file, session + '\n');
+  // A new login may come with new access hashes: the bots are resolved again at the next start.
+  await rm(join(dir, PEERS_FILE), { force: true });
   return file;
 }
 

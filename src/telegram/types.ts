@@ -24,6 +24,8 @@ export type BotMessageHandler = (msg: BotMessage, key: string) => Promise<void>;
 
 export interface TelegramStatus {
   connected: boolean;
+  /** Why Telegram is degraded (chat reads failing too long, clocks apart), or null. */
+  degraded?: string | null;
   /** Unix ms when a bot message was last received or processed; null if none since start. */
   lastBotMessageAt: number | null;
   me?: { id: string; username?: string };

@@ -32,7 +32,8 @@ export function fatalSessionMessage(err: unknown): string | null {
 export function startWatchdog(opts: {
   client: { invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> };
   log: Logger;
-  onFatal: (reason: string) => void;
+  /** Exit code 2: a session Telegram no longer accepts (only a new login helps); 1: restart. */
+  onFatal: (reason: string, exitCode: 1 | 2) => void;
   onResult?: (ok: boolean) => void;
   intervalMs?: number;
   timeoutMs?: number;
@@ -57,14 +58,14 @@ export function startWatchdog(opts: {
       const fatal = fatalSessionMessage(err);
       if (fatal) {
         stopped = true;
-        opts.onFatal(fatal);
+        opts.onFatal(fatal, 2);
         return false;
       }
       failures++;
       opts.log.warn({ err, failures, max_failures: maxFailures }, 'telegram watchdog: health check failed');
       if (failures >= maxFailures) {
         stopped = true;
-        opts.onFatal(`Telegram has not answered ${failures} consecutive health checks (last: ${describeError(err)})`);
+        opts.onFatal(`Telegram has not answered ${failures} consecutive health checks (last: ${describeError(err)})`, 1);
       }
       return false;
     } finally {

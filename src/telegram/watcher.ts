@@ -13,7 +13,9 @@ import type { TelegramStore } from '../redis/commands.js';
 import type { WatchedBot } from './bot-peer.js';
 import { CatchUp, isFromBot } from './catch-up.js';
 import { abandonConnect } from './client-factory.js';
-import { describeError, withTimeout } from './errors.js';
+import { AbortedError, describeError, withTimeout } from './errors.js';
+import { resolveBotAgain } from './bot-peer.js';
+import { fatalSessionMessage } from './watchdog.js';
 import { openSession, unlessStopped, type OpenSession } from './open-session.js';
 import { SyncScheduler } from './sync.js';
 import { readPassClock, skewTooLarge } from './watermark.js';
@@ -26,6 +28,8 @@ export { TelegramStartError } from './errors.js';
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 3 * 60_000;
 /** Reads asked for by waiting deadlines start at least this far apart. */
 export const DEFAULT_DEADLINE_READ_GAP_MS = 5_000;
+/** Chat reads failing this long (or the clocks disagreeing) make Telegram `degraded`. */
+export const DEFAULT_DEGRADED_AFTER_MS = 2 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface TelegramWatcherDeps {
@@ -34,8 +38,14 @@ export interface TelegramWatcherDeps {
   store: TelegramStore;
   log: Logger;
   handle: BotMessageHandler;
-  /** Called once when the watcher cannot go on (dead connection, revoked session, lost lock): exit non-zero. */
-  onFatal: (reason: string) => void;
+  /** Called once when the watcher cannot go on: exit 2 for a session Telegram no longer accepts
+   * (only a new login helps), 1 for what a restart may fix (dead connection, lost lock). */
+  onFatal: (reason: string, exitCode: 1 | 2) => void;
+  /** Called when the chat reads have failed for `degradedAfterMs` (or the clocks disagree), and
+   * again with null once they work: the operator must hear of it (the alert bot). */
+  onDegraded?: (reason: string | null) => void;
+  /** How long chat reads may fail before Telegram is reported degraded (default 2 min). */
+  degradedAfterMs?: number;
   /** A ready-made client (tests); by default one is built from the session in SESSION_DIR. */
   client?: TelegramClient;
   catchUpIntervalMs?: number;
@@ -50,6 +60,8 @@ export interface TelegramWatcherDeps {
   deadlineReadGapMs?: number;
   /** Aborted when the daemon stops while the watcher is still starting. */
   signal?: AbortSignal;
+  /** Called once the session lock is this process's, before connecting. */
+  onLocked?: () => void;
 }
 
 /**
@@ -71,7 +83,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     onLockLost: (reason) => {
       if (!watcher) lockLost = reason;
       else {
-        watcher.fatal(reason);
+        watcher.fatal(reason, 1);
         void watcher.abandon();
       }
     },
@@ -79,6 +91,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     ...(deps.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.connectTimeoutMs } : {}),
     ...(deps.lockRenewMs !== undefined ? { lockRenewMs: deps.lockRenewMs } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.onLocked ? { onLocked: deps.onLocked } : {}),
     requestTimeoutMs,
   });
   log.info(
@@ -86,7 +99,7 @@ export async function startTelegramWatcher(deps: TelegramWatcherDeps): Promise<T
     'telegram connected',
   );
   watcher = new LiveWatcher(session, deps, log, requestTimeoutMs, await deps.store.lastBotMessageAt().catch(() => null));
-  if (lockLost) watcher.fatal(lockLost);
+  if (lockLost) watcher.fatal(lockLost, 1);
   try {
     await unlessStopped(watcher.start(), deps.signal);
   } catch (err) {
@@ -125,6 +138,9 @@ class LiveWatcher implements TelegramWatcher {
   private clockSkewMs: number | null = null;
   private failingSince: number | null = null;
   private readonly allBotIds: number[];
+  /** Aborted when the watcher stops: reads waiting on Telegram are abandoned at once. */
+  private readonly aborter = new AbortController();
+  private degradedReported: string | null = null;
 
   constructor(
     private readonly session: OpenSession,
@@ -147,6 +163,9 @@ class LiveWatcher implements TelegramWatcher {
         onBotMessage: (msg) => this.sawBotMessage(msg.date),
         onHistoryRead: (bot) => void (this.historyReads[bot.name] = (this.historyReads[bot.name] ?? 0) + 1),
         isStopped: () => this.stopped,
+        signal: this.aborter.signal,
+        resolveAgain: (bot) =>
+          resolveBotAgain({ client: session.client, bot, sessionDir: deps.settings.sessionDir, account: session.account.id, log, timeoutMs: requestTimeoutMs }),
       },
       session.bots,
     );
@@ -171,7 +190,7 @@ class LiveWatcher implements TelegramWatcher {
     this.watchdog = startWatchdog({
       client: tg,
       log: this.log,
-      onFatal: (reason) => this.fatal(reason),
+      onFatal: (reason, exitCode) => this.fatal(reason, exitCode),
       onResult: (ok) => {
         if (this.stopped) return;
         if (ok) this.reconnected();
@@ -182,16 +201,42 @@ class LiveWatcher implements TelegramWatcher {
     });
   }
 
-  fatal(reason: string): void {
+  fatal(reason: string, exitCode: 1 | 2): void {
     if (this.stopped || this.fatalReported) return;
     this.fatalReported = true;
-    this.log.error({ reason }, 'telegram watcher cannot continue');
-    this.deps.onFatal(reason);
+    this.log.error({ reason, exit_code: exitCode }, 'telegram watcher cannot continue');
+    this.deps.onFatal(reason, exitCode);
+  }
+
+  /** Why Telegram is degraded now (reads failing too long, clocks apart), or null. */
+  private degradedReason(): string | null {
+    const after = this.deps.degradedAfterMs ?? DEFAULT_DEGRADED_AFTER_MS;
+    if (this.clockSkewMs !== null && skewTooLarge(this.clockSkewMs)) {
+      return `Telegram's clock and Redis's differ by ${Math.round(this.clockSkewMs / 1000)} s: expiry holds; fix NTP on the Redis host (timedatectl)`;
+    }
+    if (this.failingSince !== null && Date.now() - this.failingSince >= after) {
+      return `reading the bank chats has failed for ${Math.round((Date.now() - this.failingSince) / 1000)} s: payments are confirmed only from live messages and expiry holds; see the log for the error (a FLOOD_WAIT passes by itself; otherwise restart paycue)`;
+    }
+    return null;
+  }
+
+  /** Tells the operator once when the reads go bad, and once when they work again. */
+  private reportHealth(): void {
+    const why = this.degradedReason();
+    if (why !== null && this.degradedReported === null) {
+      this.log.error({ reason: why }, 'telegram degraded');
+      this.deps.onDegraded?.(why);
+    } else if (why === null && this.degradedReported !== null) {
+      this.log.info('telegram is no longer degraded');
+      this.deps.onDegraded?.(null);
+    }
+    this.degradedReported = why;
   }
 
   status(): TelegramStatus {
     return {
       connected: this.connected && !this.stopped,
+      degraded: this.degradedReason(),
       lastBotMessageAt: this.lastBotMessageAt,
       me: { ...this.session.account },
       reconnects: this.reconnects,
@@ -208,13 +253,20 @@ class LiveWatcher implements TelegramWatcher {
    */
   private async syncOnce(): Promise<boolean> {
     if (this.stopped) return true;
+    const ok = await this.pass();
+    if (!this.stopped) this.reportHealth();
+    return ok;
+  }
+
+  private async pass(): Promise<boolean> {
     // Without both clocks the pass still decides what it reads; it just cannot move the watermark.
-    const clock = await readPassClock({ sharedNow: () => this.deps.store.clockNow(), client: this.session.client, timeoutMs: this.requestTimeoutMs }).catch(
-      (err: unknown) => {
-        this.log.warn({ err }, 'telegram catch-up could not read the clocks; expiry waits for the next pass');
-        return null;
-      },
-    );
+    const clock = await readPassClock({
+      sharedNow: () => this.deps.store.clockNow(), client: this.session.client, timeoutMs: this.requestTimeoutMs, signal: this.aborter.signal,
+    }).catch((err: unknown) => {
+      if (this.givesUp(err)) return null;
+      this.log.warn({ err }, 'telegram catch-up could not read the clocks; expiry waits for the next pass');
+      return null;
+    });
     let skewed = false;
     if (clock) {
       this.pts = Math.max(this.pts ?? 0, clock.pts);
@@ -228,7 +280,8 @@ class LiveWatcher implements TelegramWatcher {
         );
       } else if (!skewed && wasSkewed) this.log.info({ skew_ms: this.clockSkewMs }, 'clocks agree again: expiry resumes');
     }
-    const done = await this.history.syncAll();
+    const { done, errors } = await this.history.syncAll();
+    for (const err of errors) if (this.givesUp(err)) break;
     if (clock && !skewed && !this.stopped) {
       for (const bot of done) {
         const moved = await this.deps.store
@@ -243,6 +296,16 @@ class LiveWatcher implements TelegramWatcher {
     if (!clock || done.length < this.session.bots.length) return this.passFailed();
     if (this.failingSince !== null) this.log.info('telegram catch-up works again');
     this.failingSince = null;
+    return true;
+  }
+
+  /** A session Telegram no longer accepts, in any call, stops the daemon at once (exit 2):
+   * retrying cannot help, and waiting for the watchdog would take minutes. */
+  private givesUp(err: unknown): boolean {
+    if (err instanceof AbortedError) return true;
+    const revoked = fatalSessionMessage(err);
+    if (!revoked) return false;
+    this.fatal(revoked, 2);
     return true;
   }
 
@@ -339,9 +402,10 @@ class LiveWatcher implements TelegramWatcher {
     }
   };
 
-  /** No more events, timers or catch-ups start. */
+  /** No more events, timers or catch-ups start; reads waiting on Telegram are abandoned. */
   private detach(): void {
     this.stopped = true;
+    this.aborter.abort();
     this.connected = false;
     this.watchdog?.stop();
     const tg = this.session.client;
@@ -351,20 +415,27 @@ class LiveWatcher implements TelegramWatcher {
     tg.removeEventHandler(this.onSequence, this.sequenceEvent);
   }
 
-  /** Like stop(), but does not wait for the catch-up in progress. */
-  async abandon(): Promise<void> {
-    this.detach();
-    void this.sync.stop();
-    const tg = this.session.client;
-    abandonConnect(tg);
-    await withTimeout(tg.destroy(), 2_000, 'closing the Telegram connection').catch(() => undefined);
-    await this.session.lock.release();
+  /** Like stop(), but does not wait for the message in progress: the session must be let go
+   * now (another process holds the lock, or may soon). A later stop() waits for this one. */
+  abandon(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.detach();
+      void this.sync.stop();
+      const tg = this.session.client;
+      abandonConnect(tg);
+      await withTimeout(tg.destroy(), 2_000, 'closing the Telegram connection').catch(() => undefined);
+      await this.session.lock.release();
+      this.log.info('telegram watcher let the session go');
+    })();
+    return this.stopping;
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.detach();
       const tg = this.session.client;
+      // Reads waiting on Telegram were abandoned by detach(): this waits for a message being
+      // decided (a Redis call), not for the network.
       await withTimeout(this.sync.stop(), 15_000, 'finishing the telegram message in progress').catch((err: unknown) =>
         this.log.warn({ err }, 'stopping without waiting for the message in progress'),
       );

@@ -6,7 +6,7 @@
 // `seenThrough`, on the shared clock (Redis TIME) that deadlines use. A skew beyond
 // MAX_CLOCK_SKEW_MS says one clock is wrong: the watermark then stays where it is.
 import { Api } from 'telegram';
-import { withTimeout } from './errors.js';
+import { unlessAborted, withTimeout } from './errors.js';
 
 /** Beyond this between Telegram's clock and Redis's, one of them is wrong: expiry holds. */
 export const MAX_CLOCK_SKEW_MS = 30_000;
@@ -25,12 +25,13 @@ export interface ClockSources {
   sharedNow(): Promise<number>;
   client: { invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> };
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /** Reads both clocks before a pass's history reads. */
 export async function readPassClock(s: ClockSources): Promise<PassClock> {
   const before = await s.sharedNow();
-  const state = await withTimeout(s.client.invoke(new Api.updates.GetState()), s.timeoutMs, 'updates.GetState');
+  const state = await unlessAborted(withTimeout(s.client.invoke(new Api.updates.GetState()), s.timeoutMs, 'updates.GetState'), s.signal);
   const after = await s.sharedNow();
   const telegram = state.date * 1000;
   return {

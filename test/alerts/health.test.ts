@@ -23,10 +23,10 @@ describe('health alerts', () => {
     const api = await startBotApi(CHAT);
     apis.push(api);
     let connected = true;
-    let fatal: (reason: string) => void = () => undefined;
+    let fatal: (reason: string, exitCode: 1 | 2) => void = () => undefined;
     const startWatcher: StartWatcher = async (args) => {
       fatal = args.onFatal;
-      return { stop: async () => undefined, status: () => ({ connected, expiryAllowed: connected, lastBotMessageAt: null }) };
+      return { stop: async () => undefined, status: () => ({ connected, lastBotMessageAt: null }) };
     };
     const d = await startTestDaemon(
       { ...TG, ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_API_ROOT: api.url },
@@ -40,7 +40,7 @@ describe('health alerts', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(api.sent.filter((m) => /Telegram/.test(m.text))).toHaveLength(2);
 
-    fatal('the Telegram session was revoked (AUTH_KEY_UNREGISTERED)');
+    fatal('the Telegram session was revoked (AUTH_KEY_UNREGISTERED)', 2);
     await api.waitFor('the session alert', () => api.sent.find((m) => /stopped watching Telegram: .*revoked/.test(m.text)));
   });
 

@@ -73,7 +73,7 @@ describe('paycue status', () => {
     // A daemon outside sandbox whose Telegram is down publishes that; status reports it.
     const commands = Commands.forPrefix(await openRedis(durable.url), prefix);
     await commands.publishDaemonStatus(
-      { version: '9.9.9', pid: 4242, host: 'vps', sandbox: false, telegramConnected: false, expiryHeld: true, watermarkLagS: 700, lastBotMessageAt: Date.now() - 60_000, account: '777 (@shop)', updatedAt: Date.now() },
+      { version: '9.9.9', pid: 4242, host: 'vps', sandbox: false, telegramConnected: false, telegramState: 'down', expiryHeld: true, watermarkLagS: 700, lastBotMessageAt: Date.now() - 60_000, account: '777 (@shop)', updatedAt: Date.now() },
       60_000,
     );
     const down = await status({ REDIS_URL: durable.url, REDIS_PREFIX: prefix });
@@ -84,7 +84,7 @@ describe('paycue status', () => {
 
     // A heartbeat older than three beats: the daemon is gone.
     await commands.publishDaemonStatus(
-      { version: '9.9.9', pid: 4242, host: 'vps', sandbox: false, telegramConnected: true, expiryHeld: false, watermarkLagS: null, lastBotMessageAt: null, account: null, updatedAt: Date.now() - 120_000 },
+      { version: '9.9.9', pid: 4242, host: 'vps', sandbox: false, telegramConnected: true, telegramState: 'up', expiryHeld: false, watermarkLagS: null, lastBotMessageAt: null, account: null, updatedAt: Date.now() - 120_000 },
       60_000,
     );
     const stale = await status({ REDIS_URL: durable.url, REDIS_PREFIX: prefix });

@@ -119,7 +119,7 @@ export class RecordedTelegram extends TelegramClient {
   getMeImpl: () => Promise<Api.User> = async () => meUser();
   /** Extra invoke behaviour; return undefined to fall through to the defaults. */
   invokeImpl?: InvokeHandler;
-  getMessagesImpl?: (peer: string, params: Partial<IterMessagesParams>) => Promise<Api.Message[] | undefined> | undefined;
+  getMessagesImpl?: (peer: string, params: Partial<IterMessagesParams>, entity: Api.InputPeerUser) => Promise<Api.Message[] | undefined> | undefined;
   /** Telegram's clock minus this machine's (ms): message dates and GetState follow it. */
   clockSkewMs = 0;
   /** The account's update sequence, as GetState reports it. */
@@ -163,7 +163,7 @@ export class RecordedTelegram extends TelegramClient {
     if (params.limit > 100) throw new Error('test: getMessages limit above 100');
     const peer = entity.userId.toString();
     this.getMessagesCalls.push({ peer, params: { ...params } });
-    const custom = await this.getMessagesImpl?.(peer, params);
+    const custom = await this.getMessagesImpl?.(peer, params, entity);
     const out = new TotalList<Api.Message>();
     if (custom) {
       out.push(...custom);

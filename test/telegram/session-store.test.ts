@@ -17,6 +17,14 @@ afterEach(removeTempDirs);
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
 describe('session store', () => {
+  it('a new login clears the cached bot peers (access hashes may have changed with it)', async () => {
+    const dir = await tempDir();
+    await saveCachedPeers(dir, '777', { [String(856254490)]: { id: '856254490', accessHash: '1' } });
+    expect(await loadCachedPeers(dir, '777')).not.toEqual({});
+    await saveSession(dir, '1new-login');
+    expect(await loadCachedPeers(dir, '777')).toEqual({});
+  });
+
   it('creates the directory 0700 and the session file 0600, even under a permissive umask', async () => {
     const dir = join(await tempDir(), 'a', 'sessions');
     const old = process.umask(0o000);
