@@ -35,8 +35,8 @@ import type { AlertTimings } from '../alerts/settings.js';
 export interface Watcher {
   stop(): Promise<void>;
   status(): TelegramStatus;
-  /** A deadline waits for the watermark: read the bank chats soon (rate-limited). */
-  readSoon?(): void;
+  /** A deadline plus its grace, `dueInMs` from now, waits for the watermark: read the chats then. */
+  readSoon?(dueInMs?: number): void;
 }
 
 export type StartWatcher = ((args: {
@@ -235,7 +235,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}),
     onSweep: (r) => {
       events.transactionsExpired(r.expired);
-      if (r.expiry.waitingDeadline !== null) watcher?.readSoon?.();
+      if (r.expiry.waitingDeadline !== null) watcher?.readSoon?.(r.expiry.waitingDeadline + config.paymentGraceMs - r.expiry.now);
     },
   });
 

@@ -16,6 +16,8 @@ export interface ReserveSettings {
   direction: 'up' | 'down';
   limit: number;
   ttlMs: number;
+  /** PAYMENT_GRACE, kept on the record: every daemon then waits at least this long. */
+  graceMs: number;
   /** Every card the call may reserve on (the implicit card when CARDS is empty). */
   cards: string[];
 }
@@ -73,6 +75,7 @@ export interface CreditCall {
   /** The transaction that holds the amount ('' when none does), its card and Idempotency-Key name. */
   owner: { txId: string; card: string; idem: string };
   amountTiyin: number;
+  /** The caller's clock (the unmatched entry's time); the script stamps the records with the shared clock. */
   now: number;
   quarantineMs: number;
   keepMs: number;
@@ -107,6 +110,7 @@ export type CreditReply =
 export interface ManualAction {
   by: string;
   reason: string;
+  /** The caller's clock, for the audit entry; closing a transaction is stamped with the shared clock. */
   now: number;
   /** JSON of the audit entry. */
   audit: string;
@@ -195,6 +199,21 @@ export class NotReplicatedError extends Error {
   }
 }
 
+/** Who may move the cursors: the session lock's holder, for its account. */
+export interface CursorFence {
+  token: string;
+  account: string;
+}
+
+/** A cursor write refused: this process no longer holds the Telegram session (or the cursors
+ * belong to another account now). The read stops; nothing it did not decide is passed over. */
+export class NotSessionHolderError extends Error {
+  constructor() {
+    super('this process no longer holds the Telegram session: the cursor was not moved');
+    this.name = 'NotSessionHolderError';
+  }
+}
+
 export class Commands {
   constructor(
     readonly redis: RedisConnection,
@@ -253,7 +272,7 @@ export class Commands {
     const k = this.keys;
     const keys = [k.deadlines, k.cardLoad, k.cardsInactive];
     for (const c of s.cards) keys.push(k.amounts(c), k.owners(c));
-    const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, this.clock.offsetMs, s.ttlMs, s.cards.length, ...s.cards];
+    const args: (string | number)[] = [s.stepTiyin, s.direction === 'up' ? 1 : -1, s.limit, this.clock.offsetMs, s.ttlMs, s.graceMs, s.cards.length, ...s.cards];
     for (const r of requests) {
       keys.push(k.tx(r.txId), k.idempotency(r.idem || '-'));
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1, r.page);
@@ -319,7 +338,7 @@ export class Commands {
         k.credit(r.creditId), k.creditsAll, k.creditsOpen, k.creditsResolved, k.creditsText, k.alertOutbox, k.txState('confirmed'),
       ],
       [
-        txId, a.amountTiyin, a.now, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap,
+        txId, a.amountTiyin, this.clock.offsetMs, a.quarantineMs, a.keepMs, a.messageTtlSec, a.entry, a.unmatchedCap,
         r.creditId, r.bot, r.last4 ?? '', r.receivedAt, r.text, r.review ? '1' : '0', r.keepMs, r.textKeepMs, r.latePayment ? '1' : '0',
         a.messageKey, k.payChannel,
       ],
@@ -352,7 +371,7 @@ export class Commands {
       this.redis,
       'attach',
       [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox, ...this.byHandKeys(a.txId, a.card, a.idem)],
-      [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
+      [a.creditId, a.txId, a.card, this.clock.offsetMs, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
       { transaction_id: a.txId, credit_id: a.creditId },
     )) as string[];
     if (result === 'credit_resolved') return { result, kind: extra };
@@ -386,7 +405,7 @@ export class Commands {
       this.redis,
       'confirm-manual',
       this.byHandKeys(a.txId, a.card, a.idem),
-      [a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
+      [a.txId, a.card, this.clock.offsetMs, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
       { transaction_id: a.txId },
     )) as string[];
     if (result === 'not_pending') return { result, state: extra };
@@ -559,9 +578,12 @@ export class Commands {
 
   // --- Telegram catch-up cursor: a hash of bot id → highest message id finished with.
 
-  /** Ties the cursors to the logged-in account; true when another account's were dropped. */
-  async cursorBind(accountId: string): Promise<boolean> {
-    return Number(await runScript(this.redis, 'cursor-bind', [this.keys.cursor], [accountId])) === 1;
+  /** Ties the cursors to the logged-in account; true when another account's were dropped.
+   * Throws NotSessionHolderError unless `token` holds the Telegram session lock. */
+  async cursorBind(accountId: string, token: string): Promise<boolean> {
+    const r = Number(await runScript(this.redis, 'cursor-bind', [this.keys.cursor, this.keys.sessionLock], [accountId, token]));
+    if (r < 0) throw new NotSessionHolderError();
+    return r === 1;
   }
 
   async cursorGet(botId: number): Promise<string | null> {
@@ -569,13 +591,19 @@ export class Commands {
   }
 
   /** Sets the first cursor unless one appeared meanwhile (and when it began); returns the cursor in force. */
-  async cursorInit(botId: number, messageId: number): Promise<number> {
-    return Number(await runScript(this.redis, 'cursor-init', [this.keys.cursor], [String(botId), String(messageId), this.clock.offsetMs]));
+  async cursorInit(botId: number, messageId: number, fence: CursorFence): Promise<number> {
+    const r = Number(
+      await runScript(this.redis, 'cursor-init', [this.keys.cursor, this.keys.sessionLock], [String(botId), String(messageId), this.clock.offsetMs, fence.token, fence.account]),
+    );
+    if (r < 0) throw new NotSessionHolderError();
+    return r;
   }
 
   /** Moves the cursor forward only; returns the cursor in force. */
-  async cursorAdvance(botId: number, messageId: number): Promise<number> {
-    return Number(await runScript(this.redis, 'cursor-advance', [this.keys.cursor], [String(botId), String(messageId)]));
+  async cursorAdvance(botId: number, messageId: number, fence: CursorFence): Promise<number> {
+    const r = Number(await runScript(this.redis, 'cursor-advance', [this.keys.cursor, this.keys.sessionLock], [String(botId), String(messageId), fence.token, fence.account]));
+    if (r < 0) throw new NotSessionHolderError();
+    return r;
   }
 
   /** When a watched bot last wrote (unix ms, its own timestamp), kept across restarts. */

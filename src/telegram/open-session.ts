@@ -144,8 +144,8 @@ export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
     }
     const me = await unlessStopped(whoAmI(client, deps.requestTimeoutMs), deps.signal);
     const account = { id: me.id.toString(), ...(me.username ? { username: me.username } : {}) };
-    const cursors = new CursorStore(deps.store);
-    if (await cursors.bindAccount(account.id)) {
+    const cursors = new CursorStore(deps.store, { token: lock.token, account: account.id });
+    if (await cursors.bindAccount()) {
       deps.log.warn({ account: account.id }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
     }
     const bots = await unlessStopped(

@@ -46,10 +46,12 @@ export class SyncScheduler {
     return this.job.request();
   }
 
-  /** Like request(), but no sooner than `minGapMs` after the last pass started; coalesced. */
-  requestSoon(): void {
-    if (this.stopped || this.soonTimer) return;
-    const wait = this.lastStartedAt + this.schedule.minGapMs - Date.now();
+  /** Like request(), but in `delayMs` and no sooner than `minGapMs` after the last pass
+   * started; coalesced. While passes fail, their growing retry delay decides instead (asking
+   * every few seconds would flood Telegram with reads that fail anyway). */
+  requestSoon(delayMs = 0): void {
+    if (this.stopped || this.soonTimer || this.retryTimer) return;
+    const wait = Math.max(this.lastStartedAt + this.schedule.minGapMs - Date.now(), delayMs);
     if (wait <= 0) {
       void this.request();
       return;

@@ -45,6 +45,7 @@ export interface TelegramWatcher {
   status(): TelegramStatus;
   /** Runs a catch-up now (queued behind anything in progress); resolves when it is done. */
   catchUp(): Promise<void>;
-  /** A deadline waits for the watermark: read the chats soon (rate-limited, coalesced). */
-  readSoon(): void;
+  /** A deadline plus its grace (`dueInMs` from now, shared clock) waits for the watermark: read
+   * the chats as soon as a read can reach it (rate-limited, coalesced). */
+  readSoon(dueInMs?: number): void;
 }

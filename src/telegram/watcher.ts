@@ -269,7 +269,7 @@ class LiveWatcher implements TelegramWatcher {
     });
     let skewed = false;
     if (clock) {
-      this.pts = Math.max(this.pts ?? 0, clock.pts);
+      if (clock.pts !== null) this.pts = Math.max(this.pts ?? 0, clock.pts);
       const wasSkewed = this.clockSkewMs !== null && skewTooLarge(this.clockSkewMs);
       this.clockSkewMs = Math.round(clock.skewMs);
       skewed = skewTooLarge(clock.skewMs);
@@ -331,8 +331,12 @@ class LiveWatcher implements TelegramWatcher {
     return this.sync.request();
   }
 
-  readSoon(): void {
-    if (!this.stopped) this.sync.requestSoon();
+  /** A pass that starts `ms` from now at the earliest can reach a deadline `dueInMs` away: its
+   * watermark is the earlier clock's whole second, less a second. */
+  readSoon(dueInMs = 0): void {
+    if (this.stopped) return;
+    const behind = Math.max(0, -(this.clockSkewMs ?? 0));
+    this.sync.requestSoon(dueInMs + 2000 + behind);
   }
 
   private sawBotMessage(unixSeconds: number): void {

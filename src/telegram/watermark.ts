@@ -1,7 +1,8 @@
 // The observation watermark (README "Expiry: by what has been seen"). A chat read that starts
-// after Telegram's clock read D holds every message Telegram dated before D - 1 s (dates are
-// whole seconds, stamped when the message is stored), and every message stored before the
-// shared clock read T. So once such a read has decided everything it found, each message dated
+// after Telegram's clock read D (help.getConfig's `date`, "current date at the server";
+// updates.getState's `date` is the date of the last update, which stands still on a quiet
+// account) holds every message Telegram dated before D - 1 s (dates are whole seconds, stamped
+// when the message is stored), and every message stored before the shared clock read T. So once such a read has decided everything it found, each message dated
 // before min(D, T) - 1 s is decided, whichever of the two clocks is ahead: that is the pass's
 // `seenThrough`, on the shared clock (Redis TIME) that deadlines use. A skew beyond
 // MAX_CLOCK_SKEW_MS says one clock is wrong: the watermark then stays where it is.
@@ -16,8 +17,8 @@ export interface PassClock {
   seenThrough: number;
   /** Telegram's clock minus the shared clock, estimated (ms). */
   skewMs: number;
-  /** The account's update sequence (pts) at the start of the pass. */
-  pts: number;
+  /** The account's update sequence (pts) at the start of the pass; null if it could not be read. */
+  pts: number | null;
 }
 
 export interface ClockSources {
@@ -31,14 +32,19 @@ export interface ClockSources {
 /** Reads both clocks before a pass's history reads. */
 export async function readPassClock(s: ClockSources): Promise<PassClock> {
   const before = await s.sharedNow();
-  const state = await unlessAborted(withTimeout(s.client.invoke(new Api.updates.GetState()), s.timeoutMs, 'updates.GetState'), s.signal);
+  const ask = <R extends Api.AnyRequest>(req: R, what: string) => unlessAborted(withTimeout(s.client.invoke(req), s.timeoutMs, what), s.signal);
+  // The pts only helps to notice gaps later: a pass does not fail for want of it.
+  const [config, state] = await Promise.all([
+    ask(new Api.help.GetConfig(), 'help.getConfig'),
+    ask(new Api.updates.GetState(), 'updates.getState').catch(() => null),
+  ]);
   const after = await s.sharedNow();
-  const telegram = state.date * 1000;
+  const telegram = config.date * 1000;
   return {
     seenThrough: Math.min(telegram, before) - 1000,
     // Telegram's second is somewhere in [date, date + 1 s), read somewhere between before and after.
     skewMs: telegram + 500 - (before + after) / 2,
-    pts: state.pts,
+    pts: state?.pts ?? null,
   };
 }
 

@@ -68,7 +68,7 @@ class ReserveBatcher {
     this.inFlight++;
     const { rules } = this.ctx;
     const settings = {
-      stepTiyin: stepTiyin(rules.step), direction: rules.direction, limit: rules.limit, ttlMs: rules.ttlMs, cards: this.cards,
+      stepTiyin: stepTiyin(rules.step), direction: rules.direction, limit: rules.limit, ttlMs: rules.ttlMs, graceMs: rules.expiry.graceMs, cards: this.cards,
     };
     this.ctx.commands
       .reserve(settings, batch)

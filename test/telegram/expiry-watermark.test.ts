@@ -9,7 +9,7 @@ import { RPCError } from 'telegram/errors/index.js';
 import { humoCreditMessage } from '../../src/bot-messages/compose.js';
 import { createLogger } from '../../src/log/logger.js';
 import { telegramStarter } from '../../src/daemon/telegram.js';
-import { Commands } from '../../src/redis/commands.js';
+import { Commands, NotSessionHolderError } from '../../src/redis/commands.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
 import { APP_HASH, HUMO, RecordedTelegram, privateMessage, removeTempDirs, tempDir } from './helpers.js';
@@ -127,7 +127,8 @@ describe('a payment made before the deadline is never cancelled', () => {
         return undefined;
       };
       await connection(client, UpdateConnectionState.connected);
-      await until(deadline + 800);
+      // Long after any read could have reached the deadline, had one succeeded.
+      await until(deadline + 2500);
       const meanwhile = await stateOf(d, tx.transaction_id);
       failing = false;
       await decided(d, tx.transaction_id);
@@ -135,6 +136,44 @@ describe('a payment made before the deadline is never cancelled', () => {
     });
     expect(outcomes).toEqual(Array(10).fill('pending/confirmed'));
   }, 60_000);
+});
+
+describe('the watermark follows the earlier of the two clocks', () => {
+  it('Telegram 1.5 s behind, 2 s reads: a payment stored after the deadline but dated before it confirms, 3 of 3', async () => {
+    const outcomes = await trials(3, async () => {
+      const client = new RecordedTelegram(silent);
+      client.clockSkewMs = -1500;
+      client.add(HUMO, privateMessage(HUMO, 100, 'an old notification', { date: client.telegramNow() - 60 }));
+      const d = await daemonWith(client, { TRANSACTION_TTL: '1s' });
+      const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
+      const deadline = Date.parse(tx.expires_at);
+      slowReads(client, 2000);
+      await until(deadline + 1200);
+      const m = pay(client, 101, tx); // lost live; Telegram dates it before the deadline
+      expect(m.date * 1000).toBeLessThan(deadline);
+      await decided(d, tx.transaction_id);
+      return stateOf(d, tx.transaction_id);
+    });
+    expect(outcomes).toEqual(Array(3).fill('confirmed'));
+  }, 60_000);
+
+  it('the cancel script itself refuses an expiry the watermark has not reached, whatever the caller read', async () => {
+    const client = new RecordedTelegram(silent);
+    client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
+    const d = await daemonWith(client, { TRANSACTION_TTL: '30m' });
+    const tx = (await d.call('/create/transaction/', { body: { amount: 100 } })).body.data;
+    const cancel = () =>
+      d.ctx.commands.cancel({
+        txId: tx.transaction_id, card: '_', idem: '', reason: 'expired', onlyIfDue: true, expiry: d.ctx.rules.expiry, quarantineMs: 60_000, keepMs: 60_000,
+      });
+    // By the clock the deadline is long past; the watermark (the start-up read) is not.
+    d.ctx.clock.offsetMs += 31 * 60_000;
+    expect(await cancel()).toBe('not_due');
+    expect(await stateOf(d, tx.transaction_id)).toBe('pending');
+    // Once a read has seen past the deadline, the same call expires it.
+    await d.ctx.redis.hset(d.ctx.keys.cursor, `seen:${HUMO}`, String(Date.parse(tx.expires_at) + 1));
+    expect(await cancel()).toBe('cancelled');
+  });
 });
 
 describe('live messages and reads', () => {
@@ -162,6 +201,7 @@ describe('live messages and reads', () => {
     for (let i = 0; i < 400; i++) await connection(client, UpdateConnectionState.connected);
     expect(reads()).toBe(atStart);
     expect(await metric()).toBe(atStart);
+    expect(client.sent(Api.help.GetConfig).length).toBe(1); // a read asks Telegram's clock; none ran
 
     await connection(client, UpdateConnectionState.disconnected);
     await connection(client, UpdateConnectionState.connected);
@@ -184,16 +224,22 @@ describe('the watermark', () => {
     const redis = await openRedis();
     const c = Commands.forPrefix(redis, uniquePrefix());
     await redis.set(c.keys.sessionLock, 'holder-token');
-    await c.cursorBind('777');
-    await c.cursorInit(HUMO, 50);
+    await c.cursorBind('777', 'holder-token');
+    await c.cursorInit(HUMO, 50, { token: 'holder-token', account: '777' });
     const base = { account: '777', botId: HUMO, bots: [HUMO] };
     expect(await c.watermarkAdvance({ ...base, token: 'holder-token', seenThrough: 5000 })).toBe(5000);
     expect(await c.watermarkAdvance({ ...base, token: 'frozen-ex-holder', seenThrough: 9000 })).toBeNull();
     expect(await c.watermarkAdvance({ ...base, token: 'holder-token', account: '888', seenThrough: 9000 })).toBeNull();
     expect(await c.watermarkAdvance({ ...base, token: 'holder-token', seenThrough: 4000 })).toBe(5000);
     expect(await redis.hget(c.keys.cursor, `seen:${HUMO}`)).toBe('5000');
+    // The cursor it rests on is fenced the same way: a frozen former holder, maybe of another
+    // account, cannot move it over messages this account has not decided.
+    await expect(c.cursorAdvance(HUMO, 9000, { token: 'frozen-ex-holder', account: '777' })).rejects.toThrow(NotSessionHolderError);
+    await expect(c.cursorAdvance(HUMO, 9000, { token: 'holder-token', account: '888' })).rejects.toThrow(NotSessionHolderError);
+    await expect(c.cursorBind('999', 'frozen-ex-holder')).rejects.toThrow(NotSessionHolderError);
+    expect(await c.cursorAdvance(HUMO, 60, { token: 'holder-token', account: '777' })).toBe(60);
     // A new account drops the cursors, and with them the watermark: nothing expires blind.
-    await c.cursorBind('888');
+    await c.cursorBind('888', 'holder-token');
     expect(await redis.hget(c.keys.cursor, `seen:${HUMO}`)).toBeNull();
   });
 

@@ -99,6 +99,17 @@ export function privateMessage(chatUser: number, id: number, text: string, opts:
   });
 }
 
+/** help.getConfig's answer, `date` being Telegram's clock (unix seconds); the rest is filler. */
+export function telegramConfig(date: number): Api.Config {
+  return new Api.Config({
+    date, expires: date + 3600, testMode: false, thisDc: 2, dcOptions: [], dcTxtDomainName: '', chatSizeMax: 200, megagroupSizeMax: 200_000,
+    forwardedCountMax: 100, onlineUpdatePeriodMs: 0, offlineBlurTimeoutMs: 0, offlineIdleTimeoutMs: 0, onlineCloudTimeoutMs: 0, notifyCloudDelayMs: 0,
+    notifyDefaultDelayMs: 0, pushChatPeriodMs: 0, pushChatLimit: 0, editTimeLimit: 0, revokeTimeLimit: 0, revokePmTimeLimit: 0, ratingEDecay: 0,
+    stickersRecentLimit: 0, channelsReadMediaPeriod: 0, callReceiveTimeoutMs: 0, callRingTimeoutMs: 0, callConnectTimeoutMs: 0, callPacketTimeoutMs: 0,
+    meUrlPrefix: 'https://t.me/', captionLengthMax: 1024, messageLengthMax: 4096, webfileDcId: 4,
+  } as ConstructorParameters<typeof Api.Config>[0]);
+}
+
 // ---------------------------------------------------------------- a TelegramClient without network
 
 type InvokeHandler = (req: Api.AnyRequest) => Promise<unknown> | unknown;
@@ -120,7 +131,7 @@ export class RecordedTelegram extends TelegramClient {
   /** Extra invoke behaviour; return undefined to fall through to the defaults. */
   invokeImpl?: InvokeHandler;
   getMessagesImpl?: (peer: string, params: Partial<IterMessagesParams>, entity: Api.InputPeerUser) => Promise<Api.Message[] | undefined> | undefined;
-  /** Telegram's clock minus this machine's (ms): message dates and GetState follow it. */
+  /** Telegram's clock minus this machine's (ms): message dates and help.getConfig follow it. */
   clockSkewMs = 0;
   /** The account's update sequence, as GetState reports it. */
   pts = 1;
@@ -187,9 +198,10 @@ export class RecordedTelegram extends TelegramClient {
       if (!user) throw new RPCError('USERNAME_NOT_OCCUPIED', request, 400);
       return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: user.id }), users: [user], chats: [] }) as R['__response'];
     }
+    if (request instanceof Api.help.GetConfig) return telegramConfig(this.telegramNow()) as R['__response'];
     if (request instanceof Api.updates.GetState) {
-      // Telegram's clock (whole seconds), `clockSkewMs` off the machine's.
-      return new Api.updates.State({ pts: this.pts, qts: 0, date: this.telegramNow(), seq: 0, unreadCount: 0 }) as R['__response'];
+      // `date` is the date of the account's last update: on a quiet account, long ago.
+      return new Api.updates.State({ pts: this.pts, qts: 0, date: this.telegramNow() - 3600, seq: 0, unreadCount: 0 }) as R['__response'];
     }
     if (request instanceof Api.messages.SendMessage) {
       const peer = request.peer as Api.InputPeerUser;

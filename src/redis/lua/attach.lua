@@ -6,12 +6,13 @@ KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] cre
 KEYS[5] alert outbox stream
 KEYS[6 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
 owners hash, idempotency key, txs:confirmed, tx audit list
-ARGV: credit id, txid, the tx's card, now, quarantine ms, tx keep ms, credit keep ms, by, reason,
+ARGV: credit id, txid, the tx's card, clock offset ms, quarantine ms, tx keep ms, credit keep ms, by, reason,
       audit entry (JSON), pay page channel, '1' to have its alert edited by the alert bot (not
       when settled by a button, which edits its own alert)
 Returns {'attached', credit amount (tiyin)} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
 {'tx_not_pending', state} | {'stale'} ]]
-local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+--- @include "clock"
+local cid, txid, card, now = ARGV[1], ARGV[2], ARGV[3], clock_now(ARGV[4])
 --- @include "free-amount"
 --- @include "close-transaction"
 --- @include "confirm-by-hand"

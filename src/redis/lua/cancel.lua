@@ -17,7 +17,7 @@ local quarantine, keep, only_if_due = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
 --- @include "close-transaction"
 
-local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount', 'created_at', 'held')
+local tx = redis.call('HMGET', KEYS[1], 'state', 'expires_at', 'card', 'amount', 'created_at', 'held', 'grace')
 local state, expires_at, card, amount, created_at = tx[1], tonumber(tx[2]), tx[3], tx[4], tonumber(tx[5])
 if not state then
   redis.call('ZREM', KEYS[2], txid)
@@ -29,7 +29,9 @@ if state ~= 'pending' then
 end
 if only_if_due == '1' then
   local cutoff, since = expiry_cutoff(KEYS[11], ARGV[9], now)
-  if not cutoff or expires_at + tonumber(ARGV[10]) > cutoff then return {'not_due'} end
+  -- The grace the transaction was created with, if longer than this daemon's (one set apart).
+  local grace = math.max(tonumber(ARGV[10]), tonumber(tx[7]) or 0)
+  if not cutoff or expires_at + grace > cutoff then return {'not_due'} end
   if (created_at or 0) < since then
     if tx[6] ~= 'unseen' then
       redis.call('HSET', KEYS[1], 'held', 'unseen')

@@ -2,9 +2,10 @@
 `confirm` webhook with resolution `manual`. Exactly one of confirm/cancel still holds.
 KEYS[1 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
 owners hash, idempotency key, txs:confirmed, tx audit list
-ARGV: txid, the tx's card, now, quarantine ms, keep ms, by, reason, audit entry (JSON), pay page channel
+ARGV: txid, the tx's card, clock offset ms, quarantine ms, keep ms, by, reason, audit entry (JSON), pay page channel
 Returns {'confirmed'} | {'unknown'} | {'not_pending', state} | {'stale'} ]]
-local txid, card, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+--- @include "clock"
+local txid, card, now = ARGV[1], ARGV[2], clock_now(ARGV[3])
 --- @include "free-amount"
 --- @include "close-transaction"
 --- @include "confirm-by-hand"

@@ -4,7 +4,7 @@ KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zs
 KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
 KEYS[11] credit record hash  KEYS[12] credits:all  KEYS[13] credits:open  KEYS[14] credits:resolved
 KEYS[15] credits:text  KEYS[16] alert outbox stream  KEYS[17] txs:confirmed
-ARGV: txid ('' when no owner was found), amount, now, quarantine ms, keep ms, message ttl s,
+ARGV: txid ('' when no owner was found), amount, clock offset ms, quarantine ms, keep ms, message ttl s,
       credit as a non-empty JSON object (for the unmatched list), unmatched cap,
       credit id, bot, last4 ('' for none), bank time ms, raw text, review ('1': an ambiguous message,
       never applied to a transaction), credit keep ms, text keep ms, late_payment event ('1'|'0'), message key,
@@ -15,7 +15,8 @@ anything else is open and queued in the alert outbox.
 Returns {result, txid, credit id} with result matched | already_processed | no_match | late |
 already_confirmed | ambiguous | stale ('stale': the amount's owner changed since the caller looked
 it up; look again). ]]
-local txid, amount, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+--- @include "clock"
+local txid, amount, now = ARGV[1], ARGV[2], clock_now(ARGV[3])
 local quarantine, keep, msg_ttl = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 --- @include "free-amount"
 --- @include "close-transaction"

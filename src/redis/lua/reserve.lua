@@ -4,7 +4,8 @@ turn exactly as if it were alone.
 KEYS[1] deadlines zset   KEYS[2] card load hash   KEYS[3] inactive cards set (disabled or removed)
 KEYS[4 .. 3+2C] for each of the C cards in ARGV: amounts zset, owners hash
 then for each request: tx hash, idempotency key; last, the transaction index (txs)
-ARGV: step, direction (1|-1), limit, clock offset ms (0 but in tests), ttl, C, the C card names, then for each request:
+ARGV: step, direction (1|-1), limit, clock offset ms (0 but in tests), ttl, grace ms (PAYMENT_GRACE, kept on
+      the record: expiry waits at least this long after the deadline), C, the C card names, then for each request:
       txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card),
       pay page options as JSON ('' = none)
 An inactive card takes no new reservation (checked here, so a disable is never raced).
@@ -16,8 +17,8 @@ many offsets of one price are taken. ]]
 --- @include "clock"
 local step, dir, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 -- Deadlines on the shared clock, as the watermark they are compared with (includes/clock.lua).
-local now, ttl, ncards = clock_now(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local first_arg, first_key = 7 + ncards, 4 + 2 * ncards
+local now, ttl, grace, ncards = clock_now(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local first_arg, first_key = 8 + ncards, 4 + 2 * ncards
 local deadlines, load = KEYS[1], KEYS[2]
 local index_all = KEYS[#KEYS]
 
@@ -71,7 +72,7 @@ local function first_free(zset, card, requested)
 end
 
 -- Candidate cards: the one asked for, or all by fewest pending transactions (stable for ties).
-local function active(i) return redis.call('SISMEMBER', KEYS[3], ARGV[6 + i]) == 0 end
+local function active(i) return redis.call('SISMEMBER', KEYS[3], ARGV[7 + i]) == 0 end
 local function candidates(fixed)
   if fixed > 0 then
     if active(fixed) then return {fixed} end
@@ -81,7 +82,7 @@ local function candidates(fixed)
   for i = 1, ncards do
     if active(i) then
       order[#order + 1] = i
-      pending[i] = tonumber(redis.call('HGET', load, ARGV[6 + i]) or '0')
+      pending[i] = tonumber(redis.call('HGET', load, ARGV[7 + i]) or '0')
     end
   end
   if #order > 1 then
@@ -99,7 +100,7 @@ local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed, p
     if existing then return {'existing', existing, '', ''} end
   end
   for _, i in ipairs(candidates(fixed)) do
-    local card = ARGV[6 + i]
+    local card = ARGV[7 + i]
     local zset, owners = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
     local amount = first_free(zset, card, requested)
     if amount then
@@ -112,7 +113,7 @@ local function reserve(txkey, idemkey, txid, requested, metadata, idem, fixed, p
       -- days), or the amount would stay reserved forever. Closing it sets the 7-day TTL.
       redis.call('HSET', txkey, 'id', txid, 'amount', a, 'requested', fmt(requested), 'card', card,
         'metadata', metadata, 'state', 'pending', 'created_at', fmt(now), 'expires_at', fmt(now + ttl),
-        'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0', 'idem', idem)
+        'wh_state', 'pending', 'wh_attempts', '0', 'wh_round', '0', 'idem', idem, 'grace', grace)
       if page ~= '' then redis.call('HSET', txkey, 'page', page) end
       redis.call('ZADD', deadlines, fmt(now + ttl), txid)
       redis.call('ZADD', index_all, fmt(now), txid)
