@@ -63,6 +63,15 @@ function slowReads(client: RecordedTelegram, ms: number): void {
   };
 }
 
+/** A daemon watching a bank chat that has one old message, and one order on it. */
+async function anOrder(env: Record<string, string> = {}) {
+  const client = new RecordedTelegram(silent);
+  client.add(HUMO, privateMessage(HUMO, 100, 'an old notification', { date: client.telegramNow() - 60 }));
+  const d = await daemonWith(client, env);
+  const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
+  return { client, d, tx, deadline: Date.parse(tx.expires_at) };
+}
+
 async function trials(n: number, one: (i: number) => Promise<string>): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i += 5) out.push(...(await Promise.all(Array.from({ length: Math.min(5, n - i) }, (_, j) => one(i + j)))));
@@ -72,11 +81,7 @@ async function trials(n: number, one: (i: number) => Promise<string>): Promise<s
 describe('a payment made before the deadline is never cancelled', () => {
   it('a live message 300 ms before the deadline, while an 800 ms chat read runs: confirmed, 10 of 10', async () => {
     const outcomes = await trials(10, async () => {
-      const client = new RecordedTelegram(silent);
-      client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
-      const d = await daemonWith(client);
-      const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
-      const deadline = Date.parse(tx.expires_at);
+      const { client, d, tx, deadline } = await anOrder();
       slowReads(client, 800);
       await until(deadline - 700);
       await connection(client, UpdateConnectionState.disconnected); // a drop: a read starts
@@ -91,11 +96,7 @@ describe('a payment made before the deadline is never cancelled', () => {
 
   it('a live update lost before the deadline, wake-up `connected` every 100 ms and 800 ms reads: confirmed, 10 of 10', async () => {
     const outcomes = await trials(10, async () => {
-      const client = new RecordedTelegram(silent);
-      client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
-      const d = await daemonWith(client);
-      const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
-      const deadline = Date.parse(tx.expires_at);
+      const { client, d, tx, deadline } = await anOrder();
       slowReads(client, 800);
       // GramJS's ping loop: `connected` with no drop before it, over and over.
       const pings = setInterval(() => void connection(client, UpdateConnectionState.connected), 100);
@@ -113,11 +114,7 @@ describe('a payment made before the deadline is never cancelled', () => {
 
   it('a drop and a lost live update a moment before the deadline, then failing reads: held, then confirmed, 10 of 10', async () => {
     const outcomes = await trials(10, async () => {
-      const client = new RecordedTelegram(silent);
-      client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
-      const d = await daemonWith(client);
-      const tx = (await d.call('/create/transaction/', { body: { amount: 20000 } })).body.data;
-      const deadline = Date.parse(tx.expires_at);
+      const { client, d, tx, deadline } = await anOrder();
       await until(deadline - 200);
       await connection(client, UpdateConnectionState.disconnected);
       pay(client, 101, tx);
