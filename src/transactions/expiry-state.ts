@@ -1,5 +1,6 @@
 // How expiry is doing, for /ready, `paycue status`, /metrics and alerts: held when a deadline
-// (plus its grace) has waited for the watermark longer than a chat read or two can explain.
+// (plus its grace) has waited for the watermark longer than a chat read or two can explain, or
+// at once when there is no watermark to wait for.
 import type { ExpiryState } from './sweep.js';
 
 /** A due transaction waiting this long for the watermark means the chat reads are not working. */
@@ -15,7 +16,8 @@ export function expiryHealth(state: ExpiryState | null, graceMs: number): Expiry
   if (!state) return { held: false, lagSeconds: null };
   const waitedMs = state.waitingDeadline === null ? 0 : state.now - graceMs - state.waitingDeadline;
   return {
-    held: waitedMs > EXPIRY_HELD_AFTER_MS,
+    // Nothing may expire at all (no watermark published): held as soon as something is due.
+    held: state.waitingDeadline !== null && (state.why !== '' || waitedMs > EXPIRY_HELD_AFTER_MS),
     lagSeconds: state.lagMs === null ? null : Math.round(state.lagMs / 1000),
   };
 }

@@ -257,6 +257,10 @@ describe('the watermark', () => {
     expect(await d.ctx.redis.hget(d.ctx.keys.cursor, `seen:${HUMO}`)).toBeNull();
     const metrics = await (await fetch(`${d.url}/metrics`)).text();
     expect(Number(/^paycue_telegram_clock_skew_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(58);
+    await waitFor('expiry to be reported held', async () => (await d.call('/ready', { auth: false })).body.data.expiry === 'held');
+    const ready = await d.call('/ready', { auth: false });
+    expect(ready.status).toBe(503);
+    expect(ready.body.data).toMatchObject({ telegram: 'degraded', expiry: 'held', watermark_lag_s: null });
     client.clockSkewMs = 0;
     await decided(d, tx.transaction_id);
     expect(await stateOf(d, tx.transaction_id)).toBe('cancelled');
