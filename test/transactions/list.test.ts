@@ -76,7 +76,7 @@ describe('transaction list', () => {
     expect(counter.calls()).toBeLessThanOrEqual(10);
     expect(byAmount.items.every((t) => t.amount_tiyin === 100_500)).toBe(true);
     expect(byAmount.next_cursor).not.toBeNull();
-  });
+  }, 120_000); // seeds 100,000 records: minutes on a busy machine
 
   it('pages over equal timestamps neither skip nor repeat; from/to bound the range', async () => {
     const ctx = await testContext();
