@@ -1,5 +1,5 @@
 --[[ Move a bot's cursor forward only (never back), whatever the caller passes.
-KEYS[1] cursor hash
+KEYS[1] cursor
 ARGV: bot id, message id
 Returns the cursor in force. ]]
 local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')

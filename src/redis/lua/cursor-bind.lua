@@ -1,6 +1,6 @@
 --[[ Tie the catch-up cursors to the logged-in Telegram account: message ids in private chats
 are numbered per account, so another account's cursors are meaningless and are dropped.
-KEYS[1] cursor hash
+KEYS[1] cursor
 ARGV: account id
 Returns 1 when cursors of another account were dropped, else 0. ]]
 local cur = redis.call('HGET', KEYS[1], 'account')

@@ -2,7 +2,7 @@
 appeared meanwhile, and when it began: `since:<bot>` on the shared clock. Older messages are
 never read, so a transaction created before it must not expire blind (includes/expiry-rule.lua).
 Runs after the read that found the newest message, so `since` is after it.
-KEYS[1] cursor hash
+KEYS[1] cursor
 ARGV: bot id, message id, clock offset ms
 Returns the cursor in force. ]]
 --- @include "clock"
