@@ -153,7 +153,7 @@ export function buildProgram(): Command {
     .description('one screen on the daemon, Redis, Telegram and the queues (exit 0 healthy, 1 degraded)')
     .option('--json', 'one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      const { runStatus } = await import('./ops/status.js');
+      const { runStatus } = await import('./cli/status-command.js');
       exitCode = await runStatus(operatorConfig(), processIO, { json: opts.json ?? false });
     });
 
@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .description('check configuration, Redis, the Telegram session and network, the webhook URL and the clock, without starting the daemon')
     .option('--json', 'one JSON object per check')
     .action(async (opts: { json?: boolean }) => {
-      const { runDoctor } = await import('./ops/doctor.js');
+      const { runDoctor } = await import('./cli/doctor-command.js');
       exitCode = await runDoctor(readEnvironment(undefined, undefined, envFile), processIO, { json: opts.json ?? false });
     });
 
@@ -197,7 +197,7 @@ export function buildProgram(): Command {
     .command('test')
     .description('send a signed test event ("action": "test") to WEBHOOK_URL and say how it was answered')
     .action(async () => {
-      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./ops/webhook-test.js'), import('./daemon/rules.js')]);
+      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./cli/webhooks-test-command.js'), import('./daemon/rules.js')]);
       const settings = testEventSettings(operatorConfig());
       if (!settings) throw new ConfigError([{ variable: 'WEBHOOK_URL', message: 'required to send a test event' }]);
       exitCode = await runWebhooksTest(settings, processIO);
