@@ -153,7 +153,7 @@ export function buildProgram(): Command {
     .description('one screen on the daemon, Redis, Telegram and the queues (exit 0 healthy, 1 degraded)')
     .option('--json', 'one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      const { runStatus } = await import('./ops/status.js');
+      const { runStatus } = await import('./cli/status-command.js');
       exitCode = await runStatus(operatorConfig(), processIO, { json: opts.json ?? false });
     });
 
@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .description('check configuration, Redis, the Telegram session and network, the webhook URL and the clock, without starting the daemon')
     .option('--json', 'one JSON object per check')
     .action(async (opts: { json?: boolean }) => {
-      const { runDoctor } = await import('./ops/doctor.js');
+      const { runDoctor } = await import('./cli/doctor-command.js');
       exitCode = await runDoctor(readEnvironment(undefined, undefined, envFile), processIO, { json: opts.json ?? false });
     });
 
@@ -197,7 +197,7 @@ export function buildProgram(): Command {
     .command('test')
     .description('send a signed test event ("action": "test") to WEBHOOK_URL and say how it was answered')
     .action(async () => {
-      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./ops/webhook-test.js'), import('./daemon/rules.js')]);
+      const [{ runWebhooksTest }, { testEventSettings }] = await Promise.all([import('./cli/webhooks-test-command.js'), import('./daemon/rules.js')]);
       const settings = testEventSettings(operatorConfig());
       if (!settings) throw new ConfigError([{ variable: 'WEBHOOK_URL', message: 'required to send a test event' }]);
       exitCode = await runWebhooksTest(settings, processIO);
@@ -281,8 +281,8 @@ export function buildProgram(): Command {
     .option('--bot <bot>', 'the bank bot that reports it: humo or cardxabar', 'humo')
     .option('--link <Title=URL>', 'a payment-app button; {amount} in the URL is filled in (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--disabled', 'register it disabled (no new transactions)')
-    .action(async (opts: import('./cards/cli.js').AddOptions) => {
-      const { runCardsAdd } = await import('./cards/cli.js');
+    .action(async (opts: import('./cli/cards-commands.js').AddOptions) => {
+      const { runCardsAdd } = await import('./cli/cards-commands.js');
       exitCode = await runCardsAdd(operatorConfig(), processIO, opts);
     });
   cards
@@ -290,7 +290,7 @@ export function buildProgram(): Command {
     .description('list registered cards')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { json?: boolean }) => {
-      const { runCardsList } = await import('./cards/cli.js');
+      const { runCardsList } = await import('./cli/cards-commands.js');
       exitCode = await runCardsList(operatorConfig(), processIO, opts.json ?? false);
     });
   cards
@@ -299,7 +299,7 @@ export function buildProgram(): Command {
     .argument('<last4>')
     .option('--json', 'as JSON')
     .action(async (last4: string, opts: { json?: boolean }) => {
-      const { runCardsShow } = await import('./cards/cli.js');
+      const { runCardsShow } = await import('./cli/cards-commands.js');
       exitCode = await runCardsShow(operatorConfig(), processIO, last4, opts.json ?? false);
     });
   for (const [name, active] of [['enable', true], ['disable', false]] as const) {
@@ -308,7 +308,7 @@ export function buildProgram(): Command {
       .description(active ? 'let a card take new transactions again' : 'stop new transactions on a card (pending ones still match payments)')
       .argument('<last4>')
       .action(async (last4: string) => {
-        const { runCardsSetActive } = await import('./cards/cli.js');
+        const { runCardsSetActive } = await import('./cli/cards-commands.js');
         exitCode = await runCardsSetActive(operatorConfig(), processIO, last4, active);
       });
   }
@@ -318,7 +318,7 @@ export function buildProgram(): Command {
     .argument('<last4>')
     .option('--force', 'cancel its pending transactions (with cancel webhooks) and remove it')
     .action(async (last4: string, opts: { force?: boolean }) => {
-      const { runCardsRemove } = await import('./cards/cli.js');
+      const { runCardsRemove } = await import('./cli/cards-commands.js');
       exitCode = await runCardsRemove(operatorConfig(), processIO, last4, opts.force ?? false);
     });
 

@@ -16,6 +16,7 @@ import { telegramActor } from '../credits/audit.js';
 import { CREDIT_FIELDS, creditFromHash, type CreditRecord } from '../credits/record.js';
 import { attachCredit, dismissCredit } from '../credits/settle.js';
 import { getCredit, parseCreditId } from '../credits/get.js';
+import type { CreditField, TxField } from '../redis/fields.js';
 import type { TxContext } from '../transactions/context.js';
 import { getTransaction } from '../transactions/get.js';
 import { parseTransactionId } from '../transactions/id.js';
@@ -226,7 +227,7 @@ export class AlertService {
    * cursor began, so a payment may sit in the chat where paycue never read (README "Expiry"). */
   private async heldTransactions(entries: OutboxEntry[]): Promise<void> {
     const { ctx } = this.deps;
-    const rows = await this.rows(entries.map((e) => ctx.keys.tx(e.id)), ['state', 'amount', 'card', 'expires_at']);
+    const rows = await this.rows(entries.map((e) => ctx.keys.tx(e.id)), ['state', 'amount', 'card', 'expires_at'] satisfies TxField[]);
     for (const [i, e] of entries.entries()) {
       const r = rows[i];
       if (r?.state === 'pending') {
@@ -278,7 +279,7 @@ export class AlertService {
     if (entries.length === 0) return;
     const { ctx } = this.deps;
     const k = ctx.keys;
-    const states = await this.rows(entries.map((e) => (parseCreditId(e.id) ? k.credit(e.id) : k.tx(e.id))), ['wh_state']);
+    const states = await this.rows(entries.map((e) => (parseCreditId(e.id) ? k.credit(e.id) : k.tx(e.id))), ['wh_state'] satisfies (TxField & CreditField)[]);
     // Once per event: a redelivery that failed again before the bot ran left a second entry.
     const first = new Set<string>();
     const failed = entries.filter((e, i) => states[i]?.wh_state === 'failed' && !first.has(`${e.id}|${e.action}`) && first.add(`${e.id}|${e.action}`));
@@ -322,7 +323,7 @@ export class AlertService {
     if (covered.length > 0) await ctx.redis.xdel(ctx.keys.alertOutbox, ...covered);
     for (const e of latest.values()) {
       const sent = await this.serially(async () => {
-        const [messageId] = await ctx.redis.hmget(ctx.keys.credit(e.id), 'alert_message');
+        const [messageId] = await ctx.redis.hmget(ctx.keys.credit(e.id), 'alert_message' satisfies CreditField);
         const credit = messageId ? await getCredit(ctx, e.id) : null;
         if (!messageId || !credit || credit.state !== 'resolved') return true;
         if (!this.take()) return false;

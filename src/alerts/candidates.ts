@@ -4,7 +4,7 @@
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import type { TxContext } from '../transactions/context.js';
 import { TX_FIELDS, fromHash, type Transaction } from '../transactions/record.js';
-import type { AttachTolerance } from './settings.js';
+import type { AttachTolerance } from '../config/env.js';
 
 /** Amounts read on each side per card: quarantined ones (closed orders) are in the tables too. */
 const EACH_SIDE = 10;

@@ -1,4 +1,6 @@
 // What the alert bot needs (made from ALERT_* by daemon/rules.ts).
+import type { AttachTolerance } from '../config/env.js';
+
 export interface AlertSettings {
   /** The merchant's bot token from @BotFather. A secret: never logged. */
   token: string;
@@ -13,9 +15,6 @@ export interface AlertSettings {
   /** Faster loops for tests. */
   timings?: Partial<AlertTimings>;
 }
-
-/** ATTACH_TOLERANCE: a share of the credit's amount in hundredths of a percent, or fixed tiyin. */
-export type AttachTolerance = { percentHundredths: number } | { tiyin: number };
 
 export interface AlertTimings {
   /** How often the outbox and the health conditions are looked at. */

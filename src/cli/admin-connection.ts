@@ -1,6 +1,7 @@
 // A short-lived Redis connection for operator commands.
 import type { OperatorConfig } from '../config/env.js';
-import { redisTarget, transactionRules } from '../daemon/rules.js';
+import { redisTarget } from '../config/redis.js';
+import { transactionRules } from '../daemon/rules.js';
 import { connectRedis, createRedis, isRedisAuthError, lastRedisError } from '../redis/client.js';
 import { describeTarget } from '../redis/target.js';
 import { createTxContext, type TxContext } from '../transactions/context.js';

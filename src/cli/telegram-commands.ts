@@ -2,7 +2,7 @@
 // process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
 import { Api } from 'telegram';
 import type { RedisConnection } from '../redis/client.js';
-import { redisTarget } from '../daemon/rules.js';
+import { redisTarget } from '../config/redis.js';
 import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';

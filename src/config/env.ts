@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
-import type { AttachTolerance } from '../alerts/settings.js';
 import { maskCardNumbers } from '../log/logger.js';
 
 const bool = (def: boolean) =>
@@ -301,6 +300,9 @@ const chatId = z
     }
     return Number(v.trim());
   });
+
+/** ATTACH_TOLERANCE: a share of the credit's amount in hundredths of a percent, or fixed tiyin. */
+export type AttachTolerance = { percentHundredths: number } | { tiyin: number };
 
 /** `5%` (of the credit's amount, up to two decimals, at most 100%) or so'm (`500`, `0.50`): kept
  * in integers, hundredths of a percent or tiyin, so no float touches money. */

@@ -1,5 +1,6 @@
 // The stored credit hash and its public JSON shape (README: When money doesn't match).
 import { publicAmount, type AmountStep } from '../money/amount.js';
+import type { CreditField, CreditHash } from '../redis/fields.js';
 
 export type CreditVerdict = 'matched' | 'no_match' | 'late' | 'already_confirmed' | 'ambiguous';
 export type CreditState = 'open' | 'resolved';
@@ -7,7 +8,7 @@ export type CreditState = 'open' | 'resolved';
 export const CREDIT_FIELDS = [
   'id', 'bot', 'message_key', 'amount', 'last4', 'received_at', 'recorded_at', 'verdict', 'tx', 'text', 'state',
   'res_kind', 'res_tx', 'res_by', 'res_at', 'res_reason', 'wh_state', 'wh_attempts', 'wh_round',
-] as const;
+] as const satisfies readonly CreditField[];
 
 export interface CreditRecord {
   id: string;
@@ -27,7 +28,7 @@ export interface CreditRecord {
   latePayment?: { state: string; attempts: number; round: number };
 }
 
-export function creditFromHash(h: Record<string, string> | null): CreditRecord | null {
+export function creditFromHash(h: CreditHash | null): CreditRecord | null {
   if (!h || !h.id || !h.state) return null;
   return {
     id: h.id,

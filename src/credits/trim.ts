@@ -1,5 +1,6 @@
 // Credit retention: raw bank texts are trimmed 30 days after they arrived; index entries of
 // resolved records that have expired are dropped. Open credits are never dropped.
+import type { CreditField } from '../redis/fields.js';
 import type { TxContext } from '../transactions/context.js';
 
 const BATCH = 200;
@@ -10,7 +11,7 @@ export async function trimCredits(ctx: TxContext, now: number): Promise<void> {
     const due = await ctx.redis.zrangebyscore(k.creditsText, '-inf', now, 'LIMIT', 0, BATCH);
     if (due.length === 0) break;
     const m = ctx.redis.multi();
-    for (const id of due) m.hdel(k.credit(id), 'text');
+    for (const id of due) m.hdel(k.credit(id), 'text' satisfies CreditField);
     m.zrem(k.creditsText, ...due);
     await m.exec();
     if (due.length < BATCH) break;

@@ -1,6 +1,6 @@
-// The only place that turns the configuration into what each part needs: every other module
-// takes its own small settings type and never reads Config.
-import { readFileSync } from 'node:fs';
+// The only place that turns the configuration into what each part needs (but the Redis
+// connection, config/redis.ts, which every command needs too): every other module takes its
+// own small settings type and never reads Config.
 import type { Config, OperatorConfig } from '../config/env.js';
 import { watchedBots, type WatchedBotId } from '../bot-messages/bots.js';
 import { USER_AGENT } from '../version.js';
@@ -9,7 +9,7 @@ import type { WebhookSettings } from '../webhooks/deliver.js';
 import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
-import type { RedisTarget } from '../redis/target.js';
+import { minReplicas } from '../config/redis.js';
 import type { TestEventSettings } from '../ops/webhook-test.js';
 import type { LoggerOptions } from '../log/logger.js';
 import type { AlertSettings, AlertTimings } from '../alerts/settings.js';
@@ -22,34 +22,6 @@ const REMEMBER_MESSAGES_SEC = 30 * 24 * 3600;
 const UNMATCHED_KEPT = 1000;
 /** Credit records (and their raw bank text) are kept at least this long. */
 export const KEEP_CREDITS_MS = 30 * 24 * 3600 * 1000;
-
-/** The Redis deployment: Cluster or Sentinel when their nodes are set, else one node. Credentials
- * and TLS come from REDIS_URL (rediss://, user:password) or REDIS_PASSWORD. */
-export function redisTarget(c: OperatorConfig): RedisTarget {
-  const u = new URL(c.redisUrl);
-  const username = decodeURIComponent(u.username) || undefined;
-  const password = decodeURIComponent(u.password) || c.redisPassword;
-  const ca = c.redisTlsCa ? { ca: readFileSync(c.redisTlsCa, 'utf8') } : {};
-  const creds = { ...(username ? { username } : {}), ...(password ? { password } : {}), tls: u.protocol === 'rediss:', ...ca };
-  if (c.redisClusterNodes) return { mode: 'cluster', nodes: c.redisClusterNodes, ...creds };
-  if (c.redisSentinels) {
-    return {
-      mode: 'sentinel',
-      sentinels: c.redisSentinels,
-      name: c.redisSentinelName as string,
-      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-      ...(c.redisSentinelPassword ? { sentinelPassword: c.redisSentinelPassword } : {}),
-      ...creds,
-    };
-  }
-  if (c.redisPassword && !u.password) u.password = encodeURIComponent(c.redisPassword);
-  return { mode: 'single', url: u.toString(), ...ca };
-}
-
-/** Replicas every acknowledged write must reach: REDIS_MIN_REPLICAS, else 1 where there are replicas. */
-export function minReplicas(c: OperatorConfig): number {
-  return c.redisMinReplicas ?? (redisTarget(c).mode === 'single' ? 0 : 1);
-}
 
 export function transactionRules(c: OperatorConfig): TransactionRules {
   return {

@@ -14,8 +14,8 @@ import { HttpError, fail } from './respond.js';
 import { healthRoutes } from './routes/health.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { transactionRoutes } from './routes/transactions.js';
-import { cardRoutes } from '../cards/routes.js';
-import { OWN_FORM_PATH, payPageRoutes } from '../pay-page/routes.js';
+import { cardRoutes } from './routes/cards.js';
+import { OWN_FORM_PATH, payPageRoutes } from './routes/pay-page.js';
 import { creditRoutes } from './routes/credits.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;

@@ -1,7 +1,7 @@
 // A short-lived Redis connection for status and doctor, which must report an unreachable or
 // misconfigured Redis rather than fail on it.
 import type { OperatorConfig } from '../config/env.js';
-import { redisTarget } from '../daemon/rules.js';
+import { redisTarget } from '../config/redis.js';
 import { connectRedis, createRedis, type RedisConnection } from '../redis/client.js';
 import { describeTarget } from '../redis/target.js';
 import { Commands } from '../redis/commands.js';

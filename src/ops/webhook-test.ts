@@ -2,7 +2,6 @@
 // the same headers and signature as a real event, with `"action": "test"` and no transaction,
 // so a merchant can check their receiver and its signature check before the first payment.
 import { randomUUID } from 'node:crypto';
-import type { CliIO } from '../cli/io.js';
 import { secretKey } from '../webhooks/sign.js';
 import { sendWebhook, type AttemptOutcome } from '../webhooks/send.js';
 import type { WebhookTarget } from '../webhooks/target.js';
@@ -43,13 +42,4 @@ export function describeTestEvent(r: TestEventResult, display: string): { verdic
     return { verdict: 'answered', line: `${display} answered the ${signed} test event with HTTP ${r.status} (${r.error}): the receiver is up but did not report success` };
   }
   return { verdict: 'unreachable', line: `${display} did not answer the test event: ${r.error}` };
-}
-
-/** `paycue webhooks test`: exit 0 when the receiver reported success, 1 otherwise. */
-export async function runWebhooksTest(s: TestEventSettings, io: CliIO): Promise<number> {
-  const r = await sendTestEvent(s);
-  const { verdict, line } = describeTestEvent(r, s.target.display);
-  if (verdict === 'ok') io.out(line);
-  else io.err(line);
-  return verdict === 'ok' ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
 import { Cluster } from 'ioredis';
 import { isRedisRefusingWrites, isRedisUnavailable, type RedisConnection } from './client.js';
+import { cursorFields, type CreditField, type TxField, type TxHash } from './fields.js';
 import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -511,7 +512,7 @@ export class Commands {
     const { id } = a;
     // A credit names its transaction once, when recorded: reading it first races nothing.
     const keys = a.onCredit
-      ? [k.credit(id), k.events, k.failed, k.retries, k.audit('credit', id), k.tx((await this.redis.hget(k.credit(id), 'tx')) || '-')]
+      ? [k.credit(id), k.events, k.failed, k.retries, k.audit('credit', id), k.tx((await this.redis.hget(k.credit(id), 'tx' satisfies CreditField)) || '-')]
       : [k.tx(id), k.events, k.failed, k.retries, k.audit('tx', id)];
     const reply = (await runScript(this.redis, 'redeliver', keys, [id, a.force ? '1' : '0', a.onCredit ? 'credit' : 'tx', a.audit, a.auditKeepMs], a.onCredit ? { credit_id: id } : { transaction_id: id })) as string[];
     return reply[0] as RedeliverResult;
@@ -531,7 +532,7 @@ export class Commands {
 
   /** The Idempotency-Key name a transaction was created with ('' for none). */
   async idemOf(txId: string): Promise<string> {
-    return (await this.redis.hget(this.keys.tx(txId), 'idem')) ?? '';
+    return (await this.redis.hget(this.keys.tx(txId), 'idem' satisfies TxField)) ?? '';
   }
 
   /** An open credit's alert went out as Telegram message `messageId` (see alert-sent.lua). */
@@ -568,7 +569,7 @@ export class Commands {
   }
 
   /** A transaction's hash and its registered card's JSON ('' when none), in one round trip. */
-  async payStatus(txId: string): Promise<{ tx: Record<string, string>; card: string } | null> {
+  async payStatus(txId: string): Promise<{ tx: TxHash; card: string } | null> {
     const r = (await runScript(this.redis, 'pay-status', [this.keys.tx(txId), this.keys.cards], [])) as [string[], string] | [];
     if (r.length === 0) return null;
     const tx: Record<string, string> = {};
@@ -587,7 +588,7 @@ export class Commands {
   }
 
   async cursorGet(botId: number): Promise<string | null> {
-    return this.redis.hget(this.keys.cursor, String(botId));
+    return this.redis.hget(this.keys.cursor, cursorFields.cursor(botId));
   }
 
   /** Sets the first cursor unless one appeared meanwhile (and when it began); returns the cursor in force. */
@@ -608,11 +609,11 @@ export class Commands {
 
   /** When a watched bot last wrote (unix ms, its own timestamp), kept across restarts. */
   async lastBotMessageAt(): Promise<number | null> {
-    return Number(await this.redis.hget(this.keys.cursor, 'last_message_at')) || null;
+    return Number(await this.redis.hget(this.keys.cursor, cursorFields.lastMessageAt)) || null;
   }
 
   async setLastBotMessageAt(at: number): Promise<void> {
-    await this.redis.hset(this.keys.cursor, 'last_message_at', String(at));
+    await this.redis.hset(this.keys.cursor, cursorFields.lastMessageAt, String(at));
   }
 
   // --- Telegram session lock: one process per session.

@@ -1,5 +1,5 @@
 // Which Redis deployment to talk to: one node, a Sentinel-managed primary, or a Cluster. Made
-// from the configuration by daemon/rules.ts; client.ts turns it into an ioredis connection.
+// from the configuration by config/redis.ts; client.ts turns it into an ioredis connection.
 export interface HostPort {
   host: string;
   port: number;

@@ -1,4 +1,5 @@
 // The stored transaction hash and its public JSON shape (README: HTTP API).
+import type { TxField, TxHash } from '../redis/fields.js';
 import { IMPLICIT_CARD } from '../redis/keys.js';
 import { publicAmount, type AmountStep } from '../money/amount.js';
 
@@ -43,9 +44,9 @@ export interface Transaction {
 export const TX_FIELDS = [
   'id', 'amount', 'requested', 'card', 'state', 'created_at', 'expires_at', 'wh_state', 'wh_attempts', 'wh_round', 'idem', 'metadata',
   'confirmed_at', 'cancelled_at', 'cancel_reason', 'resolution', 'confirmed_by', 'confirm_reason', 'credit_id', 'received',
-] as const;
+] as const satisfies readonly TxField[];
 
-export function fromHash(h: Record<string, string>): Transaction | null {
+export function fromHash(h: TxHash): Transaction | null {
   if (!h.id || !h.state) return null;
   const t: Transaction = {
     id: h.id,

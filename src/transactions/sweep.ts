@@ -6,6 +6,7 @@ import { cancelTransaction } from './cancel.js';
 import { trimTransactionIndexes } from './list.js';
 import { trimCredits } from '../credits/trim.js';
 import type { TxContext } from './context.js';
+import type { TxField } from '../redis/fields.js';
 
 const BATCH = 200;
 
@@ -41,7 +42,7 @@ export async function sweepOnce(ctx: TxContext): Promise<SweepResult> {
   for (;;) {
     const due = view.due;
     const pipe = redis.pipeline();
-    for (const id of due) pipe.hmget(keys.tx(id), 'card', 'idem', 'held');
+    for (const id of due) pipe.hmget(keys.tx(id), ...(['card', 'idem', 'held'] satisfies TxField[]));
     const fields = due.length > 0 ? ((await pipe.exec()) ?? []) : [];
     for (const [i, id] of due.entries()) {
       const [card, idem, heldWhy] = (fields[i]?.[1] as (string | null)[] | undefined) ?? [];

@@ -6,7 +6,7 @@ import { closeAllRedis, keysUnder, openRedis } from '../helpers/redis.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startDaemon } from '../../src/daemon/daemon.js';
-import { runCardsAdd, runCardsList, runCardsRemove, runCardsSetActive, runCardsShow } from '../../src/cards/cli.js';
+import { runCardsAdd, runCardsList, runCardsRemove, runCardsSetActive, runCardsShow } from '../../src/cli/cards-commands.js';
 import { luhnValid, mask } from '../../src/cards/card.js';
 import type { CliIO } from '../../src/cli/io.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStatus, type StatusReport } from '../../src/ops/status.js';
+import { runStatus, type StatusReport } from '../../src/cli/status-command.js';
 import { parseOperatorConfig } from '../../src/config/env.js';
 import { Commands } from '../../src/redis/commands.js';
 import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';

@@ -12,7 +12,7 @@ import { UpdateConnectionState } from 'telegram/network/index.js';
 import { RPCError } from 'telegram/errors/index.js';
 import { humoCreditMessage } from '../../src/bot-messages/compose.js';
 import { telegramStarter } from '../../src/daemon/telegram.js';
-import { collectStatus } from '../../src/ops/status.js';
+import { collectStatus } from '../../src/cli/status-command.js';
 import { PEERS_FILE } from '../../src/telegram/session-store.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';

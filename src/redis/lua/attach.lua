@@ -2,13 +2,13 @@
 normal `confirm` webhook, resolution `manual`, with the credit's id and amount as `credit_id` and
 `amount_received`). One step: a credit is attached once, a transaction confirmed once; of racing
 resolutions exactly one wins.
-KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
-KEYS[5] alert outbox stream
-KEYS[6 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
-owners hash, idempotency key, txs:confirmed, tx audit list
-ARGV: credit id, txid, the tx's card, clock offset ms, quarantine ms, tx keep ms, credit keep ms, by, reason,
-      audit entry (JSON), pay page channel, '1' to have its alert edited by the alert bot (not
-      when settled by a button, which edits its own alert)
+KEYS[1] credit  KEYS[2] creditsOpen  KEYS[3] creditsResolved  KEYS[4] audit (the credit's)  KEYS[5] alertOutbox
+KEYS[6] tx  KEYS[7] deadlines  KEYS[8] cardLoad  KEYS[9] quarantine  KEYS[10] events  KEYS[11] amounts (of its card)
+KEYS[12] owners (of its card)  KEYS[13] idempotency (its `idem`; any key when none)  KEYS[14] txState (confirmed)
+KEYS[15] audit (the transaction's)
+ARGV: credit id, txid, the tx's card, clock offset ms (0 but in tests), quarantine ms, tx keep ms, credit keep ms, by, reason,
+      audit entry (JSON), pay page channel, edit alert ('1'|'0') (by the alert bot; not when settled by a
+      button, which edits its own alert)
 Returns {'attached', credit amount (tiyin)} | {'credit_unknown'} | {'credit_resolved', kind} | {'tx_unknown'} |
 {'tx_not_pending', state} | {'stale'} ]]
 --- @include "clock"

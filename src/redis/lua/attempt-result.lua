@@ -1,11 +1,12 @@
 --[[ Record one webhook attempt and decide what follows: delivered, a retry at `due`, or failed.
 The stream entry is acknowledged in the same step, so a crash before this script leaves the
 entry pending (it is reclaimed and retried) and a crash after it loses nothing.
-KEYS[1] tx hash  KEYS[2] attempts list  KEYS[3] events stream  KEYS[4] retries zset  KEYS[5] failed zset
-KEYS[6] alert failures stream (a failure is told by whichever daemon runs the alert bot)
-KEYS[7] alert outbox stream (a confirm by an attached credit: its alert says delivered / failed)
-ARGV: txid, action, entry id, group, outcome ('ok'|'fail'), attempt json, now, attempts allowed per round,
-      retry due (ms), keep ms, attempts kept, consumer
+KEYS[1] tx|credit (a credit's late_payment event is tracked on its record)  KEYS[2] attempts|creditAttempts
+KEYS[3] events  KEYS[4] retries  KEYS[5] failed
+KEYS[6] alertFailures (a failure is told by whichever daemon runs the alert bot)
+KEYS[7] alertOutbox (a confirm by an attached credit: its alert says delivered / failed)
+ARGV: txid (or credit id), action, entry id, group, outcome ('ok'|'fail'), attempt (JSON), now ms,
+      attempts allowed per round, retry due ms, keep ms, attempts kept, consumer
 Returns {'delivered'|'retry'|'failed'|'stale'|'gone', attempts} ]]
 local txid, action, entry, group, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, allowed, due, keep, kept = ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10], tonumber(ARGV[11])

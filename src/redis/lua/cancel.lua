@@ -1,9 +1,9 @@
 --[[ pending -> cancelled (expiry or the merchant's cancel), and its `cancel` event, at once.
-KEYS[1] tx hash  KEYS[2] deadlines  KEYS[3] card load  KEYS[4] quarantine  KEYS[5] events stream
-KEYS[6] amounts zset  KEYS[7] owners hash  KEYS[8] idempotency key (the tx's `idem`; any key when none)
-KEYS[9] txs:cancelled  KEYS[10] tx audit list  KEYS[11] Telegram cursor hash (the watermark)
-KEYS[12] alert outbox stream
-ARGV: txid, clock offset ms, reason ('expired'|'cancelled'), quarantine ms, keep ms, only_if_due ('1'|'0'),
+KEYS[1] tx  KEYS[2] deadlines  KEYS[3] cardLoad  KEYS[4] quarantine  KEYS[5] events
+KEYS[6] amounts (of its card)  KEYS[7] owners (of its card)  KEYS[8] idempotency (its `idem`; any key when none)
+KEYS[9] txState (cancelled)  KEYS[10] audit (the transaction's)  KEYS[11] cursor (the watermark)
+KEYS[12] alertOutbox
+ARGV: txid, clock offset ms, reason ('expired'|'cancelled'), quarantine ms, keep ms, only if due ('1'|'0'),
       pay page channel (optional: PUBLISH `txid|reason|now` there for waiting pay pages),
       audit entry (JSON; '' for an expiry, which nobody did), expiry mode ('seen'|'now'), grace ms
 An expiry (only_if_due) happens only when the deadline plus the grace is behind the watermark

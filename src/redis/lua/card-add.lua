@@ -1,6 +1,6 @@
 --[[ Register a card unless its last-4 is taken.
-KEYS[1] cards hash  KEYS[2] inactive cards set
-ARGV: last4, card JSON, active ('1'|'0'), cards-changed channel
+KEYS[1] cards  KEYS[2] cardsInactive
+ARGV: last4, card (JSON), active ('1'|'0'), cards-changed channel
 Returns 'added' | 'exists' ]]
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])

@@ -1,7 +1,7 @@
 --[[ Remove a card that holds no pending transaction. It stays in the inactive set, so a
 reservation racing the daemons' view of the registry cannot land on it — unless it is also in
 CARDS (configured '1'): then it goes back to being a CARDS-only card, as active as before.
-KEYS[1] cards hash  KEYS[2] inactive cards set  KEYS[3] card load hash
+KEYS[1] cards  KEYS[2] cardsInactive  KEYS[3] cardLoad
 ARGV: last4, cards-changed channel, configured ('1'|'0')
 Returns {'removed'} | {'unknown'} | {'pending', n} ]]
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'unknown'} end

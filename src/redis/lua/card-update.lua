@@ -1,6 +1,6 @@
 --[[ Change a card, only if it is still exactly what the caller read (no lost update).
-KEYS[1] cards hash  KEYS[2] inactive cards set
-ARGV: last4, card JSON as read, new card JSON, active ('1'|'0'), cards-changed channel
+KEYS[1] cards  KEYS[2] cardsInactive
+ARGV: last4, card as read (JSON), new card (JSON), active ('1'|'0'), cards-changed channel
 Returns 'updated' | 'unknown' | 'conflict' ]]
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 'unknown' end

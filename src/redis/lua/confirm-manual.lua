@@ -1,8 +1,9 @@
 --[[ Confirm a pending transaction by hand (the merchant saw the money elsewhere): the normal
 `confirm` webhook with resolution `manual`. Exactly one of confirm/cancel still holds.
-KEYS[1 ..] the transaction's: tx hash, deadlines, card load, quarantine, events stream, amounts zset,
-owners hash, idempotency key, txs:confirmed, tx audit list
-ARGV: txid, the tx's card, clock offset ms, quarantine ms, keep ms, by, reason, audit entry (JSON), pay page channel
+KEYS[1] tx  KEYS[2] deadlines  KEYS[3] cardLoad  KEYS[4] quarantine  KEYS[5] events  KEYS[6] amounts (of its card)
+KEYS[7] owners (of its card)  KEYS[8] idempotency (its `idem`; any key when none)  KEYS[9] txState (confirmed)
+KEYS[10] audit (the transaction's)
+ARGV: txid, the tx's card, clock offset ms (0 but in tests), quarantine ms, keep ms, by, reason, audit entry (JSON), pay page channel
 Returns {'confirmed'} | {'unknown'} | {'not_pending', state} | {'stale'} ]]
 --- @include "clock"
 local txid, card, now = ARGV[1], ARGV[2], clock_now(ARGV[3])

@@ -1,14 +1,14 @@
 --[[ Apply one bank credit: confirm the pending transaction holding exactly this amount, once.
-KEYS[1] message key  KEYS[2] tx hash (of the amount's owner; any key when none)  KEYS[3] deadlines
-KEYS[4] card load  KEYS[5] quarantine  KEYS[6] events stream  KEYS[7] amounts zset  KEYS[8] owners hash
-KEYS[9] unmatched list  KEYS[10] idempotency key (the tx's `idem`; any key when none)
-KEYS[11] credit record hash  KEYS[12] credits:all  KEYS[13] credits:open  KEYS[14] credits:resolved
-KEYS[15] credits:text  KEYS[16] alert outbox stream  KEYS[17] txs:confirmed
-ARGV: txid ('' when no owner was found), amount, clock offset ms, quarantine ms, keep ms, message ttl s,
-      credit as a non-empty JSON object (for the unmatched list), unmatched cap,
-      credit id, bot, last4 ('' for none), bank time ms, raw text, review ('1': an ambiguous message,
-      never applied to a transaction), credit keep ms, text keep ms, late_payment event ('1'|'0'), message key,
-      pay page channel (optional: PUBLISH `txid|confirmed|now` / `txid|late|now` there)
+KEYS[1] message (the message's dedupe key)  KEYS[2] tx (of the amount's owner; any key when none)
+KEYS[3] deadlines  KEYS[4] cardLoad  KEYS[5] quarantine  KEYS[6] events  KEYS[7] amounts (of the owner's card)
+KEYS[8] owners (of the owner's card)  KEYS[9] unmatched  KEYS[10] idempotency (the owner's `idem`; any key when none)
+KEYS[11] credit (the record)  KEYS[12] creditsAll  KEYS[13] creditsOpen  KEYS[14] creditsResolved
+KEYS[15] creditsText  KEYS[16] alertOutbox  KEYS[17] txState (confirmed)
+ARGV: txid ('' when no owner was found), amount tiyin, clock offset ms (0 but in tests), quarantine ms, keep ms, message ttl seconds,
+      credit (JSON: a non-empty object, for the unmatched list), unmatched cap,
+      credit id, bot, last4 ('' for none), bank time ms, raw text, review ('1'|'0') ('1': an ambiguous
+      message, never applied to a transaction), credit keep ms, text keep ms, late_payment event ('1'|'0'),
+      message key, pay page channel (optional: PUBLISH `txid|confirmed|now` / `txid|late|now` there)
 Every message carrying an amount becomes a credit record in this same step (message dedupe +
 record + decision), so no decided credit is ever without its record: a match is resolved `auto`,
 anything else is open and queued in the alert outbox.

@@ -3,8 +3,8 @@ appeared meanwhile, and when it began: `since:<bot>` on the shared clock. Older 
 never read, so a transaction created before it must not expire blind (includes/expiry-rule.lua).
 Runs after the read that found the newest message, so `since` is after it. Only for the holder
 of the Telegram session, on its account's cursors (as cursor-advance).
-KEYS[1] cursor hash  KEYS[2] session lock
-ARGV: bot id, message id, clock offset ms, lock token, account id
+KEYS[1] cursor  KEYS[2] sessionLock
+ARGV: bot id, message id, clock offset ms (0 but in tests), lock token, account id
 Returns the cursor in force, or -1 when refused. ]]
 --- @include "clock"
 if redis.call('GET', KEYS[2]) ~= ARGV[4] or redis.call('HGET', KEYS[1], 'account') ~= ARGV[5] then return -1 end

@@ -1,8 +1,7 @@
 --[[ Settle an open credit without a transaction (refunded, not a payment, duplicate, …).
-KEYS[1] credit hash  KEYS[2] credits:open  KEYS[3] credits:resolved  KEYS[4] credit audit list
-KEYS[5] alert outbox stream
-ARGV: credit id, now, credit keep ms, by, reason, audit entry (JSON), '1' to have its alert edited
-      by the alert bot (not when settled by a button, which edits its own alert)
+KEYS[1] credit  KEYS[2] creditsOpen  KEYS[3] creditsResolved  KEYS[4] audit (the credit's)  KEYS[5] alertOutbox
+ARGV: credit id, now ms, credit keep ms, by, reason, audit entry (JSON), edit alert ('1'|'0') (by the alert
+      bot; not when settled by a button, which edits its own alert)
 Returns {'dismissed'} | {'unknown'} | {'resolved', kind} ]]
 local cid, now = ARGV[1], ARGV[2]
 local c = redis.call('HMGET', KEYS[1], 'state', 'res_kind')

@@ -1,5 +1,5 @@
 --[[ What the expiry sweeper may cancel now, by the rule in includes/expiry-rule.lua, in one read.
-KEYS[1] deadlines zset  KEYS[2] cursor hash
+KEYS[1] deadlines  KEYS[2] cursor
 ARGV: mode ('seen'|'now'), grace ms, clock offset ms, batch size, how many due ones to skip
 Returns {now, cutoff ('' when nothing may expire), why not ('' when it may), earliest safe
 creation time, the oldest deadline past its grace that the watermark has not reached ('' for

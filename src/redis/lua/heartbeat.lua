@@ -2,8 +2,8 @@
 but only those it still holds: an entry another daemon has taken over meanwhile (this one lost
 Redis for longer than the reclaim delay) stays theirs, or both would deliver and this one's
 late result would override theirs.
-KEYS[1] events stream
-ARGV: group, consumer, entry ids…
+KEYS[1] events
+ARGV: group, consumer, {each entry: entry id}
 Returns how many entries were refreshed. ]]
 local group, consumer = ARGV[1], ARGV[2]
 local n = 0

@@ -1,5 +1,5 @@
 --[[ Extend the Telegram session lock while it is ours.
-KEYS[1] lock key
+KEYS[1] sessionLock
 ARGV: token, ttl ms
 Returns 1: still ours, extended; 2: it had expired (Redis was unreachable a while) and is ours
 again; 0: someone else holds it. ]]

@@ -1,5 +1,6 @@
 --[[ Everything the pay page shows, in one round trip: the transaction and its card.
-KEYS[1] tx hash  KEYS[2] cards hash
+KEYS[1] tx  KEYS[2] cards
+ARGV: none
 Returns {} when the transaction is unknown, else {tx HGETALL as a flat list, card JSON or ''} ]]
 local tx = redis.call('HGETALL', KEYS[1])
 if #tx == 0 then return {} end

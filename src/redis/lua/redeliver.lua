@@ -1,10 +1,10 @@
 --[[ Queue a fresh round of delivery for a decided event (same webhook-id): a transaction's
 confirm or cancel, or a credit's late_payment event (tracked on the credit record).
-KEYS[1] tx or credit hash  KEYS[2] events stream  KEYS[3] failed zset  KEYS[4] retries zset
-KEYS[5] its audit list  KEYS[6] for a credit: its transaction's hash (the event is built from it:
-gone after 7 days)
-ARGV: id, force ('1': also when a delivery seems under way, e.g. its queue entry was lost),
-      'credit' when KEYS[1] is a credit record, audit entry (JSON), audit keep ms
+KEYS[1] tx|credit (a credit: its late_payment event)  KEYS[2] events  KEYS[3] failed  KEYS[4] retries
+KEYS[5] audit (of the same record)
+KEYS[6 ..] {for a credit: tx (its transaction: the event is built from it; gone after 7 days)}
+ARGV: id, force ('1'|'0') ('1': also when a delivery seems under way, e.g. its queue entry was lost),
+      record ('tx'|'credit') (what the first key is), audit entry (JSON), audit keep ms
 Returns {'queued', action} | {'not_decided'} | {'unknown'} | {'in_progress'} ]]
 local action
 if ARGV[3] == 'credit' then

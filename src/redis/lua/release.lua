@@ -1,6 +1,6 @@
 --[[ End an amount's quarantine: it may be reserved again.
-KEYS[1] quarantine zset  KEYS[2] amounts zset  KEYS[3] owners hash  KEYS[4] card load hash
-ARGV: quarantine member, amount, txid, card
+KEYS[1] quarantine  KEYS[2] amounts  KEYS[3] owners  KEYS[4] cardLoad
+ARGV: quarantine member, amount tiyin, txid, card
 Returns 1 when this call released it (a racing sweeper gets 0). ]]
 --- @include "free-amount"
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end

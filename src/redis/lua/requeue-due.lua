@@ -1,7 +1,7 @@
 --[[ Move retries whose time has come back onto the events stream, atomically: a retry is
 always either scheduled or queued, never neither.
-KEYS[1] retries zset  KEYS[2] events stream
-ARGV: now, batch size
+KEYS[1] retries  KEYS[2] events
+ARGV: now ms, batch size
 Returns how many were queued. ]]
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do

@@ -2,7 +2,7 @@
 stopping): the new entry is visible to the next daemon at once instead of after the reclaim delay.
 Only the consumer that holds the entry may do this: XACK alone would also acknowledge an entry
 another daemon has taken over meanwhile, and that daemon's delivery would then count for nothing.
-KEYS[1] events stream
+KEYS[1] events
 ARGV: entry id, group, txid, action, consumer
 Returns 1 if this consumer still held the entry and it was queued again, else 0. ]]
 if #redis.call('XPENDING', KEYS[1], ARGV[2], ARGV[1], ARGV[1], 1, ARGV[5]) == 0 then return 0 end

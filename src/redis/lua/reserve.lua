@@ -1,13 +1,12 @@
 --[[ Reserve unique amounts for new pending transactions. Requests that arrive while the
 previous call is in flight share one call (fewer round trips under load); each is handled in
 turn exactly as if it were alone.
-KEYS[1] deadlines zset   KEYS[2] card load hash   KEYS[3] inactive cards set (disabled or removed)
-KEYS[4 .. 3+2C] for each of the C cards in ARGV: amounts zset, owners hash
-then for each request: tx hash, idempotency key; last, the transaction index (txs)
-ARGV: step, direction (1|-1), limit, clock offset ms (0 but in tests), ttl, grace ms (PAYMENT_GRACE, kept on
-      the record: expiry waits at least this long after the deadline), C, the C card names, then for each request:
-      txid, requested, metadata, idem ('' = none), card (1..C, or 0 = the least-loaded card),
-      pay page options as JSON ('' = none)
+KEYS[1] deadlines  KEYS[2] cardLoad  KEYS[3] cardsInactive (disabled or removed cards)
+KEYS[4 ..] {each card: amounts, owners}, {each request: tx, idempotency}, txIndex
+ARGV: step tiyin, direction (1|-1), limit, clock offset ms (0 but in tests), ttl ms, grace ms (PAYMENT_GRACE,
+      kept on the record: expiry waits at least this long after the deadline), card count C,
+      {each card: card name}, {each request: txid, requested tiyin, metadata (JSON; '' for none),
+      idem ('' for none), card (1..C, or 0 = the least-loaded card), pay page options (JSON; '' for none)}
 An inactive card takes no new reservation (checked here, so a disable is never raced).
 Returns 4 items per request: 'created', amount, card, expires_at | 'existing', txid, '', '' |
 'full', '', '', ''

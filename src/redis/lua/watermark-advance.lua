@@ -2,8 +2,8 @@
 before `seen_through` has been decided. Only the holder of the Telegram session may (a frozen
 former holder's late write is refused), and only for the account the cursors belong to. It also
 publishes the bots that can pay a transaction (expiry waits for each of them).
-KEYS[1] cursor hash  KEYS[2] session lock
-ARGV: lock token, account id, bot id, seen_through (ms, the shared clock), watched bot ids (comma-separated)
+KEYS[1] cursor  KEYS[2] sessionLock
+ARGV: lock token, account id, bot id, seen through ms (the shared clock), watched bot ids (comma-separated)
 Returns the watermark in force, or -1 when refused. ]]
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
 if redis.call('HGET', KEYS[1], 'account') ~= ARGV[2] then return -1 end

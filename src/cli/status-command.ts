@@ -1,11 +1,11 @@
 // `paycue status`: one screen on the whole installation, read from Redis (the daemon is another
-// process: it publishes a heartbeat, see heartbeat.ts). Degraded — exit 1 — means something is
+// process: it publishes a heartbeat, see ops/heartbeat.ts). Degraded — exit 1 — means something is
 // broken now; failed deliveries and open credits are shown for attention but do not degrade.
 import type { OperatorConfig } from '../config/env.js';
-import type { CliIO } from '../cli/io.js';
+import type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
-import { STALE_AFTER_MS } from './heartbeat.js';
-import { openOpsRedis, redisDisplay } from './redis-connection.js';
+import { STALE_AFTER_MS } from '../ops/heartbeat.js';
+import { openOpsRedis, redisDisplay } from '../ops/redis-connection.js';
 
 export interface StatusReport {
   version: string;

@@ -4,11 +4,11 @@
 import type { Context } from 'hono';
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { fail } from '../http/respond.js';
-import { applyPublished, type LoadedStatus } from './status.js';
-import type { FeedUpdate, PayFeed } from './feed.js';
-import type { StreamRegistry } from './streams.js';
-import { openSse } from './sse.js';
+import { fail } from '../respond.js';
+import { applyPublished, type LoadedStatus } from '../../pay-page/status.js';
+import type { FeedUpdate, PayFeed } from '../../pay-page/feed.js';
+import type { StreamRegistry } from '../../pay-page/streams.js';
+import { openSse } from '../../pay-page/sse.js';
 
 export interface StatusStreamDeps {
   feed: PayFeed;

@@ -6,12 +6,12 @@ import { stat, access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, parseConfig, parseOperatorConfig, type OperatorConfig } from '../config/env.js';
 import { configWarnings } from '../config/warnings.js';
-import type { CliIO } from '../cli/io.js';
+import type { CliIO } from './io.js';
 import { testEventSettings } from '../daemon/rules.js';
 import { sessionPath } from '../telegram/session-store.js';
-import { openOpsRedis, redisDisplay } from './redis-connection.js';
-import { tcpProbe } from './tcp-probe.js';
-import { describeTestEvent, sendTestEvent } from './webhook-test.js';
+import { openOpsRedis, redisDisplay } from '../ops/redis-connection.js';
+import { tcpProbe } from '../ops/tcp-probe.js';
+import { describeTestEvent, sendTestEvent } from '../ops/webhook-test.js';
 
 export type Level = 'ok' | 'warn' | 'fail';
 

@@ -3,17 +3,17 @@
 // A malformed id is answered without Redis; any other request reads it once.
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
-import type { AppDeps } from '../http/deps.js';
-import { fail, ok } from '../http/respond.js';
-import { chooseLang, isLang } from './i18n/index.js';
-import { readPayStatus, type LoadedStatus } from './status.js';
-import { CONTENT_SECURITY_POLICY, renderNotFound, renderPayPage } from './render.js';
-import { qrSvg } from './qr.js';
-import { rateLimit } from './rate-limit.js';
-import type { PayFeed } from './feed.js';
-import type { StreamRegistry } from './streams.js';
-import { statusStream } from './events.js';
-import { payMetrics } from './metrics.js';
+import type { AppDeps } from '../deps.js';
+import { fail, ok } from '../respond.js';
+import { chooseLang, isLang } from '../../pay-page/i18n/index.js';
+import { readPayStatus, type LoadedStatus } from '../../pay-page/status.js';
+import { CONTENT_SECURITY_POLICY, renderNotFound, renderPayPage } from '../../pay-page/render.js';
+import { qrSvg } from '../../pay-page/qr.js';
+import { rateLimit } from '../pay-rate-limit.js';
+import type { PayFeed } from '../../pay-page/feed.js';
+import type { StreamRegistry } from '../../pay-page/streams.js';
+import { statusStream } from './pay-page-events.js';
+import { payMetrics } from '../../pay-page/metrics.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,12 +1,12 @@
 // GET/POST /cards, GET/PATCH/DELETE /cards/:last4 (auth): thin wrappers over registry.ts,
 // the same operations `paycue cards …` runs.
-import { apiActor } from '../credits/audit.js';
+import { apiActor } from '../../credits/audit.js';
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../http/deps.js';
-import { readJson, validate } from '../http/json-body.js';
-import { HttpError, ok } from '../http/respond.js';
-import { cardPatchSchema, LAST4, mask, newCardSchema, toPublicCard } from './card.js';
-import { addCard, getCard, listCards, removeCard, updateCard } from './registry.js';
+import type { AppDeps } from '../deps.js';
+import { readJson, validate } from '../json-body.js';
+import { HttpError, ok } from '../respond.js';
+import { cardPatchSchema, LAST4, mask, newCardSchema, toPublicCard } from '../../cards/card.js';
+import { addCard, getCard, listCards, removeCard, updateCard } from '../../cards/registry.js';
 
 export interface CardRouteDeps extends AppDeps {
   /** Called after a change, so this daemon sees it at once (others hear the pub/sub ping). */

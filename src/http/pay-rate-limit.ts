@@ -4,7 +4,7 @@
 // only its last hop.
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { addressBucket } from '../http/address-bucket.js';
+import { addressBucket } from './address-bucket.js';
 
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {

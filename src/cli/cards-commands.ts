@@ -2,12 +2,12 @@
 // /cards API. Exit 0 done, 1 refused (unknown card, duplicate, pending transactions),
 // 2 invalid input.
 import { whereLooked } from '../ops/redis-connection.js';
-import { cliUser } from '../cli/actor.js';
+import { cliUser } from './actor.js';
 import type { OperatorConfig as Config } from '../config/env.js';
-import { withContext } from '../cli/admin-connection.js';
-import type { CliIO } from '../cli/io.js';
-import { cardPatchSchema, LAST4, newCardSchema, toPublicCard, type PublicCard } from './card.js';
-import { addCard, getCard, listCards, removeCard, updateCard } from './registry.js';
+import { withContext } from './admin-connection.js';
+import type { CliIO } from './io.js';
+import { cardPatchSchema, LAST4, newCardSchema, toPublicCard, type PublicCard } from '../cards/card.js';
+import { addCard, getCard, listCards, removeCard, updateCard } from '../cards/registry.js';
 
 export interface AddOptions {
   number: string;
