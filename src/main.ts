@@ -314,6 +314,27 @@ export function buildProgram(): Command {
       exitCode = await runCardsRemove(operatorConfig(), processIO, last4, opts.force ?? false);
     });
 
+  const redis = program.command('redis').description('the replicas every write waits for; planned failovers that lose nothing');
+  const replicas = redis.command('replicas').description('the replica count every acknowledged write waits for (recorded at first sight, changed only on purpose)');
+  replicas
+    .command('show')
+    .description('the replicas recorded for this deployment, required and connected now, and every change to the record')
+    .option('--json', 'one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { runRedisReplicas } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisReplicas(operatorConfig(), processIO, { json: opts.json ?? false });
+    });
+  replicas
+    .command('set')
+    .description('change the recorded replica count (the default REDIS_MIN_REPLICAS), e.g. after removing a replica host for good')
+    .argument('<n>', 'replicas each acknowledged write must reach')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (n: string, opts: { reason: string }) => {
+      if (!/^\d{1,2}$/.test(n) || Number(n) > 10) throw usage('the replica count must be a whole number from 0 to 10');
+      const { runRedisReplicasSet } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisReplicasSet(operatorConfig(), processIO, Number(n), opts.reason);
+    });
+
   const telegram = program.command('telegram').description('Telegram session management, for scripts');
   telegram
     .command('send-code')

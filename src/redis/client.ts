@@ -14,6 +14,9 @@ export interface RedisOptions {
   url?: string;
   /** Longest a single command may take before it fails (ms). */
   commandTimeoutMs?: number;
+  /** Commands sent but unanswered when the connection dropped are failed, never sent again after
+   * the reconnect (which may be to another server): for the write connection. */
+  noResend?: boolean;
   name?: string;
   log?: Logger;
 }
@@ -86,6 +89,7 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     // asks the sentinels for the current primary. The command itself fails (503), nothing resent.
     reconnectOnError: (err) => /^READONLY\b/.test(err.message),
     connectionName: opts.name ?? 'paycue',
+    ...(opts.noResend ? { autoResendUnfulfilledCommands: false } : {}),
   });
   let down = false;
   redis.on('error', (err: Error) => {
@@ -99,6 +103,22 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     down = false;
   });
   return redis;
+}
+
+const epochs = new WeakMap<RedisConnection, { n: number }>();
+
+/** Changes whenever the connection closes: a reply that comes after a change came over another
+ * connection — after a failover, perhaps from another server. (A Cluster is followed by its
+ * redirects instead.) */
+export function connectionEpoch(redis: RedisConnection): number {
+  let e = epochs.get(redis);
+  if (!e) {
+    const counter = { n: 0 };
+    redis.on('close', () => counter.n++);
+    epochs.set(redis, counter);
+    e = counter;
+  }
+  return e.n;
 }
 
 /** Starts connecting; resolves when connected or after `waitMs` (the client keeps retrying). */

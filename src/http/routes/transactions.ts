@@ -144,7 +144,7 @@ export function transactionRoutes(deps: AppDeps) {
 
   app.post('/transaction/:id/cancel', async (c) => {
     const id = parseTransactionId(c.req.param('id'));
-    const tx = id ? await getTransaction(ctx, id) : null;
+    const tx = id ? await getTransaction(ctx, id, { forWrite: true }) : null;
     if (!id || !tx) throw new HttpError(404, 'transaction not found');
     const outcome = await cancelTransaction(ctx, id, tx.card, 'cancelled', false, tx.idem, { actor: apiActor(deps.settings.username), why: 'cancelled through the API' });
     if (outcome !== 'cancelled') throw new HttpError(409, `transaction is no longer pending`);
