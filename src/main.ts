@@ -335,6 +335,16 @@ export function buildProgram(): Command {
       exitCode = await runRedisReplicasSet(operatorConfig(), processIO, Number(n), opts.reason);
     });
 
+  redis
+    .command('switchover')
+    .description('a planned Sentinel failover that loses no write: pause writes, wait for the replicas, fail over, follow, unpause')
+    .addOption(new Option('--catch-up <duration>', 'longest wait for the replicas to catch up').default(5000, '5s').argParser(durationArg))
+    .addOption(new Option('--switch <duration>', 'longest wait for the sentinels to switch').default(30_000, '30s').argParser(durationArg))
+    .action(async (opts: { catchUp: number; switch: number }) => {
+      const { runRedisSwitchover } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisSwitchover(operatorConfig(), processIO, { catchUpMs: opts.catchUp, switchMs: opts.switch });
+    });
+
   const telegram = program.command('telegram').description('Telegram session management, for scripts');
   telegram
     .command('send-code')

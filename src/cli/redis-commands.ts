@@ -1,7 +1,8 @@
 // `paycue redis replicas [set N --reason …]` (and `paycue redis switchover`, see below): the
 // replica requirement shown and changed on purpose, with the change audited.
 import type { OperatorConfig as Config } from '../config/env.js';
-import { redisTarget } from '../daemon/rules.js';
+import { redisTarget, sentinelAccess } from '../daemon/rules.js';
+import { switchover, SwitchoverError } from '../replicas/switchover.js';
 import { replicaReport, setReplicas, type ReplicaAdminDeps } from '../replicas/admin.js';
 import { requirementWarning } from '../replicas/messages.js';
 import type { TxContext } from '../transactions/context.js';
@@ -52,4 +53,36 @@ export async function runRedisReplicasSet(config: Config, io: CliIO, n: number, 
     io.out(`${r.connected} replicas are connected now: a write only ${r.to} of them confirmed is acknowledged, and killing the primary can lose it`);
   }
   return 0;
+}
+
+export async function runRedisSwitchover(config: Config, io: CliIO, o: { catchUpMs?: number; switchMs?: number } = {}): Promise<number> {
+  const target = redisTarget(config);
+  const access = sentinelAccess(config);
+  if (target.mode === 'cluster') {
+    io.err('Redis Cluster: run CLUSTER FAILOVER on a replica of the master to replace (redis-cli -h REPLICA cluster failover); it is already coordinated (the master pauses until the replica has caught up), see README, High availability');
+    return 2;
+  }
+  if (target.mode !== 'sentinel' || !access) {
+    io.err('a switchover needs Redis Sentinel (REDIS_SENTINELS and REDIS_SENTINEL_NAME): a single node has nothing to switch to');
+    return 2;
+  }
+  try {
+    const r = await switchover({
+      access,
+      creds: { tls: target.tls, ...(target.username ? { username: target.username } : {}), ...(target.password ? { password: target.password } : {}), ...(target.ca ? { ca: target.ca } : {}) },
+      ...(o.catchUpMs !== undefined ? { catchUpMs: o.catchUpMs } : {}),
+      ...(o.switchMs !== undefined ? { switchMs: o.switchMs } : {}),
+      progress: io.out,
+    });
+    io.out(
+      `switched ${r.from.host}:${r.from.port} → ${r.to.host}:${r.to.port} at offset ${r.offset}: writes paused ${r.pausedMs} ms ` +
+        `(replicas caught up in ${r.catchUpMs} ms, promoted after ${r.promoteMs} ms, named by the sentinels after ${r.switchMs} ms` +
+        `${r.announcedMs === null ? '' : `, +switch-master after ${r.announcedMs} ms`}); nothing acknowledged was lost`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof SwitchoverError)) throw err;
+    io.err(`switchover failed: ${err.message}`);
+    return 1;
+  }
 }

@@ -73,6 +73,37 @@ function connection(target: RedisTarget, common: IORedisOptions): RedisConnectio
   });
 }
 
+/**
+ * ioredis (5.x) gives a Sentinel-managed connection up for good when the failover detector of its
+ * previous connection hears +switch-master while it is reconnecting: the connect in progress
+ * fails "Connection is closed." and the client ends, never to retry (seen under repeated
+ * failovers). Such a connection is started again; one we close ourselves stays closed.
+ */
+function reviveAbandoned(redis: Redis): void {
+  let closing = false;
+  let abandoned = false;
+  const disconnect = redis.disconnect.bind(redis);
+  const quit = redis.quit.bind(redis);
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  redis.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  redis.on('error', (err: Error) => {
+    if (err.message === 'Connection is closed.') abandoned = true;
+  });
+  redis.on('end', () => {
+    if (closing || !abandoned) return;
+    abandoned = false;
+    setTimeout(() => {
+      if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, 100).unref();
+  });
+}
+
 /** A single node by URL (tools and tests) is a plain Redis. */
 export function createRedis(opts: RedisOptions & { target?: undefined }): Redis;
 export function createRedis(opts: RedisOptions): RedisConnection;
@@ -91,6 +122,7 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     connectionName: opts.name ?? 'paycue',
     ...(opts.noResend ? { autoResendUnfulfilledCommands: false } : {}),
   });
+  if (target.mode === 'sentinel') reviveAbandoned(redis as Redis);
   let down = false;
   redis.on('error', (err: Error) => {
     lastErrors.set(redis, err);

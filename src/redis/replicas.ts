@@ -183,3 +183,30 @@ export async function sentinelView(a: SentinelAccess): Promise<SentinelView> {
   }
   throw last;
 }
+
+export interface DataCredentials {
+  username?: string;
+  password?: string;
+  tls: boolean;
+  ca?: string;
+}
+
+/** A short-lived connection to one data node (the primary, a replica) by address. */
+export function nodeConnection(at: HostPort, c: DataCredentials, name = 'paycue-switchover'): Redis {
+  const r = new Redis({
+    host: at.host, port: at.port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 3000,
+    retryStrategy: () => null, connectionName: name,
+    ...(c.username ? { username: c.username } : {}),
+    ...(c.password ? { password: c.password } : {}),
+    ...(c.tls ? { tls: c.ca ? { ca: c.ca } : {} } : {}),
+  });
+  r.on('error', () => undefined);
+  return r;
+}
+
+/** `+switch-master` as the sentinels publish it: `name old-ip old-port new-ip new-port`. */
+export function parseSwitchMaster(message: string): { name: string; from: HostPort; to: HostPort } | null {
+  const p = message.trim().split(/\s+/);
+  if (p.length !== 5) return null;
+  return { name: p[0] as string, from: { host: p[1] as string, port: Number(p[2]) }, to: { host: p[3] as string, port: Number(p[4]) } };
+}

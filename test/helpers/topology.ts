@@ -146,7 +146,7 @@ export async function startSentinelSet(opts: { tls?: boolean } = {}): Promise<Se
     currentPrimary: () =>
       ask(sentinels[0] as number, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
     kill(port: number) {
-      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+      nodes.filter((n) => n.port === port).at(-1)?.proc.kill('SIGKILL');
     },
     async revive(port: number, primary: number) {
       const args = [...listen(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
@@ -303,7 +303,7 @@ export async function startCluster(opts: { tls?: boolean } = {}): Promise<Cluste
       });
     },
     kill(port: number) {
-      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+      nodes.filter((n) => n.port === port).at(-1)?.proc.kill('SIGKILL');
     },
     async revive(port: number) {
       nodes.push(launch(dir, port, nodeArgs(port)));

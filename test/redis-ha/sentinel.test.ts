@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/log/logger.js';
 import { loadScript } from '../../src/redis/scripts.js';
+import { connectRedis, createRedis } from '../../src/redis/client.js';
 import { StartupError } from '../../src/daemon/startup-error.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -106,6 +107,22 @@ describe('Sentinel', () => {
     const warning = own.find((l) => l.includes('REDIS_MIN_REPLICAS=1 is below the 2 replicas recorded for this deployment'));
     expect(warning).toMatch(/"level":"warn"/);
     expect(warning).toMatch(/an unplanned failover \(the primary killed\) can lose it — a create whose amount is then handed to a second order, a confirm undone after its webhook was delivered; planned failovers through `paycue redis switchover` lose nothing/);
+  });
+
+  it('a connection whose reconnect the failover detector cuts short comes back (ioredis would end it for good)', async () => {
+    const target = { mode: 'sentinel' as const, sentinels: set.sentinels.map((port) => ({ host: '127.0.0.1', port })), name: set.name, db: 0, tls: false };
+    const r = createRedis({ target, name: 'paycue-test-revive' });
+    r.on('error', () => undefined);
+    expect(await connectRedis(r, 5000)).toBe(true);
+    const ended = new Promise((resolve) => r.once('end', resolve));
+    // What +switch-master does to a client that is reconnecting: its connector is told to stop.
+    r.once('connecting', () => setImmediate(() => (r as unknown as { connector: { disconnect(): void } }).connector.disconnect()));
+    r.disconnect(true);
+    await ended;
+    await waitFor('the connection to be ready again', () => r.status === 'ready');
+    expect(await r.ping()).toBe('PONG');
+    r.disconnect();
+    await waitFor('a connection closed on purpose to stay closed', () => r.status === 'end');
   });
 
   it('runs the full sandbox flow through the sentinels', async () => {

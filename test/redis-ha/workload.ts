@@ -14,12 +14,27 @@ export interface Workload {
   unanswered: Map<string, number>;
   /** HTTP status → count, over every create and credit. */
   statuses: Map<number, number>;
+  /** When each create was answered 200 (performance.now()), for the unavailability figures. */
+  okTimes: number[];
   stop(): Promise<void>;
+}
+
+/** The longest time without an acknowledged create that overlaps [from, to] (ms): how long
+ * creates were unavailable around something that happened then. */
+export function unavailableMs(w: Workload, from: number, to: number): number {
+  const t = [...w.okTimes].sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 1; i < t.length; i++) {
+    const a = t[i - 1] as number;
+    const b = t[i] as number;
+    if (b >= from && a <= to) worst = Math.max(worst, b - a);
+  }
+  return worst;
 }
 
 /** Runs `workers` loops of create-then-credit-the-previous until stop(). */
 export function startWorkload(d: TestDaemon, workers = 4): Workload {
-  const w: Workload = { acked: [], credited: new Set(), unanswered: new Map(), statuses: new Map(), stop: async () => undefined };
+  const w: Workload = { acked: [], credited: new Set(), unanswered: new Map(), statuses: new Map(), okTimes: [], stop: async () => undefined };
   let running = true;
   const count = (s: number) => w.statuses.set(s, (w.statuses.get(s) ?? 0) + 1);
   const credit = async (id: string, amount: number) => {
@@ -35,6 +50,7 @@ export function startWorkload(d: TestDaemon, workers = 4): Workload {
       const r = await d.call('/create/transaction/', { body: { amount: 1000 * (1 + Math.floor(Math.random() * 900)) } }).catch(() => ({ status: 0, body: null }));
       count(r.status);
       if (r.status === 200) {
+        w.okTimes.push(performance.now());
         const tx = { id: r.body.data.transaction_id as string, amount: r.body.data.amount as number };
         w.acked.push(tx);
         // Every other transaction is paid right away; the rest stay pending.
@@ -80,4 +96,12 @@ export async function verifyWorkload(d: TestDaemon, w: Workload, receiver: Recei
     const confirmed = new Set(receiver.received.filter((r) => r.json?.action === 'confirm').map((r) => r.json.transaction_id));
     return [...w.credited].every((id) => confirmed.has(id));
   }, { timeoutMs: 30_000 });
+  // …and no webhook was ever sent that the final state contradicts (a confirm undone by a failover).
+  const hooks = receiver.received.filter((r) => r.json?.action === 'confirm' || r.json?.action === 'cancel');
+  for (const id of new Set(hooks.map((h) => h.json.transaction_id as string))) {
+    const actions = new Set(hooks.filter((h) => h.json.transaction_id === id).map((h) => h.json.action as string));
+    const r = await d.call(`/transaction/${id}`);
+    expect(r.status, `webhook for ${id}, which is gone`).toBe(200);
+    expect([...actions], `webhooks for ${id} against its state ${r.body.data.state}`).toEqual([r.body.data.state === 'confirmed' ? 'confirm' : 'cancel']);
+  }
 }
