@@ -11,6 +11,9 @@ import { replicationFor, usableReplicas } from '../redis/replicas.js';
 import type { Requirement } from './requirement.js';
 import { WAIT_TIMEOUT_MS } from '../transactions/context.js';
 
+/** How often a closed gate looks again. */
+const CLOSED_POLL_MS = 100;
+
 export type GateReason = 'ok' | 'too_few' | 'fell_short' | 'unknown';
 
 export interface GateState {
@@ -96,7 +99,10 @@ export class ReplicaGate implements WriteGate {
   private schedule(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.check().finally(() => this.schedule()), this.pollMs);
+    // Closed, the gate looks more often: after a failover every tenth of a second of refused
+    // writes counts, and the replicas reattach within a few hundred milliseconds.
+    const wait = this.s.open ? this.pollMs : Math.min(this.pollMs, CLOSED_POLL_MS);
+    this.timer = setTimeout(() => void this.check().finally(() => this.schedule()), wait);
     this.timer.unref();
   }
 
@@ -143,7 +149,9 @@ export class ReplicaGate implements WriteGate {
   private set(next: Omit<GateState, 'since'>): void {
     const changed = next.open !== this.s.open || next.reason !== this.s.reason || next.required !== this.s.required || next.connected !== this.s.connected;
     const since = next.open ? null : this.s.open ? Date.now() : this.s.since;
+    const closing = this.s.open && !next.open;
     this.s = { ...next, since };
+    if (closing && this.timer) this.schedule(); // look again soon, not at the open gate's pace
     if (changed) this.o.onChange?.(this.state());
   }
 }

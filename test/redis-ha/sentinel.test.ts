@@ -13,8 +13,9 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startSentinelSet, stopTopologies, type SentinelSet } from '../helpers/topology.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { startWorkload, verifyWorkload } from './workload.js';
+import { startWorkload, unavailableMs, verifyWorkload } from './workload.js';
 import { captureIO } from '../helpers/cli-io.js';
+import { runDoctor } from '../../src/ops/doctor.js';
 import { runRedisReplicas, runRedisReplicasSet } from '../../src/cli/redis-commands.js';
 
 let set: SentinelSet;
@@ -125,6 +126,22 @@ describe('Sentinel', () => {
     await waitFor('a connection closed on purpose to stay closed', () => r.status === 'end');
   });
 
+  it('doctor says what a failover nobody coordinated would lose with these settings', async () => {
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: set.sentinelList, REDIS_SENTINEL_NAME: set.name, REDIS_PREFIX: d.config.redisPrefix,
+      SANDBOX: 'true', API_USERNAME: 'shop', API_PASSWORD: 'a-long-enough-password',
+    };
+    const failover = async (extra: Record<string, string>) => {
+      const out = captureIO();
+      await runDoctor({ ...env, ...extra }, out.io, { telegram: { host: '127.0.0.1', port: 1 }, timeoutMs: 500 });
+      return out.out.join('\n').split('\n').filter((l, i, all) => l.includes('redis failover') || all[i - 1]?.includes('redis failover')).join('\n');
+    };
+    expect(await failover({})).toMatch(/^ok {4}redis failover: every write waits for all 2 replicas the sentinels know, 3 sentinels \(quorum 2\): a failover nobody coordinated loses nothing acknowledged/);
+    const lowered = await failover({ REDIS_MIN_REPLICAS: '1' });
+    expect(lowered).toMatch(/^warn {2}redis failover: every write waits for 1 of the 2 replicas the sentinels know: a failover nobody coordinated — a bare SENTINEL FAILOVER, or one the sentinels start on their own after 1000 ms without an answer — can lose a write/);
+    expect(lowered).toMatch(/fix: unset REDIS_MIN_REPLICAS so that writes wait for all 2, and plan failovers with `paycue redis switchover`, never a bare SENTINEL FAILOVER$/);
+  });
+
   it('runs the full sandbox flow through the sentinels', async () => {
     const created = await d.call('/create/transaction/', { body: { amount: 5000, metadata: { order: MARKER } } });
     expect(created.status).toBe(200);
@@ -194,12 +211,14 @@ describe('Sentinel', () => {
     const old = await set.currentPrimary();
     const w = startWorkload(d);
     await waitFor('some transactions before the switch', () => w.acked.length >= 20);
+    const from = performance.now();
     await sentinel((r) => r.call('SENTINEL', 'FAILOVER', set.name));
     await switched(old);
     await writable();
     const before = w.acked.length;
     await waitFor('creates to be acknowledged again', () => w.acked.length >= before + 20, { timeoutMs: 20_000 });
     await w.stop();
+    console.log(`[sentinel] bare SENTINEL FAILOVER at the default (2 of 2): creates unavailable ${unavailableMs(w, from, performance.now()).toFixed(0)} ms`);
     await verifyWorkload(d, w, receiver);
   }, 120_000);
 
