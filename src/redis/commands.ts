@@ -265,7 +265,13 @@ export class Commands {
     // Refused (OOM, READONLY…) or unreachable: as it is. Anything else in the middle of a switch
     // (a redirect the pipeline could not follow): the write is not known to be replicated, a 503.
     if (firstErr && (isRedisUnavailable(firstErr) || isRedisRefusingWrites(firstErr))) throw firstErr;
-    if (firstErr) throw new NotReplicatedError(0, replicas);
+    if (firstErr) {
+      // A Cluster client follows a MOVED for a single command, but not inside this pipeline (its
+      // WAIT ran on the old node): refresh the slot map, or a write connection that gets no other
+      // traffic (writes refused meanwhile) would ask the old node for ever.
+      if (this.writer instanceof Cluster && /^(MOVED|ASK)\b/.test(firstErr.message)) this.writer.refreshSlotsCache();
+      throw new NotReplicatedError(0, replicas);
+    }
     try {
       const [err, n] = first?.[1] ?? [new Error('WAIT gave no reply'), 0];
       if (err) throw err;
