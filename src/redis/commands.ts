@@ -350,6 +350,8 @@ export class Commands {
       { transaction_id: a.txId },
     )) as string[];
     if (reply[0] === 'cancelled') await this.replicated({ epoch });
+    // "No longer pending" is an answer too: only once what it saw is on the replicas.
+    else if (reply[0] === 'not_pending') await this.replicated({ touch: true, epoch });
     return reply[0] as CancelOutcome;
   }
 
@@ -408,9 +410,10 @@ export class Commands {
       [a.creditId, a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
       { transaction_id: a.txId, credit_id: a.creditId },
     )) as string[];
+    if (result === 'attached') await this.replicated({ epoch });
+    else if (result === 'credit_resolved' || result === 'tx_not_pending') await this.replicated({ touch: true, epoch });
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
-    if (result === 'attached') await this.replicated({ epoch });
     return { result: result as 'attached' | 'credit_unknown' | 'tx_unknown' | 'stale' };
   }
 
@@ -425,8 +428,9 @@ export class Commands {
       [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit, a.editAlert ? '1' : '0'],
       { credit_id: a.creditId },
     )) as string[];
-    if (result === 'resolved') return { result, kind: extra };
     if (result === 'dismissed') await this.replicated({ epoch });
+    else if (result === 'resolved') await this.replicated({ touch: true, epoch });
+    if (result === 'resolved') return { result, kind: extra };
     return { result: result as 'dismissed' | 'unknown' };
   }
 
@@ -441,8 +445,9 @@ export class Commands {
       [a.txId, a.card, a.now, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
       { transaction_id: a.txId },
     )) as string[];
-    if (result === 'not_pending') return { result, state: extra };
     if (result === 'confirmed') await this.replicated({ epoch });
+    else if (result === 'not_pending') await this.replicated({ touch: true, epoch });
+    if (result === 'not_pending') return { result, state: extra };
     return { result: result as 'confirmed' | 'unknown' | 'stale' };
   }
 
