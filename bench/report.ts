@@ -155,6 +155,21 @@ export function rows(r: BenchReport): Row[] {
       target: '',
       status: '',
     });
+    if (h.sentinelAll) {
+      out.push({ name: '(h) create, Sentinel, default (every replica: WAIT 2)', result: `${line(h.sentinelAll)}; ${(h.ratioAll ?? 0).toFixed(2)} of one node`, target: '', status: '' });
+    }
+    const f = h.failovers;
+    if (f) {
+      const list = (xs: number[]) => xs.map((x) => `${int(x)}`).join(', ');
+      out.push({
+        name: '(h) paycue redis switchover, creates unavailable',
+        result: `${list(f.switchover.map((x) => x.unavailableMs))} ms (writes paused ${list(f.switchover.map((x) => x.pausedMs))} ms; catch-up ${list(f.switchover.map((x) => x.catchUpMs))} ms)`,
+        target: '', status: '',
+      });
+      if (f.bare.length > 0) out.push({ name: '(h) bare SENTINEL FAILOVER, creates unavailable', result: `${list(f.bare)} ms`, target: '', status: '' });
+      out.push({ name: '(h) kill -9 of the primary (restarted at once), creates unavailable', result: `${list(f.kill)} ms`, target: '', status: '' });
+      out.push({ name: '(h) acknowledged creates lost through all of them', result: `${int(f.lost)} of ${int(f.acked)}`, target: '0', status: f.lost === 0 ? 'PASS' : 'FAIL' });
+    }
   }
   return out;
 }

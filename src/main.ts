@@ -322,6 +322,37 @@ export function buildProgram(): Command {
       exitCode = await runCardsRemove(operatorConfig(), processIO, last4, opts.force ?? false);
     });
 
+  const redis = program.command('redis').description('the replicas every write waits for; planned failovers that lose nothing');
+  const replicas = redis.command('replicas').description('the replica count every acknowledged write waits for (recorded at first sight, changed only on purpose)');
+  replicas
+    .command('show')
+    .description('the replicas recorded for this deployment, required and connected now, and every change to the record')
+    .option('--json', 'one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { runRedisReplicas } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisReplicas(operatorConfig(), processIO, { json: opts.json ?? false });
+    });
+  replicas
+    .command('set')
+    .description('change the recorded replica count (the default REDIS_MIN_REPLICAS), e.g. after removing a replica host for good')
+    .argument('<n>', 'replicas each acknowledged write must reach')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .action(async (n: string, opts: { reason: string }) => {
+      if (!/^\d{1,2}$/.test(n) || Number(n) > 10) throw usage('the replica count must be a whole number from 0 to 10');
+      const { runRedisReplicasSet } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisReplicasSet(operatorConfig(), processIO, Number(n), opts.reason);
+    });
+
+  redis
+    .command('switchover')
+    .description('a planned Sentinel failover that loses no write: pause writes, wait for the replicas, fail over, follow, unpause')
+    .addOption(new Option('--catch-up <duration>', 'longest wait for the replicas to catch up').default(5000, '5s').argParser(durationArg))
+    .addOption(new Option('--switch <duration>', 'longest wait for the sentinels to switch').default(30_000, '30s').argParser(durationArg))
+    .action(async (opts: { catchUp: number; switch: number }) => {
+      const { runRedisSwitchover } = await import('./cli/redis-commands.js');
+      exitCode = await runRedisSwitchover(operatorConfig(), processIO, { catchUpMs: opts.catchUp, switchMs: opts.switch });
+    });
+
   const telegram = program.command('telegram').description('Telegram session management, for scripts');
   telegram
     .command('send-code')

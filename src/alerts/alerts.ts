@@ -34,7 +34,12 @@ export interface AlertDeps {
   log: Logger;
   events: Events;
   /** Each component's health now; absent ones are not watched (Telegram in sandbox). */
-  health: { telegram?: () => boolean; redis: () => boolean };
+  health: {
+    telegram?: () => boolean;
+    redis: () => boolean;
+    /** Why writes are refused now (too few Redis replicas), or null while they are accepted. */
+    writes?: () => string | null;
+  };
 }
 
 interface Notice {
@@ -359,6 +364,10 @@ export class AlertService {
       this.condition('telegram', !health.telegram(), this.t.telegramDownMs, '📵 paycue has been disconnected from Telegram for more than 2 minutes: bank messages are not being read (they are fetched once it reconnects).', '✅ paycue is connected to Telegram again.');
     }
     this.condition('redis', !health.redis(), this.t.redisDownMs, '🛑 Redis has been unreachable for more than 30 seconds: paycue cannot create or confirm transactions.', '✅ Redis is reachable again.');
+    const refused = health.writes?.() ?? null;
+    if (health.writes) {
+      this.condition('replicas', refused !== null, this.t.replicasShortMs, `🛑 Redis writes refused: ${refused ?? ''}`, '✅ Enough Redis replicas are connected again: paycue accepts creates and credits.');
+    }
   }
 
   private condition(name: string, bad: boolean, afterMs: number, downText: string, upText: string): void {

@@ -24,6 +24,8 @@ export interface AlertTimings {
   /** A condition must last this long before it is reported. */
   telegramDownMs: number;
   redisDownMs: number;
+  /** Writes refused for too few Redis replicas this long before it is reported. */
+  replicasShortMs: number;
   /** At most this many messages per minute; the rest wait, and a backlog becomes one summary. */
   perMinute: number;
   /** More open credits than this at once are one summary message. */
@@ -35,6 +37,7 @@ export const DEFAULT_ALERT_TIMINGS: AlertTimings = {
   pollSeconds: 30,
   telegramDownMs: 120_000,
   redisDownMs: 30_000,
+  replicasShortMs: 10_000,
   perMinute: 12,
   burst: 3,
 };

@@ -8,6 +8,10 @@ import { ConfigError, parseConfig, parseOperatorConfig, type OperatorConfig } fr
 import { configWarnings } from '../config/warnings.js';
 import type { CliIO } from './io.js';
 import { testEventSettings } from '../daemon/rules.js';
+import { sentinelAccess } from '../config/redis.js';
+import { sentinelView, type SentinelAccess } from '../redis/replicas.js';
+import type { Commands } from '../redis/commands.js';
+import { PRIMARY_SHARD } from '../replicas/requirement.js';
 import { sessionPath } from '../telegram/session-store.js';
 import { openOpsRedis, redisDisplay } from '../ops/redis-connection.js';
 import { tcpProbe } from '../ops/tcp-probe.js';
@@ -92,10 +96,39 @@ async function redisChecks(config: OperatorConfig, now: () => number): Promise<C
     );
     results.push(await aofCheck(conn.redis, info.aofEnabled));
     results.push(await skewCheck(conn.commands.serverTimeMs(), now));
+    const access = sentinelAccess(config);
+    if (access) results.push(await failoverCheck(config, access, conn.commands));
     return results;
   } finally {
     conn.close();
   }
+}
+
+/** Sentinel: what a failover nobody coordinated (a bare SENTINEL FAILOVER, or one the sentinels
+ * start themselves) would cost with these settings. */
+async function failoverCheck(config: OperatorConfig, access: SentinelAccess, commands: Commands): Promise<CheckResult> {
+  const check = 'redis failover';
+  let view;
+  try {
+    view = await sentinelView(access);
+  } catch (err) {
+    return fail(check, `no sentinel answered about ${access.name}: ${(err as Error).message}`, 'check REDIS_SENTINELS, REDIS_SENTINEL_NAME and that the sentinels run');
+  }
+  const known = view.replicas.length;
+  const recorded = (await commands.replicasRecorded().catch(() => ({}) as Record<string, number>))[PRIMARY_SHARD];
+  const required = config.redisMinReplicas ?? recorded;
+  const sentinels = view.otherSentinels + 1;
+  const plan = 'plan failovers with `paycue redis switchover`, never a bare SENTINEL FAILOVER';
+  if (required === undefined) return ok(check, `the sentinels know ${known} replicas; the daemon records them at its first start and then waits for all of them (${plan})`);
+  if (required < known) {
+    return warn(
+      check,
+      `every write waits for ${required} of the ${known} replicas the sentinels know: a failover nobody coordinated — a bare SENTINEL FAILOVER, or one the sentinels start on their own after ${view.settings['down-after-milliseconds'] ?? '?'} ms without an answer — can lose a write the other replicas never had (a create handed out twice, a delivered confirm undone)`,
+      `${config.redisMinReplicas !== undefined ? 'unset REDIS_MIN_REPLICAS' : '`paycue redis replicas set ' + known + '`'} so that writes wait for all ${known}, and ${plan}`,
+    );
+  }
+  if (sentinels < 3) return warn(check, `only ${sentinels} sentinel${sentinels === 1 ? '' : 's'} watch ${access.name}: losing one host stops failovers (quorum ${view.settings.quorum ?? '?'})`, 'run 3 sentinels on separate hosts');
+  return ok(check, `every write waits for all ${known} replicas the sentinels know, ${sentinels} sentinels (quorum ${view.settings.quorum ?? '?'}): a failover nobody coordinated loses nothing acknowledged; still, ${plan} (no write waits on the sentinels' timers)`);
 }
 
 async function aofCheck(redis: RedisConnection, enabled: boolean): Promise<CheckResult> {

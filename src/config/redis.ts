@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { OperatorConfig } from './env.js';
 import type { RedisTarget } from '../redis/target.js';
+import type { SentinelAccess } from '../redis/replicas.js';
 
 /** The Redis deployment: Cluster or Sentinel when their nodes are set, else one node. Credentials
  * and TLS come from REDIS_URL (rediss://, user:password) or REDIS_PASSWORD. */
@@ -27,7 +28,18 @@ export function redisTarget(c: OperatorConfig): RedisTarget {
   return { mode: 'single', url: u.toString(), ...ca };
 }
 
-/** Replicas every acknowledged write must reach: REDIS_MIN_REPLICAS, else 1 where there are replicas. */
-export function minReplicas(c: OperatorConfig): number {
-  return c.redisMinReplicas ?? (redisTarget(c).mode === 'single' ? 0 : 1);
+/** Replicas every acknowledged write must reach when the configuration says: REDIS_MIN_REPLICAS,
+ * or 0 for a single node. Undefined: the replica count recorded in Redis (src/replicas). */
+export function minReplicas(c: OperatorConfig): number | undefined {
+  return c.redisMinReplicas ?? (redisTarget(c).mode === 'single' ? 0 : undefined);
+}
+
+/** Where the sentinels are, for counting replicas that are down and for the switchover. */
+export function sentinelAccess(c: OperatorConfig): SentinelAccess | undefined {
+  const t = redisTarget(c);
+  if (t.mode !== 'sentinel') return undefined;
+  return {
+    sentinels: t.sentinels, name: t.name, ...(t.sentinelPassword ? { sentinelPassword: t.sentinelPassword } : {}),
+    tls: t.tls, ...(t.ca ? { ca: t.ca } : {}),
+  };
 }

@@ -12,7 +12,7 @@ export type AttachResult =
 export async function attachCredit(ctx: TxContext, creditId: string, txId: string, actor: Actor, reason: string): Promise<AttachResult> {
   const { rules } = ctx;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const tx = await getTransaction(ctx, txId);
+    const tx = await getTransaction(ctx, txId, { forWrite: true });
     if (!tx) return { ok: false, status: 404, detail: 'transaction not found' };
     const now = ctx.now();
     const r = await ctx.commands.attach({

@@ -6,14 +6,18 @@ import type { Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Events } from '../events.js';
 import { MessageProcessor } from '../matching/process-message.js';
-import { connectedReplicas, serverFacts, serverMode } from '../redis/server-check.js';
+import { serverFacts, serverMode } from '../redis/server-check.js';
 import { redisKeys } from '../redis/keys.js';
 import { connectRedis, createRedis, isRedisAuthError, type RedisConnection, isRedisRefusingWrites, lastRedisError } from '../redis/client.js';
 import { StartupError, type ExitCode, type Fatal } from './startup-error.js';
 import { TelegramStartError } from '../telegram/errors.js';
 import { formatDuration } from '../config/duration.js';
 import { VERSION } from '../version.js';
-import type { Clock, TelegramStore } from '../redis/commands.js';
+import { Commands, type Clock, type TelegramStore } from '../redis/commands.js';
+import { Requirement } from '../replicas/requirement.js';
+import { ReplicaGate } from '../replicas/gate.js';
+import { refusalText, requirementWarning } from '../replicas/messages.js';
+import { hostname } from 'node:os';
 import { createTxContext, type TxContext } from '../transactions/context.js';
 import { startSweeper } from '../transactions/sweeper.js';
 import { WebhookDispatcher, type DispatcherTimings } from '../webhooks/dispatcher.js';
@@ -24,7 +28,7 @@ import type { BotMessageHandler, TelegramStatus, WatcherSettings } from '../tele
 import { expiryHealth } from '../transactions/expiry-state.js';
 import { describeTarget } from '../redis/target.js';
 import { alertSettings, httpSettings, standbyRetryMs, transactionRules, watchedBotsOf, watcherSettings, webhookSettings } from './rules.js';
-import { minReplicas, redisTarget } from '../config/redis.js';
+import { redisTarget, sentinelAccess } from '../config/redis.js';
 import { CardDirectory } from '../cards/directory.js';
 import { PayFeed } from '../pay-page/feed.js';
 import { StreamRegistry } from '../pay-page/streams.js';
@@ -69,6 +73,8 @@ export interface DaemonOptions {
   clock?: Clock;
   dispatcherTimings?: DispatcherTimings;
   alertTimings?: Partial<AlertTimings>;
+  /** The replica gate's timings (tests: a replica silent for long still counts as connected). */
+  replicaGate?: { pollMs?: number; maxLagSec?: number };
 }
 
 export interface Daemon {
@@ -88,6 +94,10 @@ export interface Daemon {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/** The write connection's command timeout: a write queued behind another's WAIT (0.7 s) must not
+ * time out on the client while Redis still answers it (that would read as an outage). */
+const WRITER_TIMEOUT_MS = 2500;
+
 /** Exit code for a watcher that could not start: 2 for TelegramStartError's permanent reasons. */
 const exitCodeFor = (err: unknown): ExitCode => ((err as { permanent?: unknown }).permanent === true ? 2 : 1);
 
@@ -101,12 +111,11 @@ function listenError(err: unknown, config: Config): Error {
 }
 
 /** Refuses a Redis that may evict money state; warns about one that forgets it on restart. */
-async function checkServer(redis: RedisConnection, config: Config, log: Logger, blocking: RedisConnection): Promise<void> {
+async function checkServer(redis: RedisConnection, config: Config, log: Logger, closeAll: () => void): Promise<void> {
   const target = redisTarget(config);
   const mode = target.mode === 'single' ? await serverMode(redis) : null;
   if (mode === 'sentinel' || mode === 'cluster') {
-    redis.disconnect();
-    blocking.disconnect();
+    closeAll();
     const where = describeTarget(target);
     throw new StartupError(
       mode === 'sentinel'
@@ -118,8 +127,7 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
   const facts = await serverFacts(redis);
   if (facts.evictionPolicy === null) log.warn('CONFIG GET is not allowed on this Redis: maxmemory-policy and persistence cannot be checked; make sure they are noeviction and AOF');
   else if (facts.evictionPolicy !== 'noeviction' && !config.redisAllowEviction) {
-    redis.disconnect();
-    blocking.disconnect();
+    closeAll();
     throw new StartupError(
       `Redis maxmemory-policy is ${facts.evictionPolicy}: under memory pressure it would silently delete transactions and undelivered webhooks; ` +
         'set maxmemory-policy noeviction (or REDIS_ALLOW_EVICTION=true to accept that risk)',
@@ -127,16 +135,6 @@ async function checkServer(redis: RedisConnection, config: Config, log: Logger, 
     );
   } else if (facts.evictionPolicy !== 'noeviction') log.warn({ policy: facts.evictionPolicy }, 'REDIS_ALLOW_EVICTION=true: Redis may evict money state under memory pressure');
   if (facts.persistence === 'none') log.warn('Redis has neither AOF nor RDB snapshots: a Redis restart forgets every pending transaction and undelivered webhook; set appendonly yes');
-  if (target.mode !== 'single') {
-    // The failover guarantee holds when every replica confirms (README, High availability).
-    const replicas = await connectedReplicas(redis, redisKeys(config.redisPrefix).readyProbe);
-    const wanted = minReplicas(config);
-    if (replicas !== null && wanted < replicas) {
-      log.warn({ min_replicas: wanted, replicas }, `REDIS_MIN_REPLICAS=${wanted} while the primary has ${replicas} replicas: a planned failover can lose a write only some of them confirmed; set REDIS_MIN_REPLICAS=${replicas}`);
-    } else if (replicas !== null && wanted > replicas) {
-      log.warn({ min_replicas: wanted, replicas }, `REDIS_MIN_REPLICAS=${wanted} but the primary has ${replicas} replicas connected: writes answer 503 until enough are`);
-    }
-  }
 }
 
 /** After a reconnect: the same checks as at start, as log lines (running on is safer than exiting). */
@@ -158,22 +156,57 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     });
   }
   const redisLog = log.child({ component: 'redis' });
+  // Three connections: reads and unacknowledged writes; acknowledged writes and their WAIT (which
+  // blocks its connection, and covers only that connection's writes); the webhooks' blocking read.
   const redis = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue' });
+  const writer = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue-writes', commandTimeoutMs: WRITER_TIMEOUT_MS, noResend: true });
   const blocking = createRedis({ target: redisTarget(config), log: redisLog, name: 'paycue-webhooks', commandTimeoutMs: 5000 });
-  const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(blocking, 3000)]);
+  const closeAll = () => [redis, writer, blocking].forEach((c) => c.disconnect());
+  const [up] = await Promise.all([connectRedis(redis, 3000), connectRedis(writer, 3000), connectRedis(blocking, 3000)]);
   if (!up && isRedisAuthError(lastRedisError(redis))) {
-    redis.disconnect();
-    blocking.disconnect();
+    closeAll();
     const why = (lastRedisError(redis) as Error).message.split(' ')[0];
     throw new StartupError(`REDIS_URL: Redis at ${describeTarget(redisTarget(config))} refused the credentials (${why}); set the right password in REDIS_URL`, 2);
   }
   if (!up) log.warn('redis is not reachable yet; the API answers 503 until it is');
-  else await checkServer(redis, config, redisLog, blocking);
+  else await checkServer(redis, config, redisLog, closeAll);
   // Every later connection may be to another server (a failover, a Redis started after paycue):
   // it cannot refuse to start any more, but it says so loudly.
   redis.on('ready', () => void recheckServer(redis, config, redisLog));
 
-  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config), opts.clock);
+  // How many replicas each acknowledged write needs, and the gate that refuses writes at once
+  // while fewer are connected (README: High availability).
+  const replicaCommands = new Commands(redis, redisKeys(config.redisPrefix), { replicas: 0, timeoutMs: 0, writer });
+  const requirement = new Requirement({
+    mode: redisTarget(config).mode, explicit: config.redisMinReplicas, redis, commands: replicaCommands, actor: `daemon:${hostname()}/${process.pid}`,
+    ...(sentinelAccess(config) ? { sentinel: sentinelAccess(config) } : {}),
+  });
+  let gateStarted = false;
+  const gate = new ReplicaGate({
+    read: redis, commands: replicaCommands, requirement, log: redisLog, ...opts.replicaGate,
+    onChange: (s) => {
+      const why = refusalText(s);
+      if (why) redisLog.warn({ required: s.required, connected: s.connected, reason: s.reason }, `writes refused: ${why}`);
+      else if (gateStarted) redisLog.info({ required: s.required, connected: s.connected }, 'enough replicas are connected again: writes accepted');
+    },
+  });
+  await gate.start();
+  gateStarted = true;
+  if (up) {
+    if (requirement.firstSight) {
+      const f = requirement.firstSight;
+      redisLog.info({ replicas: f.replicas, shard: f.shard }, `recorded ${f.replicas} replicas for this deployment at first sight (${f.detail}): every acknowledged write waits for all of them unless REDIS_MIN_REPLICAS says otherwise; change the record only with paycue redis replicas set N`);
+    }
+    const warning = requirementWarning({ explicit: config.redisMinReplicas, recorded: requirement.recorded() });
+    if (warning) redisLog.warn({ min_replicas: config.redisMinReplicas, recorded: requirement.recorded() }, warning);
+  }
+  // A reconnect may be to a new primary (a failover): look at its replicas at once.
+  redis.on('ready', () => gate.poke());
+  writer.on('ready', () => gate.poke());
+
+  const ctx = createTxContext(redis, config.redisPrefix, transactionRules(config), opts.clock, {
+    writer, gate, replicas: () => requirement.current() ?? 0,
+  });
   if (config.quarantineMs < SHORT_QUARANTINE_MS) {
     log.warn({ quarantine_ms: config.quarantineMs }, 'AMOUNT_QUARANTINE is under 1 minute: a late payment may confirm the next order that gets the same amount');
   }
@@ -289,8 +322,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     await sweeper.stop();
     cards.stop();
     payFeed.stop();
-    redis.disconnect();
-    blocking.disconnect();
+    await gate.stop();
+    closeAll();
     throw listenError(err, config);
   }
 
@@ -320,6 +353,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       events,
       health: {
         redis: () => redis.status === 'ready',
+        writes: () => (redis.status === 'ready' ? refusalText(gate.state()) : null),
         ...(config.sandbox ? {} : { telegram: () => watcher?.status().connected ?? false }),
       },
     });
@@ -435,7 +469,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       ttl: formatDuration(config.transactionTtlMs), quarantine: formatDuration(config.quarantineMs),
       webhook_timeout: formatDuration(config.webhookTimeoutMs), webhook_backoff: config.webhookBackoffMs.map(formatDuration).join(','),
       pay_heartbeat: formatDuration(config.payHeartbeatMs), telegram_takeover: formatDuration(config.telegramTakeoverMs),
-      min_replicas: minReplicas(config),
+      min_replicas: requirement.current(), min_replicas_source: config.redisMinReplicas !== undefined ? 'REDIS_MIN_REPLICAS' : redisTarget(config).mode === 'single' ? 'single node' : 'recorded',
       alerts: alertsWith ? `chat ${alertsWith.chatId}` : 'off', late_payment_webhooks: config.webhookLatePayment,
     },
     'paycue is running',
@@ -466,7 +500,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
         await dispatcher.stop(Math.max(500, deadlineMs - (Date.now() - started) - 500));
         cards.stop();
         payFeed.stop();
+        await gate.stop();
         blocking.disconnect();
+        writer.disconnect();
         await redis.quit().catch(() => undefined);
         // QUIT closes the data connection only: in Sentinel mode the failover detector's sentinel
         // connections stay open (and hold the process) until disconnect().

@@ -9,10 +9,10 @@ import type { WebhookSettings } from '../webhooks/deliver.js';
 import { webhookTarget } from '../webhooks/target.js';
 import type { HttpSettings } from '../http/deps.js';
 import type { WatcherSettings } from '../telegram/types.js';
-import { minReplicas } from '../config/redis.js';
 import type { TestEventSettings } from '../ops/webhook-test.js';
 import type { LoggerOptions } from '../log/logger.js';
 import type { AlertSettings, AlertTimings } from '../alerts/settings.js';
+import { minReplicas } from '../config/redis.js';
 
 /** Closed transaction records (and their webhook logs) are kept this long. */
 export const KEEP_RECORDS_MS = 7 * 24 * 3600 * 1000;

@@ -13,7 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   // Entry points: commands, HTTP routes, the composition root (and the rules it makes of Config).
   ['cli', 'http', 'daemon'],
   // Capabilities, each with its domain logic; the observer of their outcomes and its metrics.
-  ['alerts', 'cards', 'credits', 'matching', 'ops', 'pay-page', 'telegram', 'transactions', 'webhooks', 'events.ts', 'metrics'],
+  ['alerts', 'cards', 'credits', 'matching', 'ops', 'pay-page', 'replicas', 'telegram', 'transactions', 'webhooks', 'events.ts', 'metrics'],
   // Foundations any part may use.
   ['redis', 'config', 'log', 'money', 'bot-messages', 'lists', 'dev', 'version.ts'],
 ];

@@ -2,6 +2,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { isRedisRefusingWrites, isRedisUnavailable } from '../redis/client.js';
+import { NotReplicatedError, ReplicasMissingError } from '../redis/commands.js';
+import { WAIT_TIMEOUT_MS } from '../transactions/context.js';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { addressBucket } from './address-bucket.js';
@@ -132,6 +134,21 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HttpError) return fail(c, err.status, err.detail, err.headers);
     if (isRedisUnavailable(err) || !deps.redisConnected()) {
       return fail(c, 503, 'Redis is unreachable; try again shortly', { 'Retry-After': '1' });
+    }
+    // Too few replicas: said apart, because what the client should do differs.
+    if (err instanceof ReplicasMissingError) {
+      const have = err.wanted === null ? 'the replicas paycue requires are not known yet' : `${err.connected ?? 'an unknown number'} of the ${err.wanted} replicas paycue requires ${err.connected === 1 ? 'is' : 'are'} connected`;
+      return fail(c, 503, `Redis refuses writes (NOREPLICAS): ${have}; nothing was written, try again later`, { 'Retry-After': '5' });
+    }
+    if (err instanceof NotReplicatedError) {
+      deps.log.warn({ acked: err.acked, wanted: err.wanted, path: c.req.path }, 'a write was made but not confirmed by enough replicas in time; not acknowledged');
+      return fail(
+        c,
+        503,
+        `Redis refuses writes (NOREPLICAS): the change was made but only ${err.acked} of ${err.wanted} replicas confirmed it within ${WAIT_TIMEOUT_MS / 1000} s, ` +
+          'so it is not acknowledged (a failover could undo it); repeat the same request (with the same Idempotency-Key) for its result',
+        { 'Retry-After': '2' },
+      );
     }
     if (isRedisRefusingWrites(err)) {
       deps.log.warn({ err: (err as Error).message.split('\n')[0], path: c.req.path }, 'redis refuses writes');

@@ -14,6 +14,9 @@ export interface RedisOptions {
   url?: string;
   /** Longest a single command may take before it fails (ms). */
   commandTimeoutMs?: number;
+  /** Commands sent but unanswered when the connection dropped are failed, never sent again after
+   * the reconnect (which may be to another server): for the write connection. */
+  noResend?: boolean;
   name?: string;
   log?: Logger;
 }
@@ -70,6 +73,37 @@ function connection(target: RedisTarget, common: IORedisOptions): RedisConnectio
   });
 }
 
+/**
+ * ioredis (5.x) gives a Sentinel-managed connection up for good when the failover detector of its
+ * previous connection hears +switch-master while it is reconnecting: the connect in progress
+ * fails "Connection is closed." and the client ends, never to retry (seen under repeated
+ * failovers). Such a connection is started again; one we close ourselves stays closed.
+ */
+function reviveAbandoned(redis: Redis): void {
+  let closing = false;
+  let abandoned = false;
+  const disconnect = redis.disconnect.bind(redis);
+  const quit = redis.quit.bind(redis);
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  redis.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  redis.on('error', (err: Error) => {
+    if (err.message === 'Connection is closed.') abandoned = true;
+  });
+  redis.on('end', () => {
+    if (closing || !abandoned) return;
+    abandoned = false;
+    setTimeout(() => {
+      if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, 100).unref();
+  });
+}
+
 /** A single node by URL (tools and tests) is a plain Redis. */
 export function createRedis(opts: RedisOptions & { target?: undefined }): Redis;
 export function createRedis(opts: RedisOptions): RedisConnection;
@@ -86,7 +120,9 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     // asks the sentinels for the current primary. The command itself fails (503), nothing resent.
     reconnectOnError: (err) => /^READONLY\b/.test(err.message),
     connectionName: opts.name ?? 'paycue',
+    ...(opts.noResend ? { autoResendUnfulfilledCommands: false } : {}),
   });
+  if (target.mode === 'sentinel') reviveAbandoned(redis as Redis);
   let down = false;
   redis.on('error', (err: Error) => {
     lastErrors.set(redis, err);
@@ -99,6 +135,22 @@ export function createRedis(opts: RedisOptions): RedisConnection {
     down = false;
   });
   return redis;
+}
+
+const epochs = new WeakMap<RedisConnection, { n: number }>();
+
+/** Changes whenever the connection closes: a reply that comes after a change came over another
+ * connection — after a failover, perhaps from another server. (A Cluster is followed by its
+ * redirects instead.) */
+export function connectionEpoch(redis: RedisConnection): number {
+  let e = epochs.get(redis);
+  if (!e) {
+    const counter = { n: 0 };
+    redis.on('close', () => counter.n++);
+    epochs.set(redis, counter);
+    e = counter;
+  }
+  return e.n;
 }
 
 /** Starts connecting; resolves when connected or after `waitMs` (the client keeps retrying). */

@@ -2,7 +2,7 @@
 // only place that knows each script's KEYS/ARGV order and the shape of its reply. Callers pass
 // named fields and get typed outcomes back (BullMQ's Scripts class is the model).
 import { Cluster } from 'ioredis';
-import { isRedisRefusingWrites, isRedisUnavailable, type RedisConnection } from './client.js';
+import { connectionEpoch, isRedisRefusingWrites, isRedisUnavailable, type RedisConnection } from './client.js';
 import { cursorFields, type CreditField, type TxField, type TxHash } from './fields.js';
 import { redisKeys, WEBHOOK_GROUP, type RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
@@ -185,16 +185,32 @@ export type LockRenewal = 'renewed' | 'retaken' | 'lost';
 
 const nonEmpty = (s: string | null | undefined) => (s ? s : undefined);
 
+/** Refuses acknowledged writes at once while too few replicas are connected (src/replicas/gate.ts),
+ * and hears of every WAIT that fell short, so that the writes after it are refused at once too. */
+export interface WriteGate {
+  /** Throws ReplicasMissingError when writes must not be tried now. */
+  admit(): void;
+  fellShort(acked: number, wanted: number): void;
+}
+
 /** How many replicas must have a write before it is acknowledged, and how long to wait for them. */
 export interface Durability {
-  replicas: number;
+  /** Read at every write: the requirement may change while the daemon runs (`paycue redis replicas set`). */
+  replicas: number | (() => number);
   timeoutMs: number;
+  /** The connection acknowledged writes and their WAIT go to: WAIT covers only its own
+   * connection's writes, and blocks it, so reads use another (default: the same one). */
+  writer?: RedisConnection;
+  gate?: WriteGate;
 }
 
 /** A write the primary took but too few replicas confirmed in time: after a failover it could
  * be lost, so it is not acknowledged (the API answers 503; an Idempotency-Key retry is safe). */
 export class NotReplicatedError extends Error {
-  constructor(acked: number, wanted: number) {
+  constructor(
+    readonly acked: number,
+    readonly wanted: number,
+  ) {
     super(`NOREPLICAS only ${acked} of ${wanted} replicas confirmed the write in time`);
     this.name = 'NotReplicatedError';
   }
@@ -215,37 +231,85 @@ export class NotSessionHolderError extends Error {
   }
 }
 
+/** Refused before anything was sent: fewer replicas are connected than every write needs. */
+export class ReplicasMissingError extends Error {
+  constructor(
+    /** Replicas known to be connected (null: unknown yet). */
+    readonly connected: number | null,
+    /** Replicas every write needs (null: the record could not be read yet). */
+    readonly wanted: number | null,
+  ) {
+    super(
+      wanted === null
+        ? 'NOREPLICAS the replicas required are not known yet (the replica record is unread); nothing was written'
+        : `NOREPLICAS ${connected ?? 'an unknown number'} of the ${wanted} required replicas connected; nothing was written`,
+    );
+    this.name = 'ReplicasMissingError';
+  }
+}
+
 export class Commands {
+  /** Where acknowledged writes and their WAIT go. */
+  private readonly writer: RedisConnection;
+
   constructor(
     readonly redis: RedisConnection,
     readonly keys: RedisKeys,
     private readonly durability: Durability = { replicas: 0, timeoutMs: 0 },
     readonly clock: Clock = { offsetMs: 0 },
-  ) {}
+  ) {
+    this.writer = durability.writer ?? redis;
+  }
 
   /** The commands for the keys under `prefix`. */
   static forPrefix(redis: RedisConnection, prefix: string, durability?: Durability): Commands {
     return new Commands(redis, redisKeys(prefix), durability);
   }
 
+  /** Replicas each acknowledged write needs now. */
+  requiredReplicas(): number {
+    const r = this.durability.replicas;
+    return typeof r === 'function' ? r() : r;
+  }
+
+  /** Before an acknowledged write: refused at once (nothing sent) while replicas are missing.
+   * Returns the write connection's epoch, for `replicated` to check the write and its WAIT went
+   * to the same connection. */
+  private admit(): number {
+    this.durability.gate?.admit();
+    return connectionEpoch(this.writer);
+  }
+
   /**
-   * WAIT until the writes made so far on our connection reached `replicas` replicas. WAIT is
-   * per connection: on a Cluster it goes in one pipeline with a command on our slot, so it runs
-   * on the primary (and the connection) that took the write.
+   * WAIT until the writes made so far on the write connection reached the required replicas.
+   * WAIT is per connection: on a Cluster it goes in one pipeline with a command on our slot, so
+   * it runs on the primary (and the connection) that took the write.
    */
-  private async replicated(o: { touch?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const { replicas } = this.durability;
+  private async replicated(o: { touch?: boolean; timeoutMs?: number; epoch?: number } = {}): Promise<void> {
+    const replicas = this.requiredReplicas();
     const timeoutMs = o.timeoutMs ?? this.durability.timeoutMs;
     if (replicas === 0) {
-      if (o.touch) await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
+      if (o.touch) await this.writer.set(this.keys.readyProbe, '1', 'PX', 10_000);
       return;
     }
+    try {
+      await this.waitFor(replicas, timeoutMs, o.touch ?? false);
+      // The connection closed after the write (a failover: Sentinel's switch reconnects it to the
+      // new primary): this WAIT ran there, covering nothing of the write, which may be lost.
+      if (o.epoch !== undefined && connectionEpoch(this.writer) !== o.epoch) throw new NotReplicatedError(0, replicas);
+    } catch (err) {
+      if (err instanceof NotReplicatedError) this.durability.gate?.fellShort(err.acked, err.wanted);
+      throw err;
+    }
+  }
+
+  private async waitFor(replicas: number, timeoutMs: number, touch: boolean): Promise<void> {
     let acked: number;
     // `touch`: write first on this connection, so that WAIT covers everything the primary had
     // before it — also a record another connection wrote (an Idempotency-Key replay reads only).
-    const first = await (o.touch
-      ? this.redis.pipeline().set(this.keys.readyProbe, '1', 'PX', 10_000)
-      : this.redis.pipeline().exists(this.keys.readyProbe)
+    const first = await (touch
+      ? this.writer.pipeline().set(this.keys.readyProbe, '1', 'PX', 10_000)
+      : this.writer.pipeline().exists(this.keys.readyProbe)
     )
       .call('WAIT', replicas, timeoutMs)
       .exec()
@@ -254,7 +318,13 @@ export class Commands {
     // Refused (OOM, READONLY…) or unreachable: as it is. Anything else in the middle of a switch
     // (a redirect the pipeline could not follow): the write is not known to be replicated, a 503.
     if (firstErr && (isRedisUnavailable(firstErr) || isRedisRefusingWrites(firstErr))) throw firstErr;
-    if (firstErr) throw new NotReplicatedError(0, replicas);
+    if (firstErr) {
+      // A Cluster client follows a MOVED for a single command, but not inside this pipeline (its
+      // WAIT ran on the old node): refresh the slot map, or a write connection that gets no other
+      // traffic (writes refused meanwhile) would ask the old node for ever.
+      if (this.writer instanceof Cluster && /^(MOVED|ASK)\b/.test(firstErr.message)) this.writer.refreshSlotsCache();
+      throw new NotReplicatedError(0, replicas);
+    }
     try {
       const [err, n] = first?.[1] ?? [new Error('WAIT gave no reply'), 0];
       if (err) throw err;
@@ -268,8 +338,22 @@ export class Commands {
     if (acked < replicas) throw new NotReplicatedError(acked, replicas);
   }
 
+  /** Everything the primary holds now (a decided event about to be delivered) is on the
+   * required replicas: a small write, then WAIT, on the write connection. */
+  async confirmReplicated(timeoutMs?: number): Promise<void> {
+    const epoch = this.admit();
+    if (this.requiredReplicas() === 0) return;
+    await this.replicated({ touch: true, epoch, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  }
+
+  /** A short WAIT for the gate's own probe (no gate check: it is how a closed gate reopens). */
+  async probeReplicas(replicas: number, timeoutMs: number): Promise<void> {
+    await this.waitFor(replicas, timeoutMs, true);
+  }
+
   /** Reserves an amount per request, in order, in one call. */
   async reserve(s: ReserveSettings, requests: ReserveRequest[]): Promise<ReserveReply[]> {
+    const epoch = this.admit();
     const k = this.keys;
     const keys = [k.deadlines, k.cardLoad, k.cardsInactive];
     for (const c of s.cards) keys.push(k.amounts(c), k.owners(c));
@@ -279,11 +363,11 @@ export class Commands {
       args.push(r.txId, r.requestedTiyin, r.metadata, r.idem, r.card === undefined ? 0 : s.cards.indexOf(r.card) + 1, r.page);
     }
     keys.push(k.txIndex);
-    const flat = (await runScript(this.redis, 'reserve', keys, args)) as string[];
+    const flat = (await runScript(this.writer, 'reserve', keys, args)) as string[];
     // A replay (`existing`) waits too: its transaction may be the one a replica never confirmed
     // (written by another connection: hence the touch, so WAIT has something of ours to wait on).
-    if (flat.some((v, i) => i % 4 === 0 && v === 'existing')) await this.replicated({ touch: true });
-    else if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated();
+    if (flat.some((v, i) => i % 4 === 0 && v === 'existing')) await this.replicated({ touch: true, epoch });
+    else if (flat.some((v, i) => i % 4 === 0 && v === 'created')) await this.replicated({ epoch });
     return requests.map((_, i): ReserveReply => {
       const [kind, a, b, c] = flat.slice(i * 4, i * 4 + 4) as [string, string, string, string];
       if (kind === 'created') return { kind, amountTiyin: Number(a), card: b, expiresAt: Number(c) };
@@ -307,9 +391,10 @@ export class Commands {
     /** JSON of the audit entry of a cancel someone asked for ('' for an expiry). */
     audit?: string;
   }): Promise<CancelOutcome> {
+    const epoch = this.admit();
     const k = this.keys;
     const reply = (await runScript(
-      this.redis,
+      this.writer,
       'cancel',
       [
         k.tx(a.txId), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(a.card), k.owners(a.card), k.idempotency(a.idem || '-'),
@@ -321,17 +406,20 @@ export class Commands {
       ],
       { transaction_id: a.txId },
     )) as string[];
-    if (reply[0] === 'cancelled') await this.replicated();
+    if (reply[0] === 'cancelled') await this.replicated({ epoch });
+    // "No longer pending" is an answer too: only once what it saw is on the replicas.
+    else if (reply[0] === 'not_pending') await this.replicated({ touch: true, epoch });
     return reply[0] as CancelOutcome;
   }
 
   /** Applies one bank credit to the amount's owner, once per message key. */
   async credit(a: CreditCall): Promise<CreditReply> {
+    const epoch = this.admit();
     const k = this.keys;
     const r = a.record;
     const { txId, card, idem } = a.owner;
     const reply = (await runScript(
-      this.redis,
+      this.writer,
       'credit',
       [
         k.message(a.messageKey), k.tx(txId || '-'), k.deadlines, k.cardLoad, k.quarantine, k.events, k.amounts(card), k.owners(card),
@@ -346,7 +434,10 @@ export class Commands {
       { ...(txId ? { transaction_id: txId } : {}), credit_id: r.creditId },
     )) as string[];
     const result = reply[0] as CreditScriptResult;
-    if (result !== 'stale' && result !== 'already_processed') await this.replicated();
+    // A repeat answers as the first time did: only once that is on the replicas too (the first
+    // answer may have been a 503 whose write a failover would still drop).
+    if (result === 'already_processed') await this.replicated({ touch: true, epoch });
+    else if (result !== 'stale') await this.replicated({ epoch });
     if (result === 'already_processed') {
       const [previous = '', first, credit] = (reply[1] ?? '').split('|');
       return { result, previous, ...(first ? { txId: first } : {}), ...(credit ? { creditId: credit } : {}) };
@@ -367,50 +458,54 @@ export class Commands {
 
   /** Attaches an open credit to a pending transaction, confirming it; one wins of racing calls. */
   async attach(a: { creditId: string; txId: string; card: string; idem: string; quarantineMs: number; keepMs: number; creditKeepMs: number } & Settling): Promise<AttachReply> {
+    const epoch = this.admit();
     const k = this.keys;
     const [result, extra = ''] = (await runScript(
-      this.redis,
+      this.writer,
       'attach',
       [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox, ...this.byHandKeys(a.txId, a.card, a.idem)],
       [a.creditId, a.txId, a.card, this.clock.offsetMs, a.quarantineMs, a.keepMs, a.creditKeepMs, a.by, a.reason, a.audit, k.payChannel, a.editAlert ? '1' : '0'],
       { transaction_id: a.txId, credit_id: a.creditId },
     )) as string[];
+    if (result === 'attached') await this.replicated({ epoch });
+    else if (result === 'credit_resolved' || result === 'tx_not_pending') await this.replicated({ touch: true, epoch });
     if (result === 'credit_resolved') return { result, kind: extra };
     if (result === 'tx_not_pending') return { result, state: extra };
-    if (result === 'attached') {
-      await this.replicated();
-      return { result, receivedTiyin: Number(extra) };
-    }
+    if (result === 'attached') return { result, receivedTiyin: Number(extra) };
     return { result: result as 'credit_unknown' | 'tx_unknown' | 'stale' };
   }
 
   /** Settles an open credit without a transaction. */
   async dismiss(a: { creditId: string; creditKeepMs: number } & Settling): Promise<DismissReply> {
+    const epoch = this.admit();
     const k = this.keys;
     const [result, extra = ''] = (await runScript(
-      this.redis,
+      this.writer,
       'dismiss',
       [k.credit(a.creditId), k.creditsOpen, k.creditsResolved, k.audit('credit', a.creditId), k.alertOutbox],
       [a.creditId, a.now, a.creditKeepMs, a.by, a.reason, a.audit, a.editAlert ? '1' : '0'],
       { credit_id: a.creditId },
     )) as string[];
+    if (result === 'dismissed') await this.replicated({ epoch });
+    else if (result === 'resolved') await this.replicated({ touch: true, epoch });
     if (result === 'resolved') return { result, kind: extra };
-    if (result === 'dismissed') await this.replicated();
     return { result: result as 'dismissed' | 'unknown' };
   }
 
   /** pending → confirmed by hand (resolution `manual`). */
   async confirmManual(a: { txId: string; card: string; idem: string; quarantineMs: number; keepMs: number } & ManualAction): Promise<ConfirmManualReply> {
+    const epoch = this.admit();
     const k = this.keys;
     const [result, extra = ''] = (await runScript(
-      this.redis,
+      this.writer,
       'confirm-manual',
       this.byHandKeys(a.txId, a.card, a.idem),
       [a.txId, a.card, this.clock.offsetMs, a.quarantineMs, a.keepMs, a.by, a.reason, a.audit, k.payChannel],
       { transaction_id: a.txId },
     )) as string[];
+    if (result === 'confirmed') await this.replicated({ epoch });
+    else if (result === 'not_pending') await this.replicated({ touch: true, epoch });
     if (result === 'not_pending') return { result, state: extra };
-    if (result === 'confirmed') await this.replicated();
     return { result: result as 'confirmed' | 'unknown' | 'stale' };
   }
 
@@ -429,11 +524,17 @@ export class Commands {
     });
   }
 
-  /** Which transaction holds `amountTiyin` on each of `cards` ('' for none), in one round trip. */
+  /** A hash; `forWrite`: on the write connection (see getTransaction). */
+  hash(key: string, forWrite: boolean): Promise<Record<string, string>> {
+    return (forWrite ? this.writer : this.redis).hgetall(key);
+  }
+
+  /** Which transaction holds `amountTiyin` on each of `cards` ('' for none), in one round trip.
+   * Read where the credit's script will run: a stale "nobody" would decide no_match for good. */
   async owners(cards: string[], amountTiyin: number): Promise<string[]> {
     const amount = String(amountTiyin);
-    if (cards.length === 1) return [(await this.redis.hget(this.keys.owners(cards[0] as string), amount)) ?? ''];
-    const pipe = this.redis.pipeline();
+    if (cards.length === 1) return [(await this.writer.hget(this.keys.owners(cards[0] as string), amount)) ?? ''];
+    const pipe = this.writer.pipeline();
     for (const c of cards) pipe.hget(this.keys.owners(c), amount);
     return ((await pipe.exec()) ?? []).map((r) => (r[1] as string | null) ?? '');
   }
@@ -532,7 +633,7 @@ export class Commands {
 
   /** The Idempotency-Key name a transaction was created with ('' for none). */
   async idemOf(txId: string): Promise<string> {
-    return (await this.redis.hget(this.keys.tx(txId), 'idem' satisfies TxField)) ?? '';
+    return (await this.writer.hget(this.keys.tx(txId), 'idem' satisfies TxField)) ?? '';
   }
 
   /** An open credit's alert went out as Telegram message `messageId` (see alert-sent.lua). */
@@ -654,10 +755,42 @@ export class Commands {
   }
 
   /** A small write with a short TTL: proves the Redis we talk to accepts writes, and that
-   * REDIS_MIN_REPLICAS replicas confirm them (/ready). */
+   * REDIS_MIN_REPLICAS replicas are there to confirm them (/ready). With a gate nothing waits:
+   * the write goes on the read connection and the replicas are the gate's current count. */
   async writeProbe(): Promise<void> {
-    // A short WAIT: it holds this connection, shared with everything else, while it waits.
-    await this.replicated({ touch: true, timeoutMs: 100 });
+    if (!this.durability.gate) {
+      await this.replicated({ touch: true, timeoutMs: 100 });
+      return;
+    }
+    await this.redis.set(this.keys.readyProbe, '1', 'PX', 10_000);
+    this.admit();
+  }
+
+  // --- The replica record: REDIS_MIN_REPLICAS's default (src/replicas).
+
+  /** Records each shard's replica count not yet recorded; returns the whole record. */
+  async replicasRecord(shards: { shard: string; replicas: number; audit: string }[], auditKept: number): Promise<Record<string, number>> {
+    const args: (string | number)[] = [auditKept];
+    for (const s of shards) args.push(s.shard, s.replicas, s.audit);
+    const flat = (await runScript(this.redis, 'replicas-record', [this.keys.replicas, this.keys.replicasAudit], args)) as string[];
+    const out: Record<string, number> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = Number(flat[i + 1]);
+    return out;
+  }
+
+  /** Sets one shard's count (audited); returns the previous one (null: none was recorded). */
+  async replicasSet(shard: string, replicas: number, audit: string, auditKept: number): Promise<number | null> {
+    const old = (await runScript(this.redis, 'replicas-set', [this.keys.replicas, this.keys.replicasAudit], [shard, replicas, audit, auditKept])) as string;
+    return old === '' ? null : Number(old);
+  }
+
+  async replicasRecorded(): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.keys.replicas);
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+  }
+
+  async replicasAuditLog(): Promise<string[]> {
+    return this.redis.lrange(this.keys.replicasAudit, 0, -1);
   }
 
   /** Replaces the daemon's heartbeat; it disappears `ttlMs` after the daemon stops writing it. */

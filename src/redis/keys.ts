@@ -46,6 +46,10 @@ export function redisKeys(prefix: string) {
     sessionStandby: `${t}:telegram:standby`,
     /** Written by GET /ready: a Redis that answers PING may still refuse writes (maxmemory). */
     readyProbe: `${t}:ready`,
+    /** Replicas per shard ('primary' outside a Cluster) recorded when paycue first saw the
+     * deployment: the default REDIS_MIN_REPLICAS, changed only by `paycue redis replicas set`. */
+    replicas: `${t}:redis:replicas`,
+    replicasAudit: `${t}:redis:replicas:audit`,
     // Card registry: last-4 → card JSON; last-4s that take no new reservations (disabled or removed).
     cards: `${t}:cards`,
     cardsInactive: `${t}:cards:inactive`,

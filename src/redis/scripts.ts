@@ -11,6 +11,7 @@ export const SCRIPT_NAMES = [
   'heartbeat', 'cursor-bind', 'cursor-advance', 'lock-renew', 'lock-release', 'lock-takeover',
   'card-add', 'card-update', 'card-remove', 'pay-status',
   'attach', 'dismiss', 'confirm-manual', 'rows', 'alert-sent', 'expiry-due', 'watermark-advance', 'cursor-init',
+  'replicas-record', 'replicas-set',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

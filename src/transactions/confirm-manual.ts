@@ -8,7 +8,7 @@ export type ConfirmManualResult = { ok: true } | { ok: false; status: 404 | 409;
 
 export async function confirmManually(ctx: TxContext, txId: string, actor: Actor, reason: string): Promise<ConfirmManualResult> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const tx = await getTransaction(ctx, txId);
+    const tx = await getTransaction(ctx, txId, { forWrite: true });
     if (!tx) return { ok: false, status: 404, detail: 'transaction not found' };
     const now = ctx.now();
     const r = await ctx.commands.confirmManual({

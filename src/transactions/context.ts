@@ -1,7 +1,7 @@
 // What every transaction operation needs: the Redis connection, its typed scripts, key names
 // and the rules (made from the configuration by daemon/rules.ts, never read from it here).
 import type { RedisConnection } from '../redis/client.js';
-import { Commands, type Clock, type ExpiryRule } from '../redis/commands.js';
+import { Commands, type Clock, type Durability, type ExpiryRule } from '../redis/commands.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import type { AmountDirection, AmountStep } from '../money/amount.js';
 
@@ -44,11 +44,22 @@ export interface TxContext {
   now: () => number;
 }
 
-export function createTxContext(redis: RedisConnection, prefix: string, rules: TransactionRules, clock: Clock = { offsetMs: 0 }): TxContext {
+/** A replica that has not confirmed within this is as good as none: the write is not acknowledged.
+ * Shorter than the connections' 1 s command timeout, so that Redis answers (NOREPLICAS, a 503
+ * that says so) before the client gives up on it (which would look like an outage). */
+export const WAIT_TIMEOUT_MS = 700;
+
+/** The daemon's write side: its own connection, the live requirement and the gate (src/replicas). */
+export type WriteSide = Pick<Durability, 'writer' | 'gate' | 'replicas'>;
+
+export function createTxContext(
+  redis: RedisConnection,
+  prefix: string,
+  rules: TransactionRules,
+  clock: Clock = { offsetMs: 0 },
+  writes?: WriteSide,
+): TxContext {
   const keys = redisKeys(prefix);
-  // A replica that has not confirmed within this is as good as none: the write is not acknowledged.
-  // Shorter than the connection's 1 s command timeout, so that Redis answers (NOREPLICAS, a 503
-  // that says so) before the client gives up on it (which would look like an outage).
-  const durability = { replicas: rules.minReplicas ?? 0, timeoutMs: 700 };
+  const durability: Durability = { replicas: rules.minReplicas ?? 0, timeoutMs: WAIT_TIMEOUT_MS, ...writes };
   return { redis, keys, commands: new Commands(redis, keys, durability, clock), rules, clock, now: () => Date.now() + clock.offsetMs };
 }

@@ -120,7 +120,7 @@ export async function createTransaction(ctx: TxContext, req: CreateRequest): Pro
     };
     return { kind: 'created', tx };
   }
-  const tx = await getTransaction(ctx, reply.txId);
+  const tx = await getTransaction(ctx, reply.txId, { forWrite: true });
   if (!tx) throw new Error(`transaction ${reply.txId} vanished while its idempotency key lived`);
   // The same key with a different request is a client bug, not a retry (metadata compared as
   // values: the same object with its keys in another order is the same request).

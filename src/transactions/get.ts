@@ -2,8 +2,10 @@ import { scrubUrls } from '../log/logger.js';
 import type { TxContext } from './context.js';
 import { fromHash, type AttemptRecord, type Transaction } from './record.js';
 
-export async function getTransaction(ctx: TxContext, id: string): Promise<Transaction | null> {
-  return fromHash(await ctx.redis.hgetall(ctx.keys.tx(id)));
+/** `forWrite`: read where the writes go (a decision follows, or the answer to a write): during a
+ * failover the read connection may still be on the old primary for a moment. */
+export async function getTransaction(ctx: TxContext, id: string, o: { forWrite?: boolean } = {}): Promise<Transaction | null> {
+  return fromHash(await ctx.commands.hash(ctx.keys.tx(id), o.forWrite ?? false));
 }
 
 /** An attempt as shown to people: an error text never carries a URL's userinfo or query. */

@@ -40,7 +40,8 @@ export class Deliverer {
   async deliver(e: StreamEntry, consumer: string, signal: AbortSignal): Promise<DeliveryEnd> {
     // A late_payment entry names its credit record; the event is about the credit's transaction.
     const credit = e.action === 'late_payment' ? await getCredit(this.ctx, e.tx) : null;
-    const tx = await getTransaction(this.ctx, credit ? (credit.txId ?? '') : e.tx);
+    // Where the writes go: the state this event's replication was confirmed on (replication-barrier.ts).
+    const tx = await getTransaction(this.ctx, credit ? (credit.txId ?? '') : e.tx, { forWrite: true });
     if (credit && !tx) {
       // The late payment's transaction record expired (7 days) while its event waited: the event
       // cannot be built any more. Recorded as failed at once, so it is listed and alerted, not

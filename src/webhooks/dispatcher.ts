@@ -9,6 +9,7 @@ import { connectRedis } from '../redis/client.js';
 import type { TxContext } from '../transactions/context.js';
 import { Deliverer, type WebhookSettings } from './deliver.js';
 import { EventStream, type StreamEntry } from './stream.js';
+import { ReplicationBarrier } from './replication-barrier.js';
 
 export type { WebhookSettings } from './deliver.js';
 
@@ -50,8 +51,12 @@ export class WebhookDispatcher {
   private stopping = false;
   private loops: Promise<void>[] = [];
   private wake: (() => void) | null = null;
+  private readonly barrier: ReplicationBarrier;
+  /** Deliveries are waiting for their events to reach the replicas (logged once). */
+  private held = false;
 
   constructor(private readonly deps: DispatcherDeps) {
+    this.barrier = new ReplicationBarrier(() => deps.ctx.commands.confirmReplicated());
     this.stream = new EventStream(deps.ctx, deps.blocking);
     this.deliverer = new Deliverer(deps.ctx, deps.settings, deps.events);
     this.timings = deps.timings ?? DEFAULT_TIMINGS;
@@ -185,7 +190,7 @@ export class WebhookDispatcher {
   }
 
   private dispatch(e: StreamEntry): void {
-    const p = this.run(e)
+    const p = this.run(e, this.barrier.ticket())
       .catch((err: unknown) => this.log.error({ err, transaction_id: e.tx }, 'delivery bookkeeping failed; it will be retried'))
       .finally(() => {
         this.inFlight.delete(e.id);
@@ -194,7 +199,11 @@ export class WebhookDispatcher {
     this.inFlight.set(e.id, p);
   }
 
-  private async run(e: StreamEntry): Promise<void> {
+  private async run(e: StreamEntry, ticket: number): Promise<void> {
+    if (!(await this.onReplicas(ticket))) {
+      await this.stream.handBack(e).catch(() => undefined);
+      return;
+    }
     const end = await this.deliverer.deliver(e, this.stream.consumer, this.abort.signal);
     if (end === 'no_transaction') {
       this.log.error({ transaction_id: e.tx }, 'webhook event for a transaction that no longer exists; dropped');
@@ -202,6 +211,23 @@ export class WebhookDispatcher {
     } else if (end === 'aborted') {
       // Queue it afresh for whichever daemon runs next; if Redis is away, the reclaim picks it up later.
       await this.stream.handBack(e).catch(() => undefined);
+    }
+  }
+
+  /** Waits until the event read before `ticket` is on the required replicas; false when stopping. */
+  private async onReplicas(ticket: number): Promise<boolean> {
+    for (;;) {
+      if (this.stopping) return false;
+      try {
+        await this.barrier.after(ticket);
+        if (this.held) this.log.info('webhook deliveries resumed: their events are on the required replicas');
+        this.held = false;
+        return true;
+      } catch (err) {
+        if (!this.held) this.log.warn({ err: (err as Error).message }, 'webhook deliveries held: their events are not yet on the required Redis replicas');
+        this.held = true;
+        await this.pause(500);
+      }
     }
   }
 }

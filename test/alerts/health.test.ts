@@ -1,4 +1,5 @@
-// Health alerts: Telegram disconnected and Redis unreachable for longer than their thresholds
+// Health alerts: Telegram disconnected, Redis unreachable and writes refused for too few Redis
+// replicas for longer than their thresholds
 // (shortened here), each with its recovery; a fatal watcher error (revoked session) is told too.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StartWatcher } from '../../src/daemon/daemon.js';
@@ -6,6 +7,7 @@ import { startLocalRedis } from '../../src/dev/local-redis.js';
 import { startTestDaemon, stopTestDaemons } from '../helpers/daemon.js';
 import { closeAllRedis } from '../helpers/redis.js';
 import { startBotApi, TOKEN, type BotApi } from '../helpers/bot-api.js';
+import { startReplicated, stopTopologies } from '../helpers/topology.js';
 
 const CHAT = 6161;
 const apis: BotApi[] = [];
@@ -43,6 +45,31 @@ describe('health alerts', () => {
     fatal('the Telegram session was revoked (AUTH_KEY_UNREGISTERED)', 2);
     await api.waitFor('the session alert', () => api.sent.find((m) => /stopped watching Telegram: .*revoked/.test(m.text)));
   });
+
+  it('writes refused for too few replicas past the threshold: one alert naming the runbook, and its recovery', async () => {
+    const set = await startReplicated(1);
+    const api = await startBotApi(CHAT);
+    apis.push(api);
+    try {
+      const d = await startTestDaemon(
+        { REDIS_URL: set.url, REDIS_MIN_REPLICAS: '1', ALERT_BOT_TOKEN: TOKEN, ALERT_CHAT_ID: String(CHAT), ALERT_API_ROOT: api.url },
+        { alertTimings: { ...FAST, replicasShortMs: 300 } },
+      );
+      expect((await d.call('/create/transaction/', { body: { amount: 5000 } })).status).toBe(200);
+      set.kill(set.replicas[0] as number);
+      const alert = await api.waitFor('the replicas alert', () => api.sent.find((m) => /Redis writes refused/.test(m.text)));
+      expect(alert.text).toBe(
+        '🛑 Redis writes refused: 0 of the 1 replica paycue requires are connected: creates, cancels and credits are refused (503) until enough are back (runbook: README → High availability → "A replica is down")',
+      );
+      await set.revive(set.replicas[0] as number);
+      await api.waitFor('the recovery', () => api.sent.find((m) => /Enough Redis replicas are connected again/.test(m.text)));
+      expect(api.sent.filter((m) => /Redis writes refused/.test(m.text))).toHaveLength(1);
+      expect((await d.call('/create/transaction/', { body: { amount: 5000 } })).status).toBe(200);
+    } finally {
+      await stopTestDaemons();
+      await stopTopologies();
+    }
+  }, 60_000);
 
   it('Redis unreachable past the threshold is reported, and its recovery', async () => {
     const redis = await startLocalRedis({ persist: true });

@@ -146,11 +146,56 @@ export async function startSentinelSet(opts: { tls?: boolean } = {}): Promise<Se
     currentPrimary: () =>
       ask(sentinels[0] as number, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
     kill(port: number) {
-      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+      nodes.filter((n) => n.port === port).at(-1)?.proc.kill('SIGKILL');
     },
     async revive(port: number, primary: number) {
       const args = [...listen(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
       nodes.push(launch(dir, port, [...args, '--replicaof', '127.0.0.1', String(primary)]));
+      await until('the revived node to sync', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
+    },
+  };
+}
+
+export interface ReplicatedSet {
+  primary: number;
+  replicas: number[];
+  /** REDIS_URL of the primary. */
+  url: string;
+  /** SIGSTOP / SIGCONT of a node: it stays connected but stops acknowledging (a stalled host). */
+  pause(port: number): void;
+  resume(port: number): void;
+  kill(port: number): void;
+  revive(port: number): Promise<void>;
+}
+
+/** A primary with `replicas` replicas and no sentinels (nothing fails over by itself). */
+export async function startReplicated(replicaCount = 1): Promise<ReplicatedSet> {
+  const dir = mkdtempSync(join(tmpdir(), 'paycue-replicated-'));
+  const nodes: Node[] = [];
+  started.push({ nodes, dir });
+  const primary = await freePort();
+  const replicas: number[] = [];
+  for (let i = 0; i < replicaCount; i++) replicas.push(await freePort());
+  const args = (port: number) => ['--port', String(port), '--dir', dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, ...DATA];
+  nodes.push(launch(dir, primary, args(primary)));
+  for (const port of replicas) nodes.push(launch(dir, port, [...args(port), '--replicaof', '127.0.0.1', String(primary)]));
+  const online = new RegExp(`connected_slaves:${replicaCount}`);
+  await until('the replicas to sync', async () =>
+    ask(primary, async (r) => {
+      const info = await r.info('replication');
+      return online.test(info) && (info.match(/state=online/g) ?? []).length === replicaCount;
+    }),
+  );
+  const proc = (port: number) => nodes.filter((n) => n.port === port).at(-1)?.proc;
+  return {
+    primary,
+    replicas,
+    url: `redis://127.0.0.1:${primary}`,
+    pause: (port) => void proc(port)?.kill('SIGSTOP'),
+    resume: (port) => void proc(port)?.kill('SIGCONT'),
+    kill: (port) => void proc(port)?.kill('SIGKILL'),
+    async revive(port: number) {
+      nodes.push(launch(dir, port, [...args(port), '--replicaof', '127.0.0.1', String(primary)]));
       await until('the revived node to sync', async () => ask(port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
     },
   };
@@ -258,7 +303,7 @@ export async function startCluster(opts: { tls?: boolean } = {}): Promise<Cluste
       });
     },
     kill(port: number) {
-      nodes.find((n) => n.port === port)?.proc.kill('SIGKILL');
+      nodes.filter((n) => n.port === port).at(-1)?.proc.kill('SIGKILL');
     },
     async revive(port: number) {
       nodes.push(launch(dir, port, nodeArgs(port)));

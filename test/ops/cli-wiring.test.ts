@@ -11,6 +11,22 @@ describe('paycue status / doctor / webhooks test from the command line', () => {
     const w = runChild(['webhooks', '-h'], {});
     expect(await w.exited).toBe(0);
     expect(w.output()).toMatch(/test\s/);
+    const r = runChild(['redis', 'replicas', '-h'], {});
+    expect(await r.exited).toBe(0);
+    expect(r.output()).toMatch(/show \[options\]\s/);
+    expect(r.output()).toMatch(/set \[options\] <n>\s/);
+  });
+
+  it('redis replicas set on a single node, and a bad count, are usage errors (exit 2)', async () => {
+    const single = runChild(['redis', 'replicas', 'set', '1', '--reason', 'x'], { REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() });
+    expect(await single.exited).toBe(2);
+    expect(single.output()).toMatch(/a single Redis node has no failover/);
+    const bad = runChild(['redis', 'replicas', 'set', 'eleven', '--reason', 'x'], {});
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toMatch(/the replica count must be a whole number from 0 to 10/);
+    const sw = runChild(['redis', 'switchover'], { REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() });
+    expect(await sw.exited).toBe(2);
+    expect(sw.output()).toMatch(/a switchover needs Redis Sentinel/);
   });
 
   it('status --json exits 1 with no daemon on the prefix, and prints one JSON object', async () => {

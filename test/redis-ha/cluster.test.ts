@@ -12,6 +12,8 @@ import { startCluster, stopTopologies, type ClusterSet } from '../helpers/topolo
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWorkload, verifyWorkload } from './workload.js';
+import { captureIO } from '../helpers/cli-io.js';
+import { runRedisSwitchover } from '../../src/cli/redis-commands.js';
 
 let cluster: ClusterSet;
 const tenants: { prefix: string; master: number; d: TestDaemon; receiver: Receiver }[] = [];
@@ -55,6 +57,18 @@ describe('Cluster', () => {
       expect(hooks[0]!.json).toMatchObject({ action: 'confirm', transaction_id: tx.transaction_id });
       expect((await d.call('/ready', { auth: false })).status).toBe(200);
     }
+  });
+
+  it('records each shard\'s replicas at first sight (CLUSTER SHARDS) and requires its own shard\'s; switchover points at CLUSTER FAILOVER', async () => {
+    const t = tenants[0]!;
+    const recorded = await t.d.ctx.commands.replicasRecorded();
+    expect(Object.keys(recorded)).toHaveLength(3);
+    expect(Object.keys(recorded).every((k) => /^\d+-\d+(,\d+-\d+)*$/.test(k))).toBe(true);
+    expect(Object.values(recorded)).toEqual([1, 1, 1]);
+    expect(t.d.ctx.commands.requiredReplicas()).toBe(1);
+    const out = captureIO();
+    expect(await runRedisSwitchover(t.d.config, out.io)).toBe(2);
+    expect(out.err[0]).toMatch(/^Redis Cluster: run CLUSTER FAILOVER on a replica of the master to replace .* it is already coordinated/);
   });
 
   it('REDIS_URL pointed at one Cluster node refuses to start (exit 2), naming REDIS_CLUSTER_NODES', async () => {
@@ -111,6 +125,7 @@ describe('Cluster', () => {
     await waitFor('the replica to take the tenant slot over', async () => (await cluster.masterOf(`{${t.prefix}}`)) !== old, { timeoutMs: 20_000 });
     // The promoted master has no replica to WAIT for until the dead node is back as one.
     await cluster.revive(old);
+    // The write connection, idle while writes were refused, must still find the new master.
     await waitFor('/ready to answer 200', async () => (await t.d.call('/ready', { auth: false })).status === 200, { timeoutMs: 20_000 });
     const before = w.acked.length;
     await waitFor('creates to be acknowledged again', () => w.acked.length >= before + 20, { timeoutMs: 20_000 });
