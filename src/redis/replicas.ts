@@ -5,6 +5,14 @@ import { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from './client.js';
 import type { HostPort } from './target.js';
 
+/** The connection domain code (src/replicas) holds and passes back to these functions. */
+export type DataConnection = RedisConnection;
+
+/** Outside a Cluster the replica record has one shard. */
+export const PRIMARY_SHARD = 'primary';
+
+export const isCluster = (redis: DataConnection): boolean => redis instanceof Cluster;
+
 export interface ReplicaLink {
   host: string;
   port: number;
@@ -209,4 +217,45 @@ export function parseSwitchMaster(message: string): { name: string; from: HostPo
   const p = message.trim().split(/\s+/);
   if (p.length !== 5) return null;
   return { name: p[0] as string, from: { host: p[1] as string, port: Number(p[2]) }, to: { host: p[3] as string, port: Number(p[4]) } };
+}
+
+/** INFO replication of one node connection (nodeConnection). */
+export async function nodeReplication(r: Redis): Promise<Replication> {
+  return parseReplication(await r.info('replication'));
+}
+
+/** The shard that holds `key`: its slot ranges in a Cluster, else `primary`. */
+export async function shardOf(redis: DataConnection, key: string, shards?: ShardFacts[]): Promise<string> {
+  if (!(redis instanceof Cluster)) return PRIMARY_SHARD;
+  const slot = Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+  const all = shards ?? (await clusterShards(redis));
+  const mine = all.find((s) => s.ranges.some(([a, b]) => slot >= a && slot <= b));
+  if (!mine) throw new Error(`no Cluster shard serves slot ${slot}`);
+  return mine.key;
+}
+
+/** Every shard's replicas if `redis` is a Cluster (undefined otherwise). */
+export async function shardsOf(redis: DataConnection): Promise<ShardFacts[] | undefined> {
+  return redis instanceof Cluster ? clusterShards(redis) : undefined;
+}
+
+export interface ShardCount {
+  shard: string;
+  replicas: number;
+  /** How it was counted, for the log and the audit. */
+  detail: string;
+}
+
+/** The replicas the deployment has now, members that are down included where the sentinels or
+ * the Cluster still list them (`key`: one of ours, for the primary that holds it). */
+export async function countReplicas(redis: DataConnection, key: string, sentinel?: SentinelAccess): Promise<ShardCount[]> {
+  if (redis instanceof Cluster) {
+    return (await clusterShards(redis)).map((s) => ({ shard: s.key, replicas: s.replicas, detail: `CLUSTER SHARDS lists ${s.replicas} for master ${s.master}` }));
+  }
+  const info = await replicationFor(redis, key);
+  const connected = info ? usableReplicas(info, Number.POSITIVE_INFINITY) : 0;
+  if (!sentinel) return [{ shard: PRIMARY_SHARD, replicas: connected, detail: `${connected} connected to the primary` }];
+  const known = await sentinelView(sentinel).then((v) => v.replicas.length, () => null);
+  if (known === null) return [{ shard: PRIMARY_SHARD, replicas: connected, detail: `${connected} connected to the primary (no sentinel answered)` }];
+  return [{ shard: PRIMARY_SHARD, replicas: Math.max(known, connected), detail: `the sentinels list ${known}, ${connected} connected to the primary` }];
 }

@@ -1,9 +1,8 @@
 // `paycue redis replicas [set N]`: what is recorded, what is required and connected now, and the
 // one audited way to change the record (e.g. after removing a replica host for good).
 import type { Commands } from '../redis/commands.js';
-import type { RedisConnection } from '../redis/client.js';
-import { replicationFor, usableReplicas } from '../redis/replicas.js';
-import { auditText, ourShard, REPLICA_AUDIT_KEPT } from './requirement.js';
+import { replicationFor, shardOf, usableReplicas, type DataConnection } from '../redis/replicas.js';
+import { auditText, REPLICA_AUDIT_KEPT } from './requirement.js';
 
 /** Most replicas a setting may name (REDIS_MIN_REPLICAS's own limit). */
 export const MAX_REPLICAS = 10;
@@ -32,7 +31,7 @@ export interface ReplicaReport {
 }
 
 export interface ReplicaAdminDeps {
-  redis: RedisConnection;
+  redis: DataConnection;
   commands: Commands;
   mode: 'single' | 'sentinel' | 'cluster';
   explicit: number | undefined;
@@ -44,7 +43,7 @@ async function connectedNow(d: ReplicaAdminDeps): Promise<number | null> {
 }
 
 export async function replicaReport(d: ReplicaAdminDeps): Promise<ReplicaReport> {
-  const shard = await ourShard(d.redis, d.commands.keys.readyProbe);
+  const shard = await shardOf(d.redis, d.commands.keys.readyProbe);
   const recorded = await d.commands.replicasRecorded();
   const source = d.explicit !== undefined ? 'REDIS_MIN_REPLICAS' : d.mode === 'single' ? 'single node' : 'recorded';
   const required = d.explicit ?? (d.mode === 'single' ? 0 : (recorded[shard] ?? 0));
@@ -62,7 +61,7 @@ export interface SetResult {
 /** Sets the recorded count of this prefix's shard, with an audit entry naming who and why. */
 export async function setReplicas(d: ReplicaAdminDeps, n: number, by: string, reason: string, now = Date.now()): Promise<SetResult> {
   if (!Number.isInteger(n) || n < 0 || n > MAX_REPLICAS) throw new RangeError(`the replica count must be a whole number from 0 to ${MAX_REPLICAS}`);
-  const shard = await ourShard(d.redis, d.commands.keys.readyProbe);
+  const shard = await shardOf(d.redis, d.commands.keys.readyProbe);
   const from = await d.commands.replicasSet(shard, n, auditText(now, by, 'set', shard, n, reason), REPLICA_AUDIT_KEPT);
   return { shard, from, to: n, connected: await connectedNow(d) };
 }

@@ -5,9 +5,8 @@
 // only a probe WAIT that succeeds (with INFO agreeing) opens it again, so a replica that is
 // connected but not acknowledging cannot make writes flap between made-and-refused.
 import type { Logger } from '../log/logger.js';
-import type { RedisConnection } from '../redis/client.js';
 import { NotReplicatedError, ReplicasMissingError, type Commands, type WriteGate } from '../redis/commands.js';
-import { replicationFor, usableReplicas } from '../redis/replicas.js';
+import { replicationFor, usableReplicas, type DataConnection } from '../redis/replicas.js';
 import type { Requirement } from './requirement.js';
 import { WAIT_TIMEOUT_MS } from '../transactions/context.js';
 
@@ -28,7 +27,7 @@ export interface GateState {
 }
 
 export interface GateOptions {
-  read: RedisConnection;
+  read: DataConnection;
   commands: Commands;
   requirement: Requirement;
   log: Logger;

@@ -10,9 +10,8 @@
 //   3. SENTINEL FAILOVER, and wait for +switch-master (clients such as paycue's follow it at once),
 //   4. point the old primary at the new one (REPLICAOF) while still paused, then unpause: the
 //      writes held meanwhile fail READONLY and are retried by their clients on the new primary.
-import type { Redis } from 'ioredis';
 import {
-  nodeConnection, parseReplication, parseSwitchMaster, sentinelConnection, sentinelView, type DataCredentials, type SentinelAccess,
+  nodeConnection, nodeReplication, parseSwitchMaster, sentinelConnection, sentinelView, type DataCredentials, type SentinelAccess,
 } from '../redis/replicas.js';
 import type { HostPort } from '../redis/target.js';
 
@@ -63,9 +62,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Flags of a replica the sentinels would not promote. */
 const UNUSABLE = /s_down|o_down|disconnected|failover/;
 
-async function info(r: Redis) {
-  return parseReplication(await r.info('replication'));
-}
+const info = nodeReplication;
 
 export async function switchover(o: SwitchoverOptions): Promise<SwitchoverReport> {
   const say = o.progress ?? (() => undefined);

@@ -1,5 +1,5 @@
 --[[ `paycue redis replicas set N`: the only way a recorded replica count changes, audited.
-KEYS[1] replica record hash  KEYS[2] its audit list
+KEYS[1] replicas  KEYS[2] replicasAudit
 ARGV: shard, new count, audit entry (JSON; the previous count is added here as `from`), entries kept
 Returns the previous count ('' when none was recorded). ]]
 local old = redis.call('HGET', KEYS[1], ARGV[1]) or ''
