@@ -153,6 +153,8 @@ describe('every script call in commands.ts keeps its header', () => {
     { script: 'confirm-manual', run: (c) => c.confirmManual({ txId: 'tx_b', card: '2222', idem: 'k2', quarantineMs: 1, keepMs: 1, ...settling }) },
     { script: 'rows', repeats: { 'each row': 2, 'each field': 3 }, run: (c) => c.rows([ctx.keys.tx('tx_a'), ctx.keys.credit('cr_1')], ['state', 'amount', 'card']) },
     { script: 'expiry-due', run: (c) => c.expiryDue({ mode: 'seen', graceMs: 1000 }, 50, 2) },
+    { script: 'replicas-record', repeats: { 'each shard': 2 }, run: (c) => c.replicasRecord([{ shard: 'primary', replicas: 2, audit: '{"by":"test"}' }, { shard: 's2', replicas: 1, audit: '{"by":"test"}' }], 50) },
+    { script: 'replicas-set', run: (c) => c.replicasSet('primary', 3, '{"by":"cli:test"}', 50) },
     { script: 'watermark-advance', run: (c) => c.watermarkAdvance({ token: 'tok', account: '42', botId: 777, seenThrough: now, bots: [777, 778] }) },
     { script: 'release', run: (c) => c.release('1111|100000|tx_a') },
     {
@@ -190,7 +192,7 @@ describe('every script call in commands.ts keeps its header', () => {
 
   it('covers every script that commands.ts runs', () => {
     const source = readFileSync(new URL('../../src/redis/commands.ts', import.meta.url), 'utf8');
-    const run = [...source.matchAll(/runScript\(\s*this\.redis,\s*'([\w-]+)'/g)].map((m) => m[1]);
+    const run = [...source.matchAll(/runScript\(\s*this\.(?:redis|writer),\s*'([\w-]+)'/g)].map((m) => m[1]);
     expect([...new Set(calls.map((c) => c.script))].sort()).toEqual([...new Set(run)].sort());
     expect([...new Set(run)].sort()).toEqual([...SCRIPT_NAMES].sort());
   });
