@@ -354,6 +354,13 @@ export function buildProgram(): Command {
       const { runTelegramLogout } = await import('./cli/telegram-commands.js');
       exitCode = await withPrompt((io) => runTelegramLogout(operatorConfig(), io));
     });
+  telegram
+    .command('export-session')
+    .description('print the saved session for TELEGRAM_SESSION (hosts without a writable disk); it is the account\'s key: keep it secret')
+    .action(async () => {
+      const { runExportSession } = await import('./cli/telegram-commands.js');
+      exitCode = await runExportSession(operatorConfig(), { print: processIO.out, error: processIO.err });
+    });
 
   // Usage errors exit 2; --help and --version exit 0. Every command takes --env-file.
   const everyCommand = (cmd: Command) => {

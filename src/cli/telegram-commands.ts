@@ -1,5 +1,7 @@
-// `paycue --telegram`, `paycue telegram send-code|verify|status|logout`. Each returns the
-// process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
+// `paycue --telegram`, `paycue telegram send-code|verify|status|logout|export-session`. Each
+// returns the process exit code: 0 success, 1 failure (the message says why), 2 bad
+// usage/configuration. status and logout work on the session the daemon would use:
+// TELEGRAM_SESSION when set, else SESSION_DIR's file.
 import { Api } from 'telegram';
 import type { RedisConnection } from '../redis/client.js';
 import { redisTarget } from '../daemon/rules.js';
@@ -107,6 +109,47 @@ async function finishLogin(config: Config, io: PromptIO, client: LoginClient, us
   await removePendingLogin(config.sessionDir);
   io.print(`Logged in as ${displayUser(user)}.`);
   io.print(`Session saved to ${file} (mode 0600). Keep it secret: it gives full access to this Telegram account.`);
+  if (config.telegramSession) {
+    io.print('Note: TELEGRAM_SESSION is set, and the daemon uses it rather than this file: set it to what `paycue telegram export-session` prints.');
+  }
+  return 0;
+}
+
+/** The session the daemon would use: TELEGRAM_SESSION when set, else the saved file. */
+async function sessionInUse(config: Config): Promise<{ session: string; from: 'env' | 'file'; where: string } | null> {
+  if (config.telegramSession) return { session: config.telegramSession, from: 'env', where: 'TELEGRAM_SESSION' };
+  const saved = await loadSession(config.sessionDir);
+  return saved ? { session: saved, from: 'file', where: sessionPath(config.sessionDir) } : null;
+}
+
+function noSessionMessage(config: Config): string {
+  return `No Telegram session saved in ${sessionPath(config.sessionDir)} (and TELEGRAM_SESSION is not set). Run \`paycue --telegram\` to log in.`;
+}
+
+/** What a string session grants, said wherever one is shown or saved. */
+export const SESSION_WARNING = [
+  'WARNING: this string is the Telegram account\'s key. Whoever has it can read and send the account\'s messages,',
+  'with no password and no login code, until the session is ended (Telegram → Settings → Devices, or `paycue telegram logout`).',
+  'Put it only in your host\'s secret store (as TELEGRAM_SESSION); never paste it in chats, tickets, logs or a repository.',
+  'Use it in one place at a time: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED),',
+  'unless they share the same Redis (REDIS_URL and REDIS_PREFIX), whose session lock lets only one use it.',
+];
+
+/** `paycue telegram export-session`: prints the saved session for TELEGRAM_SESSION (stdout: the session alone). */
+export async function runExportSession(config: Config, io: Pick<PromptIO, 'print' | 'error'>): Promise<number> {
+  let saved: string | null;
+  try {
+    saved = await loadSession(config.sessionDir);
+  } catch (err) {
+    io.error(`Cannot read ${sessionPath(config.sessionDir)}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}. Run this as the user that logged in.`);
+    return 2;
+  }
+  if (!saved) {
+    io.error(`No Telegram session saved in ${sessionPath(config.sessionDir)}: run \`paycue --telegram\` to log in first, then export it.`);
+    return 2;
+  }
+  for (const line of SESSION_WARNING) io.error(line);
+  io.print(saved);
   return 0;
 }
 
@@ -256,15 +299,17 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
 export async function runTelegramStatus(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  const session = await loadSession(config.sessionDir);
-  if (!session) {
-    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}. Run \`paycue --telegram\` to log in.`);
+  const found = await sessionInUse(config);
+  if (!found) {
+    io.print(noSessionMessage(config));
     return 1;
   }
+  const { session } = found;
+  const which = found.from === 'env' ? 'The session in TELEGRAM_SESSION' : 'The saved session';
   const holder = await lockHolder(config, io, deps);
   if (holder) {
     // Connecting a second process with the same session risks AUTH_KEY_DUPLICATED.
-    io.print(`The saved session is in use by a running paycue daemon (${holder}); not connecting a second time.`);
+    io.print(`${which} is in use by a running paycue daemon (${holder}); not connecting a second time.`);
     io.print('Its state is on the daemon\'s GET /ready endpoint.');
     return 0;
   }
@@ -279,12 +324,15 @@ export async function runTelegramStatus(config: Config, io: PromptIO, deps: Tele
     );
     const me = users[0];
     if (!(me instanceof Api.User)) throw new Error('Telegram did not return the account');
-    io.print(`The saved session works: logged in as ${displayUser(me)}.`);
-    io.print(`Session file: ${sessionPath(config.sessionDir)}`);
+    io.print(`${which} works: logged in as ${displayUser(me)}.`);
+    io.print(found.from === 'env' ? 'Session: TELEGRAM_SESSION (the environment; no session file is read)' : `Session file: ${found.where}`);
     return 0;
   } catch (err) {
     if (isSessionRevoked(err) || isAuthKeyDuplicated(err)) {
-      io.error(`The saved session no longer works (${describeError(err)}): it was logged out or terminated. Run \`paycue --telegram\` to log in again.`);
+      io.error(
+        `${which} no longer works (${describeError(err)}): it was logged out or terminated. Run \`paycue --telegram\` to log in again` +
+          (found.from === 'env' ? ', then set TELEGRAM_SESSION to what `paycue telegram export-session` prints.' : '.'),
+      );
       return 1;
     }
     return reportLoginError(io, err);
@@ -293,16 +341,22 @@ export async function runTelegramStatus(config: Config, io: PromptIO, deps: Tele
   }
 }
 
-/** `paycue telegram logout`: ends the session at Telegram and removes it from SESSION_DIR. */
+/** `paycue telegram logout`: ends the session at Telegram and removes it from SESSION_DIR (with
+ * TELEGRAM_SESSION: ends that one, and says to remove the variable). */
 export async function runTelegramLogout(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  const session = await loadSession(config.sessionDir);
-  if (!session) {
+  const found = await sessionInUse(config);
+  if (!found) {
     await removeSession(config.sessionDir);
-    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}; nothing to log out.`);
+    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)} (and TELEGRAM_SESSION is not set); nothing to log out.`);
     return 0;
   }
+  const { session } = found;
+  const notRemoved =
+    found.from === 'env'
+      ? 'The session was NOT ended. Retry later, or end it in Telegram → Settings → Devices and remove TELEGRAM_SESSION.'
+      : `The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`;
   const holder = await lockHolder(config, io, deps);
   if (holder) {
     io.error(`A running paycue daemon is using this session (${holder}). Stop it first, then log out.`);
@@ -313,7 +367,7 @@ export async function runTelegramLogout(config: Config, io: PromptIO, deps: Tele
   try {
     client = clientMaker(config, creds, deps)(session);
     if (!(await connectOrReport(client, io, deps))) {
-      io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+      io.error(notRemoved);
       return 1;
     }
     try {
@@ -324,10 +378,17 @@ export async function runTelegramLogout(config: Config, io: PromptIO, deps: Tele
     }
   } catch (err) {
     const code = reportLoginError(io, err);
-    io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+    io.error(notRemoved);
     return code;
   } finally {
     await closeClient(client);
+  }
+  if (found.from === 'env') {
+    // A file holding the same session is just as dead now.
+    if ((await loadSession(config.sessionDir).catch(() => null)) === session) await removeSession(config.sessionDir).catch(() => undefined);
+    io.print(alreadyInvalid ? 'The session in TELEGRAM_SESSION was already invalid at Telegram.' : 'Logged out of Telegram: the session in TELEGRAM_SESSION is ended.');
+    io.print('Remove TELEGRAM_SESSION from the environment and from your host\'s secret store: it no longer works.');
+    return 0;
   }
   await removeSession(config.sessionDir);
   io.print(

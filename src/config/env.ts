@@ -9,6 +9,7 @@ import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 import type { AttachTolerance } from '../alerts/settings.js';
 import { maskCardNumbers } from '../log/logger.js';
+import { sessionStringProblem } from '../telegram/session-string.js';
 
 const bool = (def: boolean) =>
   z
@@ -146,6 +147,15 @@ const COMMON = {
   appId: v('APP_ID', optionalInt(1, 2 ** 31 - 1)),
   appHash: v('APP_HASH', optionalText.refine((x) => x === undefined || /^[0-9a-f]{32}$/i.test(x), 'expected 32 hex characters')),
   phone: v('TG_PHONE', optionalText),
+  /** The account's string session (`paycue telegram export-session`), for hosts without a
+   * writable disk: used instead of SESSION_DIR/telegram.session. A secret: never echoed. */
+  telegramSession: v(
+    'TELEGRAM_SESSION',
+    optionalText.superRefine((x, ctx) => {
+      const problem = x === undefined ? null : sessionStringProblem(x);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (the value is not shown: it is the account's key)` });
+    }),
+  ),
   sessionDir: v(
     'SESSION_DIR',
     z

@@ -43,12 +43,17 @@ export function createTelegramClient(opts: ClientOptions): TelegramClient {
   return client;
 }
 
-/** Parses a saved session string; a corrupt file becomes a clear error instead of a GramJS stack. */
-export function parseStringSession(s: string): StringSession {
+/** Parses a saved session string; a corrupt one becomes a clear error (never quoting it) instead of a GramJS stack. */
+export function parseStringSession(s: string, from: 'file' | 'TELEGRAM_SESSION' = 'file'): StringSession {
   try {
     return new StringSession(s);
   } catch {
-    throw new TelegramStartError('the saved Telegram session is unreadable (corrupt file); ' + 'run `paycue --telegram` to log in again', 'no-session');
+    throw new TelegramStartError(
+      from === 'file'
+        ? 'the saved Telegram session is unreadable (corrupt file); run `paycue --telegram` to log in again'
+        : 'TELEGRAM_SESSION is not a usable Telegram session; set it to what `paycue telegram export-session` prints',
+      'no-session',
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Api, TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
+import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { RPCError } from 'telegram/errors/index.js';
 import { TotalList, returnBigInt } from 'telegram/Helpers.js';
 import type { EntityLike } from 'telegram/define.js';
@@ -72,6 +73,16 @@ export function captureLog(): { log: Logger; lines: string[]; text(): string } {
 }
 
 // ---------------------------------------------------------------- GramJS objects
+
+/** A string session as GramJS itself writes it (a random auth key: Telegram would refuse it). */
+export async function gramStringSession(dc = 2, address = '149.154.167.50', port = 443): Promise<string> {
+  const session = new StringSession('');
+  session.setDC(dc, address, port);
+  const key = new AuthKey();
+  await key.setKey(randomBytes(256));
+  session.setAuthKey(key);
+  return session.save();
+}
 
 export function botUser(id: number, opts: { bot?: boolean; username?: string } = {}): Api.User {
   return new Api.User({
