@@ -1,4 +1,4 @@
-// `paycue --telegram`, `paycue telegram send-code|verify|status|logout|export-session`. Each
+// `paycue --telegram [--qr]`, `paycue telegram send-code|verify|status|logout|export-session`. Each
 // returns the process exit code: 0 success, 1 failure (the message says why), 2 bad
 // usage/configuration. status and logout work on the session the daemon would use:
 // TELEGRAM_SESSION when set, else SESSION_DIR's file.
@@ -9,7 +9,9 @@ import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';
 import { Commands } from '../redis/commands.js';
-import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from '../telegram/client-factory.js';
+import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession, qrLoginClient } from '../telegram/client-factory.js';
+import { qrLogin, type QrLoginClient } from '../telegram/qr-login.js';
+import { terminalQrDisplay } from './qr-terminal.js';
 import { describeError, isAuthKeyDuplicated, isSessionRevoked, TimeoutError, withTimeout } from '../telegram/errors.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -46,6 +48,12 @@ export interface TelegramCommandDeps {
   log?: Logger;
   /** Redis used to see whether a daemon holds the session lock; null skips the check. */
   redis?: RedisConnection | null;
+  /** The QR login's client for a session string. Default: a real GramJS client. */
+  createQrClient?: (session: string) => QrLoginClient;
+  /** Give up the QR login when nobody scanned within this long. */
+  qrTimeoutMs?: number;
+  /** Whether stdout is a terminal (a new QR code is drawn over the old one). Default: process.stdout.isTTY. */
+  tty?: boolean;
 }
 
 function credentials(config: Config, io: PromptIO): { appId: number; appHash: string } | null {
@@ -153,27 +161,37 @@ export async function runExportSession(config: Config, io: Pick<PromptIO, 'print
   return 0;
 }
 
-/** `paycue --telegram`: the interactive login. */
-export async function runTelegramLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+/** Before a new login: null to go on, or the exit code (a saved session the user keeps). */
+async function keepSavedSession(config: Config, io: PromptIO): Promise<number | null> {
+  if (!(await loadSession(config.sessionDir))) return null;
+  let answer: string;
+  try {
+    answer = await io.ask(`A Telegram session is already saved in ${sessionPath(config.sessionDir)}. Log in again and replace it? [y/N] `);
+  } catch (err) {
+    return reportLoginError(io, err);
+  }
+  if (/^y(es)?$/i.test(answer.trim())) return null;
+  io.print('Keeping the saved session. (`paycue telegram status` checks it; `paycue telegram logout` removes it.)');
+  return 0;
+}
+
+/** Both interactive logins: credentials, the saved-session question, connect, the conversation, save. */
+async function runLogin<C extends LoginClient>(
+  config: Config,
+  io: PromptIO,
+  deps: TelegramCommandDeps,
+  make: (creds: { appId: number; appHash: string }) => C,
+  converse: (client: C, creds: { appId: number; appHash: string }) => Promise<Api.User | number>,
+): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  if (await loadSession(config.sessionDir)) {
-    let answer: string;
-    try {
-      answer = await io.ask(`A Telegram session is already saved in ${sessionPath(config.sessionDir)}. Log in again and replace it? [y/N] `);
-    } catch (err) {
-      return reportLoginError(io, err);
-    }
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      io.print('Keeping the saved session. (`paycue telegram status` checks it; `paycue telegram logout` removes it.)');
-      return 0;
-    }
-  }
-  let client: LoginClient | undefined;
+  const kept = await keepSavedSession(config, io);
+  if (kept !== null) return kept;
+  let client: C | undefined;
   try {
-    client = clientMaker(config, creds, deps)('');
+    client = make(creds);
     if (!(await connectOrReport(client, io, deps))) return 1;
-    const result = await interactiveLogin(loginContext(client, io, creds, deps), { defaultPhone: config.phone });
+    const result = await converse(client, creds);
     if (typeof result === 'number') return result;
     return await finishLogin(config, io, client, result);
   } catch (err) {
@@ -181,6 +199,32 @@ export async function runTelegramLogin(config: Config, io: PromptIO, deps: Teleg
   } finally {
     await closeClient(client);
   }
+}
+
+/** `paycue --telegram`: the interactive login. */
+export function runTelegramLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  return runLogin(
+    config,
+    io,
+    deps,
+    (creds) => clientMaker(config, creds, deps)(''),
+    (client, creds) => interactiveLogin(loginContext(client, io, creds, deps), { defaultPhone: config.phone }),
+  );
+}
+
+/** `paycue --telegram --qr`: the login by scanning a QR code with the Telegram app. */
+export function runTelegramQrLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  const make = (creds: { appId: number; appHash: string }): QrLoginClient =>
+    deps.createQrClient?.('') ??
+    qrLoginClient(createTelegramClient({ appId: creds.appId, appHash: creds.appHash, session: '', log: cliLogger(config, deps), purpose: 'cli' }));
+  return runLogin(config, io, deps, make, (client, creds) =>
+    qrLogin({
+      ...loginContext(client, io, creds, deps),
+      client,
+      show: terminalQrDisplay(io, { tty: deps.tty ?? Boolean(process.stdout.isTTY) }),
+      ...(deps.qrTimeoutMs !== undefined ? { timeoutMs: deps.qrTimeoutMs } : {}),
+    }),
+  );
 }
 
 /** `paycue telegram send-code [--phone P]`: step one of the non-interactive login. */

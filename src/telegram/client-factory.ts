@@ -6,8 +6,10 @@
 //  - cli: a few connection attempts only, and every flood wait is reported to the user
 //    instead of being slept through silently.
 // Callers still bound connect() and every request with withTimeout.
-import { TelegramClient } from 'telegram';
+import { Api, TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events/index.js';
 import { StringSession } from 'telegram/sessions/index.js';
+import type { QrLoginClient } from './qr-login.js';
 import type { Logger } from '../log/logger.js';
 import { PinoGramLogger } from './gramjs-logger.js';
 import { TelegramStartError, withTimeout } from './errors.js';
@@ -90,4 +92,23 @@ export async function connectWithTimeout(
     throw err;
   }
   if (ok === false) throw new Error('could not connect to Telegram (all connection attempts failed)');
+}
+
+/**
+ * A client for the QR login: updateLoginToken as a callback, and the move to another data centre
+ * that auth.loginTokenMigrateTo asks for. That move is GramJS's own (_switchDC, what its QR login
+ * calls: a new auth key on the new DC, the session pointed at it); it is internal, hence typed here.
+ */
+export function qrLoginClient(client: TelegramClient): TelegramClient & QrLoginClient {
+  return Object.assign(client, {
+    onLoginToken(listener: () => void): () => void {
+      const event = new Raw({ types: [Api.UpdateLoginToken] });
+      const handler = () => listener();
+      client.addEventHandler(handler, event);
+      return () => client.removeEventHandler(handler, event);
+    },
+    async switchDc(dcId: number): Promise<void> {
+      await (client as unknown as { _switchDC(dc: number): Promise<unknown> })._switchDC(dcId);
+    },
+  });
 }

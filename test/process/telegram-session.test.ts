@@ -90,3 +90,14 @@ describe('the daemon on TELEGRAM_SESSION', () => {
     expect(existsSync(dir)).toBe(false);
   }, 40_000);
 });
+
+describe('paycue --telegram --qr', () => {
+  it('--qr alone is a usage error; without APP_ID / APP_HASH it names them (exit 2, no network)', async () => {
+    const alone = run(['--qr'], {});
+    expect(await alone.closed).toBe(2);
+    expect(alone.stderr()).toMatch(/--qr goes with --telegram/);
+    const noApp = run(['--telegram', '--qr'], { SESSION_DIR: freshDir() });
+    expect(await noApp.closed).toBe(2);
+    expect(noApp.stderr()).toMatch(/APP_ID and APP_HASH are not set/);
+  }, 30_000);
+});
