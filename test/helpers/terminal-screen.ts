@@ -1,6 +1,8 @@
 // What a person sees after a program's output went to a terminal: a small emulator of the
 // control sequences paycue writes (newline, carriage return, cursor up, clear to the end of the
-// screen, 8 SGR colours). Anything else is an error, so an unexpected sequence fails the test.
+// screen, 8 SGR colours), `width` columns wide: a longer line wraps onto the next row, as in a
+// real terminal (so "cursor up N lines" misses a line that wrapped). Anything else is an error,
+// so an unexpected sequence fails the test.
 
 export type Colour = 'default' | 'black' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'white';
 const COLOURS: Colour[] = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
@@ -17,6 +19,8 @@ export class Screen {
   private col = 0;
   private fg: Colour = 'default';
   private bg: Colour = 'default';
+
+  constructor(readonly width = 80) {}
 
   /** Feeds output as the terminal (with the usual newline translation) would receive it. */
   write(text: string): this {
@@ -45,6 +49,10 @@ export class Screen {
   }
 
   private put(ch: string): void {
+    if (this.col >= this.width) {
+      this.row++;
+      this.col = 0;
+    }
     while (this.rows.length <= this.row) this.rows.push([]);
     const line = this.rows[this.row] as Cell[];
     while (line.length < this.col) line.push({ ch: ' ', fg: 'default', bg: 'default' });

@@ -110,8 +110,10 @@ describe('paycue --telegram --qr', () => {
     expect(urlsOnScreen(io)).toEqual([loginUrl(tg.tokens[0]!)]);
     expect(loginUrl(tg.tokens[0]!)).toMatch(/^tg:\/\/login\?token=[A-Za-z0-9_-]{43}$/); // base64url, no padding
     const text = screenOf(io).text();
-    expect(text[0]).toBe(QR_HEADER);
-    expect(text).toContain(QR_FOOTER);
+    expect(text.slice(0, 2)).toEqual(QR_HEADER);
+    expect(text.slice(-2)).toEqual(QR_FOOTER);
+    expect(Math.max(...text.map((l) => [...l].length))).toBeLessThan(80);
+    expect(text.length).toBeLessThanOrEqual(23); // an 80×24 window, with the prompt line
     expect(client.listening()).toBe(1);
 
     tg.scan(client);
@@ -134,9 +136,10 @@ describe('paycue --telegram --qr', () => {
     const done = runTelegramQrLogin(config, io, deps(client));
     await waitFor('two refreshes', () => tg.tokens.length >= 3 && urlsOnScreen(io).length === 1 && urlsOnScreen(io)[0] === loginUrl(tg.tokens.at(-1)!));
     const text = screenOf(io).text();
-    expect(text.filter((l) => l === QR_HEADER)).toHaveLength(1);
-    expect(text.filter((l) => l === QR_FOOTER)).toHaveLength(1);
-    expect(io.printed.filter((l) => l.includes(QR_HEADER))).toHaveLength(tg.tokens.length); // drawn each time, over the last
+    expect(text.filter((l) => l === QR_HEADER[0])).toHaveLength(1);
+    expect(text.filter((l) => l === QR_FOOTER[1])).toHaveLength(1);
+    expect(text.slice(0, 2)).toEqual(QR_HEADER); // nothing left above it
+    expect(io.printed.filter((l) => l.includes(QR_HEADER[0]!))).toHaveLength(tg.tokens.length); // drawn each time, over the last
     tg.scan(client);
     expect(await done).toBe(0);
   });
