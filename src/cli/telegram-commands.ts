@@ -36,6 +36,7 @@ import {
   sessionPath,
 } from '../telegram/session-store.js';
 import { describeLockHolder, holderIsDead } from '../telegram/session-lock.js';
+import { sessionStringProblem } from '../telegram/session-string.js';
 
 /** Test seams; production callers pass nothing. */
 export interface TelegramCommandDeps {
@@ -154,6 +155,12 @@ export async function runExportSession(config: Config, io: Pick<PromptIO, 'print
   }
   if (!saved) {
     io.error(`No Telegram session saved in ${sessionPath(config.sessionDir)}: run \`paycue --telegram\` to log in first, then export it.`);
+    return 2;
+  }
+  // What TELEGRAM_SESSION would refuse is not worth copying into a secret store.
+  const problem = sessionStringProblem(saved);
+  if (problem) {
+    io.error(`${sessionPath(config.sessionDir)} holds no usable session (${problem}): run \`paycue --telegram\` to log in again, then export it.`);
     return 2;
   }
   for (const line of SESSION_WARNING) io.error(line);

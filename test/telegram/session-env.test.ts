@@ -20,7 +20,8 @@ import { sessionStringProblem } from '../../src/telegram/session-string.js';
 import { TelegramStartError } from '../../src/telegram/errors.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { cleanup, harness } from './harness.js';
-import { captureLog, gramStringSession, HUMO, RecordedTelegram, tempDir, testConfig } from './helpers.js';
+import { runExportSession } from '../../src/cli/telegram-commands.js';
+import { captureLog, gramStringSession, HUMO, RecordedTelegram, scriptedIO, tempDir, testConfig } from './helpers.js';
 
 const readOnly: string[] = [];
 afterEach(async () => {
@@ -78,6 +79,18 @@ describe('TELEGRAM_SESSION: the check', () => {
       // Not the value, nor any long piece of it.
       for (let i = 0; i + 24 <= value.length; i += 12) expect(err.message, what).not.toContain(value.slice(i, i + 24));
     }
+  });
+});
+
+describe('paycue telegram export-session', () => {
+  it('refuses a saved file that TELEGRAM_SESSION would refuse, without printing it', async () => {
+    const dir = await tempDir();
+    await saveSession(dir, 'half-a-session-copied-by-hand');
+    const io = scriptedIO([]);
+    expect(await runExportSession(testConfig({ SESSION_DIR: dir }), io)).toBe(2);
+    expect(io.printed).toEqual([]);
+    expect(io.errors.join('\n')).toMatch(/holds no usable session \(not a Telegram string session.*\): run `paycue --telegram` to log in again/);
+    expect(io.all()).not.toContain('half-a-session');
   });
 });
 
