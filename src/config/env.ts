@@ -9,7 +9,7 @@ import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 import type { AttachTolerance } from '../alerts/settings.js';
 import { maskCardNumbers } from '../log/logger.js';
-import { sessionStringProblem } from '../telegram/session-string.js';
+import { maskSessionStrings, sessionStringProblem } from '../telegram/session-string.js';
 
 const bool = (def: boolean) =>
   z
@@ -463,10 +463,11 @@ function missingOutsideSandbox(env: Record<string, string | undefined>): { varia
 export class ConfigError extends Error {
   public readonly problems: { variable: string; message: string }[];
 
-  /** Many messages quote the value they refuse ("got …"): a card number pasted into the wrong
-   * variable is masked here, for every message however it was made. */
+  /** Many messages quote the value they refuse ("got …"): a card number or a Telegram session
+   * pasted into the wrong variable is masked here, for every message however it was made. */
   constructor(problems: { variable: string; message: string }[]) {
-    const masked = problems.map((p) => ({ variable: maskCardNumbers(p.variable), message: maskCardNumbers(p.message) }));
+    const mask = (s: string) => maskSessionStrings(maskCardNumbers(s));
+    const masked = problems.map((p) => ({ variable: mask(p.variable), message: mask(p.message) }));
     super('invalid configuration:\n' + masked.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
     this.problems = masked;
     this.name = 'ConfigError';

@@ -25,3 +25,9 @@ export function sessionStringProblem(s: string): string | null {
   if (keyLength !== AUTH_KEY_BYTES) return `not a Telegram string session (its auth key has ${Math.max(0, keyLength)} bytes, not ${AUTH_KEY_BYTES}; was it cut when copied?)`;
   return null;
 }
+
+/** Hides anything shaped like a string session (a long base64 run after a 1), e.g. one pasted
+ * into the wrong variable and quoted back by that variable's error. */
+export function maskSessionStrings(s: string): string {
+  return s.replace(/1[A-Za-z0-9+/]{300,}={0,2}/g, '1…(a Telegram session: not shown)');
+}

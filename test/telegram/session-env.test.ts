@@ -94,6 +94,16 @@ describe('paycue telegram export-session', () => {
   });
 });
 
+describe('a session in the wrong variable', () => {
+  it('is not quoted back by that variable\'s error', async () => {
+    const session = await gramStringSession();
+    const err = configError({ WATCH_ID: session, TRANSACTION_TTL: session });
+    expect(err.problems.map((p) => p.variable).sort()).toEqual(['TRANSACTION_TTL', 'WATCH_ID']);
+    expect(err.message).toMatch(/WATCH_ID: expected a whole number, got "1…\(a Telegram session: not shown\)"/);
+    expect(err.message).not.toContain(session.slice(1, 40));
+  });
+});
+
 describe('TELEGRAM_SESSION: the daemon', () => {
   it('is used instead of SESSION_DIR, which is not even read (a missing or unreadable directory is fine)', async () => {
     const session = await gramStringSession(2, '149.154.167.51', 443);
