@@ -107,11 +107,14 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help and exit')
     .helpCommand('help [command]', 'show help for a command')
     .option('-t, --telegram', 'log in to Telegram interactively and save the session')
+    .option('--qr', 'with --telegram: log in by scanning a QR code with the Telegram app (no phone number or code)')
     .showHelpAfterError('(run paycue --help for usage)')
-    .action(async (opts: { telegram?: boolean }) => {
+    .action(async (opts: { telegram?: boolean; qr?: boolean }) => {
+      if (opts.qr && !opts.telegram) throw usage('--qr goes with --telegram: paycue --telegram --qr');
       if (opts.telegram) {
-        const { runTelegramLogin } = await import('./cli/telegram-commands.js');
-        exitCode = await withPrompt((io) => runTelegramLogin(operatorConfig(), io));
+        const { runTelegramLogin, runTelegramQrLogin } = await import('./cli/telegram-commands.js');
+        const run = opts.qr ? runTelegramQrLogin : runTelegramLogin;
+        exitCode = await withPrompt((io) => run(operatorConfig(), io));
         return;
       }
       const env = readEnvironment(undefined, undefined, envFile);
@@ -384,6 +387,13 @@ export function buildProgram(): Command {
     .action(async () => {
       const { runTelegramLogout } = await import('./cli/telegram-commands.js');
       exitCode = await withPrompt((io) => runTelegramLogout(operatorConfig(), io));
+    });
+  telegram
+    .command('export-session')
+    .description('print the saved session for TELEGRAM_SESSION (hosts without a writable disk); it is the account\'s key: keep it secret')
+    .action(async () => {
+      const { runExportSession } = await import('./cli/telegram-commands.js');
+      exitCode = await runExportSession(operatorConfig(), { print: processIO.out, error: processIO.err });
     });
 
   // Usage errors exit 2; --help and --version exit 0. Every command takes --env-file.

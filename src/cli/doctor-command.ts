@@ -153,8 +153,26 @@ async function skewCheck(redisTime: Promise<number>, now: () => number): Promise
   return ok('clock', text);
 }
 
+/** Whether files can be created in `dir` (or in the parent that would hold it). */
+async function canWrite(dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.W_OK);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    return access(dirname(dir), constants.W_OK).then(() => true, () => false);
+  }
+}
+
 async function sessionCheck(config: OperatorConfig): Promise<CheckResult> {
   if (config.sandbox) return ok('telegram session', 'not needed (SANDBOX=true)');
+  if (config.telegramSession) {
+    // Its format was checked with the configuration; whether Telegram accepts it, `paycue telegram status` says.
+    const cache = (await canWrite(config.sessionDir))
+      ? `SESSION_DIR ${config.sessionDir} keeps the bank bots cache`
+      : `SESSION_DIR ${config.sessionDir} cannot be written, so the bank bots are looked up at every start (that is fine)`;
+    return ok('telegram session', `from TELEGRAM_SESSION (no session file is read); ${cache}`);
+  }
   const file = sessionPath(config.sessionDir);
   const login = 'log in as the user paycue runs as: paycue --telegram';
   const st = await stat(file).catch(() => null);

@@ -1,5 +1,7 @@
-// `paycue --telegram`, `paycue telegram send-code|verify|status|logout`. Each returns the
-// process exit code: 0 success, 1 failure (the message says why), 2 bad usage/configuration.
+// `paycue --telegram [--qr]`, `paycue telegram send-code|verify|status|logout|export-session`. Each
+// returns the process exit code: 0 success, 1 failure (the message says why), 2 bad
+// usage/configuration. status and logout work on the session the daemon would use:
+// TELEGRAM_SESSION when set, else SESSION_DIR's file.
 import { Api } from 'telegram';
 import type { RedisConnection } from '../redis/client.js';
 import { redisTarget } from '../config/redis.js';
@@ -7,7 +9,9 @@ import type { OperatorConfig as Config } from '../config/env.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectRedis, createRedis } from '../redis/client.js';
 import { Commands } from '../redis/commands.js';
-import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from '../telegram/client-factory.js';
+import { createTelegramClient, connectWithTimeout, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession, qrLoginClient } from '../telegram/client-factory.js';
+import { qrLogin, type QrLoginClient } from '../telegram/qr-login.js';
+import { terminalQrDisplay } from './qr-terminal.js';
 import { describeError, isAuthKeyDuplicated, isSessionRevoked, TimeoutError, withTimeout } from '../telegram/errors.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -32,6 +36,7 @@ import {
   sessionPath,
 } from '../telegram/session-store.js';
 import { describeLockHolder, holderIsDead } from '../telegram/session-lock.js';
+import { sessionStringProblem } from '../telegram/session-string.js';
 
 /** Test seams; production callers pass nothing. */
 export interface TelegramCommandDeps {
@@ -44,6 +49,12 @@ export interface TelegramCommandDeps {
   log?: Logger;
   /** Redis used to see whether a daemon holds the session lock; null skips the check. */
   redis?: RedisConnection | null;
+  /** The QR login's client for a session string. Default: a real GramJS client. */
+  createQrClient?: (session: string) => QrLoginClient;
+  /** Give up the QR login when nobody scanned within this long. */
+  qrTimeoutMs?: number;
+  /** Whether stdout is a terminal (a new QR code is drawn over the old one). Default: process.stdout.isTTY. */
+  tty?: boolean;
 }
 
 function credentials(config: Config, io: PromptIO): { appId: number; appHash: string } | null {
@@ -107,30 +118,87 @@ async function finishLogin(config: Config, io: PromptIO, client: LoginClient, us
   await removePendingLogin(config.sessionDir);
   io.print(`Logged in as ${displayUser(user)}.`);
   io.print(`Session saved to ${file} (mode 0600). Keep it secret: it gives full access to this Telegram account.`);
+  if (config.telegramSession) {
+    io.print('Note: TELEGRAM_SESSION is set, and the daemon uses it rather than this file: set it to what `paycue telegram export-session` prints.');
+  }
   return 0;
 }
 
-/** `paycue --telegram`: the interactive login. */
-export async function runTelegramLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+/** The session the daemon would use: TELEGRAM_SESSION when set, else the saved file. */
+async function sessionInUse(config: Config): Promise<{ session: string; from: 'env' | 'file'; where: string } | null> {
+  if (config.telegramSession) return { session: config.telegramSession, from: 'env', where: 'TELEGRAM_SESSION' };
+  const saved = await loadSession(config.sessionDir);
+  return saved ? { session: saved, from: 'file', where: sessionPath(config.sessionDir) } : null;
+}
+
+function noSessionMessage(config: Config): string {
+  return `No Telegram session saved in ${sessionPath(config.sessionDir)} (and TELEGRAM_SESSION is not set). Run \`paycue --telegram\` to log in.`;
+}
+
+/** What a string session grants, said wherever one is shown or saved. */
+export const SESSION_WARNING = [
+  'WARNING: this string is the Telegram account\'s key. Whoever has it can read and send the account\'s messages,',
+  'with no password and no login code, until the session is ended (Telegram → Settings → Devices, or `paycue telegram logout`).',
+  'Put it only in your host\'s secret store (as TELEGRAM_SESSION); never paste it in chats, tickets, logs or a repository.',
+  'Use it in one place at a time: two processes on one session make Telegram revoke it (AUTH_KEY_DUPLICATED),',
+  'unless they share the same Redis (REDIS_URL and REDIS_PREFIX), whose session lock lets only one use it.',
+];
+
+/** `paycue telegram export-session`: prints the saved session for TELEGRAM_SESSION (stdout: the session alone). */
+export async function runExportSession(config: Config, io: Pick<PromptIO, 'print' | 'error'>): Promise<number> {
+  let saved: string | null;
+  try {
+    saved = await loadSession(config.sessionDir);
+  } catch (err) {
+    io.error(`Cannot read ${sessionPath(config.sessionDir)}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}. Run this as the user that logged in.`);
+    return 2;
+  }
+  if (!saved) {
+    io.error(`No Telegram session saved in ${sessionPath(config.sessionDir)}: run \`paycue --telegram\` to log in first, then export it.`);
+    return 2;
+  }
+  // What TELEGRAM_SESSION would refuse is not worth copying into a secret store.
+  const problem = sessionStringProblem(saved);
+  if (problem) {
+    io.error(`${sessionPath(config.sessionDir)} holds no usable session (${problem}): run \`paycue --telegram\` to log in again, then export it.`);
+    return 2;
+  }
+  for (const line of SESSION_WARNING) io.error(line);
+  io.print(saved);
+  return 0;
+}
+
+/** Before a new login: null to go on, or the exit code (a saved session the user keeps). */
+async function keepSavedSession(config: Config, io: PromptIO): Promise<number | null> {
+  if (!(await loadSession(config.sessionDir))) return null;
+  let answer: string;
+  try {
+    answer = await io.ask(`A Telegram session is already saved in ${sessionPath(config.sessionDir)}. Log in again and replace it? [y/N] `);
+  } catch (err) {
+    return reportLoginError(io, err);
+  }
+  if (/^y(es)?$/i.test(answer.trim())) return null;
+  io.print('Keeping the saved session. (`paycue telegram status` checks it; `paycue telegram logout` removes it.)');
+  return 0;
+}
+
+/** Both interactive logins: credentials, the saved-session question, connect, the conversation, save. */
+async function runLogin<C extends LoginClient>(
+  config: Config,
+  io: PromptIO,
+  deps: TelegramCommandDeps,
+  make: (creds: { appId: number; appHash: string }) => C,
+  converse: (client: C, creds: { appId: number; appHash: string }) => Promise<Api.User | number>,
+): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  if (await loadSession(config.sessionDir)) {
-    let answer: string;
-    try {
-      answer = await io.ask(`A Telegram session is already saved in ${sessionPath(config.sessionDir)}. Log in again and replace it? [y/N] `);
-    } catch (err) {
-      return reportLoginError(io, err);
-    }
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      io.print('Keeping the saved session. (`paycue telegram status` checks it; `paycue telegram logout` removes it.)');
-      return 0;
-    }
-  }
-  let client: LoginClient | undefined;
+  const kept = await keepSavedSession(config, io);
+  if (kept !== null) return kept;
+  let client: C | undefined;
   try {
-    client = clientMaker(config, creds, deps)('');
+    client = make(creds);
     if (!(await connectOrReport(client, io, deps))) return 1;
-    const result = await interactiveLogin(loginContext(client, io, creds, deps), { defaultPhone: config.phone });
+    const result = await converse(client, creds);
     if (typeof result === 'number') return result;
     return await finishLogin(config, io, client, result);
   } catch (err) {
@@ -138,6 +206,32 @@ export async function runTelegramLogin(config: Config, io: PromptIO, deps: Teleg
   } finally {
     await closeClient(client);
   }
+}
+
+/** `paycue --telegram`: the interactive login. */
+export function runTelegramLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  return runLogin(
+    config,
+    io,
+    deps,
+    (creds) => clientMaker(config, creds, deps)(''),
+    (client, creds) => interactiveLogin(loginContext(client, io, creds, deps), { defaultPhone: config.phone }),
+  );
+}
+
+/** `paycue --telegram --qr`: the login by scanning a QR code with the Telegram app. */
+export function runTelegramQrLogin(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
+  const make = (creds: { appId: number; appHash: string }): QrLoginClient =>
+    deps.createQrClient?.('') ??
+    qrLoginClient(createTelegramClient({ appId: creds.appId, appHash: creds.appHash, session: '', log: cliLogger(config, deps), purpose: 'cli' }));
+  return runLogin(config, io, deps, make, (client, creds) =>
+    qrLogin({
+      ...loginContext(client, io, creds, deps),
+      client,
+      show: terminalQrDisplay(io, { tty: deps.tty ?? Boolean(process.stdout.isTTY) }),
+      ...(deps.qrTimeoutMs !== undefined ? { timeoutMs: deps.qrTimeoutMs } : {}),
+    }),
+  );
 }
 
 /** `paycue telegram send-code [--phone P]`: step one of the non-interactive login. */
@@ -256,15 +350,17 @@ async function lockHolder(config: Config, io: PromptIO, deps: TelegramCommandDep
 export async function runTelegramStatus(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  const session = await loadSession(config.sessionDir);
-  if (!session) {
-    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}. Run \`paycue --telegram\` to log in.`);
+  const found = await sessionInUse(config);
+  if (!found) {
+    io.print(noSessionMessage(config));
     return 1;
   }
+  const { session } = found;
+  const which = found.from === 'env' ? 'The session in TELEGRAM_SESSION' : 'The saved session';
   const holder = await lockHolder(config, io, deps);
   if (holder) {
     // Connecting a second process with the same session risks AUTH_KEY_DUPLICATED.
-    io.print(`The saved session is in use by a running paycue daemon (${holder}); not connecting a second time.`);
+    io.print(`${which} is in use by a running paycue daemon (${holder}); not connecting a second time.`);
     io.print('Its state is on the daemon\'s GET /ready endpoint.');
     return 0;
   }
@@ -279,12 +375,15 @@ export async function runTelegramStatus(config: Config, io: PromptIO, deps: Tele
     );
     const me = users[0];
     if (!(me instanceof Api.User)) throw new Error('Telegram did not return the account');
-    io.print(`The saved session works: logged in as ${displayUser(me)}.`);
-    io.print(`Session file: ${sessionPath(config.sessionDir)}`);
+    io.print(`${which} works: logged in as ${displayUser(me)}.`);
+    io.print(found.from === 'env' ? 'Session: TELEGRAM_SESSION (the environment; no session file is read)' : `Session file: ${found.where}`);
     return 0;
   } catch (err) {
     if (isSessionRevoked(err) || isAuthKeyDuplicated(err)) {
-      io.error(`The saved session no longer works (${describeError(err)}): it was logged out or terminated. Run \`paycue --telegram\` to log in again.`);
+      io.error(
+        `${which} no longer works (${describeError(err)}): it was logged out or terminated. Run \`paycue --telegram\` to log in again` +
+          (found.from === 'env' ? ', then set TELEGRAM_SESSION to what `paycue telegram export-session` prints.' : '.'),
+      );
       return 1;
     }
     return reportLoginError(io, err);
@@ -293,16 +392,22 @@ export async function runTelegramStatus(config: Config, io: PromptIO, deps: Tele
   }
 }
 
-/** `paycue telegram logout`: ends the session at Telegram and removes it from SESSION_DIR. */
+/** `paycue telegram logout`: ends the session at Telegram and removes it from SESSION_DIR (with
+ * TELEGRAM_SESSION: ends that one, and says to remove the variable). */
 export async function runTelegramLogout(config: Config, io: PromptIO, deps: TelegramCommandDeps = {}): Promise<number> {
   const creds = credentials(config, io);
   if (!creds) return 2;
-  const session = await loadSession(config.sessionDir);
-  if (!session) {
+  const found = await sessionInUse(config);
+  if (!found) {
     await removeSession(config.sessionDir);
-    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)}; nothing to log out.`);
+    io.print(`No Telegram session saved in ${sessionPath(config.sessionDir)} (and TELEGRAM_SESSION is not set); nothing to log out.`);
     return 0;
   }
+  const { session } = found;
+  const notRemoved =
+    found.from === 'env'
+      ? 'The session was NOT ended. Retry later, or end it in Telegram → Settings → Devices and remove TELEGRAM_SESSION.'
+      : `The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`;
   const holder = await lockHolder(config, io, deps);
   if (holder) {
     io.error(`A running paycue daemon is using this session (${holder}). Stop it first, then log out.`);
@@ -313,7 +418,7 @@ export async function runTelegramLogout(config: Config, io: PromptIO, deps: Tele
   try {
     client = clientMaker(config, creds, deps)(session);
     if (!(await connectOrReport(client, io, deps))) {
-      io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+      io.error(notRemoved);
       return 1;
     }
     try {
@@ -324,10 +429,17 @@ export async function runTelegramLogout(config: Config, io: PromptIO, deps: Tele
     }
   } catch (err) {
     const code = reportLoginError(io, err);
-    io.error(`The session was NOT removed. Retry later, or delete ${sessionPath(config.sessionDir)} yourself and end the session in Telegram → Settings → Devices.`);
+    io.error(notRemoved);
     return code;
   } finally {
     await closeClient(client);
+  }
+  if (found.from === 'env') {
+    // A file holding the same session is just as dead now.
+    if ((await loadSession(config.sessionDir).catch(() => null)) === session) await removeSession(config.sessionDir).catch(() => undefined);
+    io.print(alreadyInvalid ? 'The session in TELEGRAM_SESSION was already invalid at Telegram.' : 'Logged out of Telegram: the session in TELEGRAM_SESSION is ended.');
+    io.print('Remove TELEGRAM_SESSION from the environment and from your host\'s secret store: it no longer works.');
+    return 0;
   }
   await removeSession(config.sessionDir);
   io.print(

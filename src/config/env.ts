@@ -8,6 +8,7 @@ import { parseHostPorts } from '../redis/target.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { BOTS } from '../bot-messages/bots.js';
 import { maskCardNumbers } from '../log/logger.js';
+import { maskSessionStrings, sessionStringProblem } from '../telegram/session-string.js';
 
 const bool = (def: boolean) =>
   z
@@ -145,6 +146,15 @@ const COMMON = {
   appId: v('APP_ID', optionalInt(1, 2 ** 31 - 1)),
   appHash: v('APP_HASH', optionalText.refine((x) => x === undefined || /^[0-9a-f]{32}$/i.test(x), 'expected 32 hex characters')),
   phone: v('TG_PHONE', optionalText),
+  /** The account's string session (`paycue telegram export-session`), for hosts without a
+   * writable disk: used instead of SESSION_DIR/telegram.session. A secret: never echoed. */
+  telegramSession: v(
+    'TELEGRAM_SESSION',
+    optionalText.superRefine((x, ctx) => {
+      const problem = x === undefined ? null : sessionStringProblem(x);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (the value is not shown: it is the account's key)` });
+    }),
+  ),
   sessionDir: v(
     'SESSION_DIR',
     z
@@ -455,10 +465,11 @@ function missingOutsideSandbox(env: Record<string, string | undefined>): { varia
 export class ConfigError extends Error {
   public readonly problems: { variable: string; message: string }[];
 
-  /** Many messages quote the value they refuse ("got …"): a card number pasted into the wrong
-   * variable is masked here, for every message however it was made. */
+  /** Many messages quote the value they refuse ("got …"): a card number or a Telegram session
+   * pasted into the wrong variable is masked here, for every message however it was made. */
   constructor(problems: { variable: string; message: string }[]) {
-    const masked = problems.map((p) => ({ variable: maskCardNumbers(p.variable), message: maskCardNumbers(p.message) }));
+    const mask = (s: string) => maskSessionStrings(maskCardNumbers(s));
+    const masked = problems.map((p) => ({ variable: mask(p.variable), message: mask(p.message) }));
     super('invalid configuration:\n' + masked.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
     this.problems = masked;
     this.name = 'ConfigError';

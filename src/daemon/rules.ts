@@ -110,6 +110,7 @@ export function alertSettings(c: Config, timings?: Partial<AlertTimings>): Alert
 export function watcherSettings(c: OperatorConfig): WatcherSettings {
   return {
     sessionDir: c.sessionDir,
+    ...(c.telegramSession ? { session: c.telegramSession } : {}),
     ...(c.appId ? { appId: c.appId } : {}),
     ...(c.appHash ? { appHash: c.appHash } : {}),
     bots: watchedBotsOf(c),

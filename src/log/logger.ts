@@ -8,7 +8,7 @@ export type { Logger };
 
 export const REDACT_PATHS = [
   'apiPassword', '*.apiPassword', 'webhookSecret', '*.webhookSecret', 'session', '*.session',
-  'sessionString', '*.sessionString', 'password', '*.password', 'appHash', '*.appHash',
+  'sessionString', '*.sessionString', 'telegramSession', '*.telegramSession', 'password', '*.password', 'appHash', '*.appHash',
   'headers.authorization', '*.headers.authorization', 'pan', '*.pan', 'alertBotToken', '*.alertBotToken', 'token', '*.token',
 ];
 

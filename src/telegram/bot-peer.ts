@@ -1,7 +1,9 @@
 // Which chats are watched, and how to address them. A bot is resolved once
 // (contacts.ResolveUsername: repeated username lookups earn day-long flood waits), checked
 // (it must be a bot, with exactly the expected numeric id) and its id + access hash are cached
-// in SESSION_DIR/telegram.peers.json, so restarts never resolve it again.
+// in SESSION_DIR/telegram.peers.json, so restarts never resolve it again. The cache is only an
+// optimisation: a SESSION_DIR that cannot be written (a host without a writable disk, running on
+// TELEGRAM_SESSION) costs one lookup per bot at each start, and is said once.
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { BOTS, type BotName, type WatchedBotId } from '../bot-messages/bots.js';
@@ -19,6 +21,38 @@ export interface WatchedBot {
 
 export function inputPeerFromCache(c: CachedPeer): Api.InputPeerUser {
   return new Api.InputPeerUser({ userId: returnBigInt(c.id), accessHash: returnBigInt(c.accessHash) });
+}
+
+/** The peers cache of one account in SESSION_DIR. */
+export class PeerCache {
+  private unwritableSaid = false;
+
+  constructor(
+    readonly dir: string,
+    readonly account: string,
+    private readonly log: Logger,
+  ) {}
+
+  load(): Promise<Record<string, CachedPeer>> {
+    return loadCachedPeers(this.dir, this.account);
+  }
+
+  /** Never throws: a failed write is logged (a warning the first time, then debug). */
+  async save(peers: Record<string, CachedPeer>): Promise<void> {
+    try {
+      await saveCachedPeers(this.dir, this.account, peers);
+    } catch (err) {
+      if (this.unwritableSaid) {
+        this.log.debug({ err }, 'could not write the bank bots cache');
+        return;
+      }
+      this.unwritableSaid = true;
+      this.log.warn(
+        { err, session_dir: this.dir },
+        'SESSION_DIR cannot be written: the bank bots are looked up again at every start (the cache only saves those lookups; paycue works without it)',
+      );
+    }
+  }
 }
 
 type Invoker = { invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']> };
@@ -71,22 +105,13 @@ async function resolveOne(client: Invoker, bot: { name: BotName; id: number }, t
 
 /** Resolves a bot again after Telegram refused its cached access hash, and rewrites the cache:
  * without this every chat read would fail forever while the connection looks fine. */
-export async function resolveBotAgain(opts: {
-  client: Invoker;
-  bot: WatchedBot;
-  sessionDir: string;
-  account: string;
-  log: Logger;
-  timeoutMs: number;
-}): Promise<void> {
+export async function resolveBotAgain(opts: { client: Invoker; bot: WatchedBot; cache: PeerCache; log: Logger; timeoutMs: number }): Promise<void> {
   const user = await resolveOne(opts.client, opts.bot, opts.timeoutMs);
   const cached: CachedPeer = { id: user.id.toString(), accessHash: user.accessHash!.toString(), username: user.username };
   opts.bot.peer = inputPeerFromCache(cached);
-  const cache = await loadCachedPeers(opts.sessionDir, opts.account);
+  const cache = await opts.cache.load();
   cache[String(opts.bot.id)] = cached;
-  await saveCachedPeers(opts.sessionDir, opts.account, cache).catch((err: unknown) =>
-    opts.log.warn({ err }, 'could not rewrite the cached bot; it is resolved again next start'),
-  );
+  await opts.cache.save(cache);
   opts.log.warn({ bot: opts.bot.name, bot_id: opts.bot.id }, 'the cached bank bot was refused by Telegram (stale access hash): resolved it again');
 }
 
@@ -94,12 +119,11 @@ export async function resolveBotAgain(opts: {
 export async function resolveWatchedBots(opts: {
   client: Invoker;
   bots: readonly WatchedBotId[];
-  sessionDir: string;
-  account: string;
+  cache: PeerCache;
   log: Logger;
   timeoutMs: number;
 }): Promise<WatchedBot[]> {
-  const cache = await loadCachedPeers(opts.sessionDir, opts.account);
+  const cache = await opts.cache.load();
   const out: WatchedBot[] = [];
   let changed = false;
   for (const bot of opts.bots) {
@@ -113,10 +137,6 @@ export async function resolveWatchedBots(opts: {
     }
     out.push({ name: bot.name, id: bot.id, peer: inputPeerFromCache(cached) });
   }
-  if (changed) {
-    await saveCachedPeers(opts.sessionDir, opts.account, cache).catch((err: unknown) =>
-      opts.log.warn({ err }, 'could not cache the resolved bot; it will be resolved again next start'),
-    );
-  }
+  if (changed) await opts.cache.save(cache);
   return out;
 }

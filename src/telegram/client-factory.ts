@@ -6,8 +6,10 @@
 //  - cli: a few connection attempts only, and every flood wait is reported to the user
 //    instead of being slept through silently.
 // Callers still bound connect() and every request with withTimeout.
-import { TelegramClient } from 'telegram';
+import { Api, TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events/index.js';
 import { StringSession } from 'telegram/sessions/index.js';
+import type { QrLoginClient } from './qr-login.js';
 import type { Logger } from '../log/logger.js';
 import { PinoGramLogger } from './gramjs-logger.js';
 import { TelegramStartError, withTimeout } from './errors.js';
@@ -43,12 +45,17 @@ export function createTelegramClient(opts: ClientOptions): TelegramClient {
   return client;
 }
 
-/** Parses a saved session string; a corrupt file becomes a clear error instead of a GramJS stack. */
-export function parseStringSession(s: string): StringSession {
+/** Parses a saved session string; a corrupt one becomes a clear error (never quoting it) instead of a GramJS stack. */
+export function parseStringSession(s: string, from: 'file' | 'TELEGRAM_SESSION' = 'file'): StringSession {
   try {
     return new StringSession(s);
   } catch {
-    throw new TelegramStartError('the saved Telegram session is unreadable (corrupt file); ' + 'run `paycue --telegram` to log in again', 'no-session');
+    throw new TelegramStartError(
+      from === 'file'
+        ? 'the saved Telegram session is unreadable (corrupt file); run `paycue --telegram` to log in again'
+        : 'TELEGRAM_SESSION is not a usable Telegram session; set it to what `paycue telegram export-session` prints',
+      'no-session',
+    );
   }
 }
 
@@ -85,4 +92,23 @@ export async function connectWithTimeout(
     throw err;
   }
   if (ok === false) throw new Error('could not connect to Telegram (all connection attempts failed)');
+}
+
+/**
+ * A client for the QR login: updateLoginToken as a callback, and the move to another data centre
+ * that auth.loginTokenMigrateTo asks for. That move is GramJS's own (_switchDC, what its QR login
+ * calls: a new auth key on the new DC, the session pointed at it); it is internal, hence typed here.
+ */
+export function qrLoginClient(client: TelegramClient): TelegramClient & QrLoginClient {
+  return Object.assign(client, {
+    onLoginToken(listener: () => void): () => void {
+      const event = new Raw({ types: [Api.UpdateLoginToken] });
+      const handler = () => listener();
+      client.addEventHandler(handler, event);
+      return () => client.removeEventHandler(handler, event);
+    },
+    async switchDc(dcId: number): Promise<void> {
+      await (client as unknown as { _switchDC(dc: number): Promise<unknown> })._switchDC(dcId);
+    },
+  });
 }

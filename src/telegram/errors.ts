@@ -86,7 +86,7 @@ export function isAuthKeyDuplicated(err: unknown): boolean {
   return rpcErrorCode(err) === 'AUTH_KEY_DUPLICATED';
 }
 
-export const RELOGIN_HINT = 'run `paycue --telegram` to log in again';
+export const RELOGIN_HINT = 'run `paycue --telegram` to log in again (where TELEGRAM_SESSION is used: then set it to what `paycue telegram export-session` prints)';
 
 /** A short, secret-free description of an error for logs and messages. */
 export function describeError(err: unknown): string {

@@ -70,7 +70,8 @@ function describeSentCode(type: Api.auth.TypeSentCodeType, phone: string): strin
   return 'by Telegram';
 }
 
-function call<R extends Api.AnyRequest>(ctx: LoginContext, req: R): Promise<R['__response']> {
+/** One request, bounded by the login's request timeout. */
+export function call<R extends Api.AnyRequest>(ctx: LoginContext, req: R): Promise<R['__response']> {
   return withTimeout(ctx.client.invoke(req), ctx.requestTimeoutMs, `Telegram request ${req.className}`);
 }
 
@@ -142,6 +143,11 @@ export function reportLoginError(io: PromptIO, err: unknown): number {
       return 1;
     case 'AUTH_RESTART':
       io.error('Telegram asked to restart the login (AUTH_RESTART). Run the command again.');
+      return 1;
+    case 'AUTH_TOKEN_EXPIRED':
+    case 'AUTH_TOKEN_INVALID':
+    case 'AUTH_TOKEN_ALREADY_ACCEPTED':
+      io.error(`The QR login could not finish (${code}): the code expired while the login moved to another data centre. Run the command again.`);
       return 1;
     default:
       io.error(`Telegram login failed: ${describeError(err)}`);
@@ -236,7 +242,8 @@ export async function interactiveLogin(ctx: LoginContext, opts: { defaultPhone?:
   }
 }
 
-async function passwordConversation(ctx: LoginContext): Promise<Api.User | number> {
+/** The 2FA password, asked hidden and checked by SRP (after a code, or after a QR scan). */
+export async function passwordConversation(ctx: LoginContext): Promise<Api.User | number> {
   const { io } = ctx;
   for (let attempt = 1; attempt <= MAX_PASSWORD_ATTEMPTS; attempt++) {
     try {

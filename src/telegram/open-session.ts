@@ -8,7 +8,7 @@ import type { StringSession } from 'telegram/sessions/index.js';
 import type { Logger } from '../log/logger.js';
 import type { TelegramStore } from '../redis/commands.js';
 import { isRedisUnavailable } from '../redis/client.js';
-import { resolveWatchedBots, type WatchedBot } from './bot-peer.js';
+import { PeerCache, resolveWatchedBots, type WatchedBot } from './bot-peer.js';
 import { abandonConnect, connectWithTimeout, createTelegramClient, DEFAULT_CONNECT_TIMEOUT_MS, parseStringSession } from './client-factory.js';
 import { CursorStore } from './cursor.js';
 import { RELOGIN_HINT, TelegramStartError, describeError, withTimeout } from './errors.js';
@@ -40,17 +40,23 @@ export interface OpenSession {
   bots: WatchedBot[];
   cursors: CursorStore;
   lock: SessionLock;
+  /** The watched bots' access hashes in SESSION_DIR (when it can be written). */
+  peers: PeerCache;
 }
 
 /**
- * The saved session, checked before anything starts: missing, unreadable or corrupt sessions
- * and missing API credentials are problems only the operator can fix.
+ * The session to use, checked before anything starts: TELEGRAM_SESSION when set (the file is then
+ * not read), else SESSION_DIR's file. Missing, unreadable or corrupt sessions and missing API
+ * credentials are problems only the operator can fix.
  */
-export async function checkSavedSession(settings: WatcherSettings): Promise<{ appId: number; appHash: string; session: StringSession }> {
+export async function checkSavedSession(
+  settings: WatcherSettings,
+): Promise<{ appId: number; appHash: string; session: StringSession; source: 'env' | 'file' }> {
   const { appId, appHash, sessionDir } = settings;
   if (!appId || !appHash) {
     throw new TelegramStartError('APP_ID and APP_HASH are required to watch Telegram (or run with SANDBOX=true)', 'config');
   }
+  if (settings.session) return { appId, appHash, session: parseStringSession(settings.session, 'TELEGRAM_SESSION'), source: 'env' };
   let saved: string | null;
   try {
     saved = await loadSession(sessionDir);
@@ -66,15 +72,17 @@ export async function checkSavedSession(settings: WatcherSettings): Promise<{ ap
   if (!saved) {
     throw new TelegramStartError(`no Telegram session in ${sessionPath(sessionDir)}: run \`paycue --telegram\` to log in first`, 'no-session');
   }
-  return { appId, appHash, session: parseStringSession(saved) };
+  return { appId, appHash, session: parseStringSession(saved), source: 'file' };
 }
 
-async function clientMaker(deps: OpenSessionDeps): Promise<() => TelegramClient> {
+/** Builds the daemon's client from TELEGRAM_SESSION or the saved session (or hands over the test's). */
+export async function clientMaker(deps: Pick<OpenSessionDeps, 'client' | 'settings' | 'log'>): Promise<() => TelegramClient> {
   if (deps.client) {
     const given = deps.client;
     return () => given;
   }
-  const { appId, appHash, session } = await checkSavedSession(deps.settings);
+  const { appId, appHash, session, source } = await checkSavedSession(deps.settings);
+  if (source === 'env') deps.log.info('using the Telegram session from TELEGRAM_SESSION (no session file is read)');
   return () => createTelegramClient({ appId, appHash, session, log: deps.log, purpose: 'daemon' });
 }
 
@@ -148,18 +156,12 @@ export async function openSession(deps: OpenSessionDeps): Promise<OpenSession> {
     if (await cursors.bindAccount()) {
       deps.log.warn({ account: account.id }, 'a different Telegram account is logged in: catch-up cursors reset (first-start rules apply)');
     }
+    const peers = new PeerCache(deps.settings.sessionDir, account.id, deps.log);
     const bots = await unlessStopped(
-      resolveWatchedBots({
-        client,
-        bots: deps.settings.bots,
-        sessionDir: deps.settings.sessionDir,
-        account: account.id,
-        log: deps.log,
-        timeoutMs: deps.requestTimeoutMs,
-      }),
+      resolveWatchedBots({ client, bots: deps.settings.bots, cache: peers, log: deps.log, timeoutMs: deps.requestTimeoutMs }),
       deps.signal,
     );
-    return { client, account, bots, cursors, lock };
+    return { client, account, bots, cursors, lock, peers };
   } catch (err) {
     // The lock goes first: a process stopping mid-connect must not leave the next start locked out.
     if (client) abandonConnect(client);

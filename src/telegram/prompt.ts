@@ -11,6 +11,8 @@ export interface PromptIO {
   print(line: string): void;
   /** A line for the user on stderr. */
   error(line: string): void;
+  /** Calls `listener` when the user presses Ctrl+C at the terminal (also while nothing is asked). */
+  onInterrupt?(listener: () => void): void;
 }
 
 export class PromptClosedError extends Error {
@@ -57,8 +59,12 @@ export function createTerminalPrompt(opts: TerminalPromptOptions = {}): PromptIO
     closed = true;
     for (const w of waiters.splice(0)) w.reject(new PromptClosedError());
   });
-  // Ctrl+C while a question waits: stop asking (the command reports the cancellation).
-  rl.on('SIGINT', () => rl.close());
+  // Ctrl+C: stop asking (the command reports the cancellation); a wait without a question ends too.
+  const interrupted: (() => void)[] = [];
+  rl.on('SIGINT', () => {
+    for (const l of interrupted.splice(0)) l();
+    rl.close();
+  });
 
   const nextLine = (): Promise<string> => {
     const l = lines.shift();
@@ -87,6 +93,9 @@ export function createTerminalPrompt(opts: TerminalPromptOptions = {}): PromptIO
     },
     error(line) {
       errorOutput.write(line + '\n');
+    },
+    onInterrupt(listener) {
+      interrupted.push(listener);
     },
     close() {
       rl.close();

@@ -6,6 +6,9 @@ export type { BotMessage };
 /** What the watcher needs to know of the configuration (made by daemon/rules.ts). */
 export interface WatcherSettings {
   sessionDir: string;
+  /** TELEGRAM_SESSION: the string session to use instead of SESSION_DIR's file (which is then
+   * not read; SESSION_DIR still holds the peers cache when it can be written). */
+  session?: string;
   appId?: number;
   appHash?: string;
   /** The bank bots to listen to. */

@@ -165,7 +165,7 @@ class LiveWatcher implements TelegramWatcher {
         isStopped: () => this.stopped,
         signal: this.aborter.signal,
         resolveAgain: (bot) =>
-          resolveBotAgain({ client: session.client, bot, sessionDir: deps.settings.sessionDir, account: session.account.id, log, timeoutMs: requestTimeoutMs }),
+          resolveBotAgain({ client: session.client, bot, cache: session.peers, log, timeoutMs: requestTimeoutMs }),
       },
       session.bots,
     );

@@ -9,8 +9,13 @@ export const BIN = resolve(import.meta.dirname, '../../bin/paycue');
 
 export interface Child {
   proc: ChildProcess;
+  /** stdout and stderr as they interleaved. */
   output(): string;
+  stdout(): string;
+  stderr(): string;
   exited: Promise<number | null>;
+  /** Like exited, once stdout and stderr are read to their end too. */
+  closed: Promise<number | null>;
 }
 
 export function runChild(args: string[], env: Record<string, string>, opts: { stdin?: string; cwd?: string } = {}): Child {
@@ -19,10 +24,13 @@ export function runChild(args: string[], env: Record<string, string>, opts: { st
   const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
   const proc = spawn(process.execPath, ['--', BIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.on('data', (c: Buffer) => ((out += c.toString()), (stdout += c.toString())));
+  proc.stderr?.on('data', (c: Buffer) => ((out += c.toString()), (stderr += c.toString())));
   if (opts.stdin !== undefined) proc.stdin?.end(opts.stdin);
   else proc.stdin?.end();
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, output: () => out, exited };
+  const closed = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
+  return { proc, output: () => out, stdout: () => stdout, stderr: () => stderr, exited, closed };
 }

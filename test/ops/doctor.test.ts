@@ -12,6 +12,7 @@ import { parseOperatorConfig } from '../../src/config/env.js';
 import { startLocalRedis, type LocalRedis } from '../../src/dev/local-redis.js';
 import { closeAllRedis, openRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { gramStringSession } from '../telegram/helpers.js';
 
 const SECRET = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
 let durable: LocalRedis;
@@ -116,6 +117,21 @@ describe('paycue doctor', () => {
     });
     expect(r.checks.find((c) => c.check === 'configuration')!.detail).toContain('PORT: expected a whole number');
     expect(r.human).toContain('fix: log in as the user paycue runs as: paycue --telegram');
+  });
+
+  it('TELEGRAM_SESSION: the session check passes without a file; a malformed one fails the configuration, unshown', async () => {
+    const session = await gramStringSession();
+    const r = await doctor(baseEnv({ SESSION_DIR: sessionDir(null), TELEGRAM_SESSION: session }));
+    expect(r.levels).toMatchObject({ configuration: 'ok', 'telegram session': 'ok' });
+    expect(r.checks.find((c) => c.check === 'telegram session')!.detail).toMatch(/^from TELEGRAM_SESSION \(no session file is read\); SESSION_DIR .* keeps the bank bots cache/);
+    expect(r.code).toBe(0);
+    expect(r.human).not.toContain(session.slice(1, 40));
+
+    const cut = session.slice(0, 120);
+    const bad = await doctor(baseEnv({ TELEGRAM_SESSION: cut }));
+    expect(bad.code).toBe(1);
+    expect(bad.checks.find((c) => c.check === 'configuration')!.detail).toMatch(/TELEGRAM_SESSION: too short .*the value is not shown/);
+    expect(bad.human).not.toContain(cut.slice(1, 40));
   });
 
   it('fail: a wrong Redis password is named as such, and never printed', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Api, TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
+import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { RPCError } from 'telegram/errors/index.js';
 import { TotalList, returnBigInt } from 'telegram/Helpers.js';
 import type { EntityLike } from 'telegram/define.js';
@@ -15,6 +16,7 @@ import { parseConfig, type Config } from '../../src/config/env.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { PinoGramLogger } from '../../src/telegram/gramjs-logger.js';
 import type { LoginClient } from '../../src/telegram/login.js';
+import type { QrLoginClient } from '../../src/telegram/qr-login.js';
 import { PromptClosedError, type PromptIO } from '../../src/telegram/prompt.js';
 
 export const HUMO = 856254490;
@@ -72,6 +74,16 @@ export function captureLog(): { log: Logger; lines: string[]; text(): string } {
 }
 
 // ---------------------------------------------------------------- GramJS objects
+
+/** A string session as GramJS itself writes it (a random auth key: Telegram would refuse it). */
+export async function gramStringSession(dc = 2, address = '149.154.167.50', port = 443): Promise<string> {
+  const session = new StringSession('');
+  session.setDC(dc, address, port);
+  const key = new AuthKey();
+  await key.setKey(randomBytes(256));
+  session.setAuthKey(key);
+  return session.save();
+}
 
 export function botUser(id: number, opts: { bot?: boolean; username?: string } = {}): Api.User {
   return new Api.User({
@@ -232,11 +244,14 @@ export interface ScriptedIO extends PromptIO {
   errors: string[];
   /** Everything shown to the user. */
   all(): string;
+  /** The user presses Ctrl+C. */
+  interrupt(): void;
 }
 
 /** Answers questions from a list, in order; an exhausted list behaves like a closed stdin. */
 export function scriptedIO(answers: string[]): ScriptedIO {
   const queue = [...answers];
+  const interrupted: (() => void)[] = [];
   const io: ScriptedIO = {
     questions: [],
     printed: [],
@@ -261,6 +276,12 @@ export function scriptedIO(answers: string[]): ScriptedIO {
     },
     all() {
       return [...io.questions.map((q) => q.text), ...io.printed, ...io.errors].join('\n');
+    },
+    onInterrupt(listener) {
+      interrupted.push(listener);
+    },
+    interrupt() {
+      for (const l of interrupted.splice(0)) l();
     },
   };
   return io;
@@ -301,6 +322,33 @@ export class FakeLoginClient implements LoginClient {
 
   count(cls: abstract new (...args: never[]) => unknown): number {
     return this.requests.filter((r) => r instanceof cls).length;
+  }
+}
+
+/** A FakeLoginClient for the QR login: Telegram's updateLoginToken is pushed by the test, and
+ * the data centre it is connected to is recorded. */
+export class FakeQrClient extends FakeLoginClient implements QrLoginClient {
+  private readonly listeners = new Set<() => void>();
+  dc = 2;
+  readonly dcSwitches: number[] = [];
+
+  onLoginToken(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Telegram tells the client its code was accepted. */
+  pushLoginToken(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  listening(): number {
+    return this.listeners.size;
+  }
+
+  async switchDc(dcId: number): Promise<void> {
+    this.dcSwitches.push(dcId);
+    this.dc = dcId;
   }
 }
 

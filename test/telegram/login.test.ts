@@ -12,6 +12,7 @@ import {
   authorization,
   captureLog,
   FakeLoginClient,
+  gramStringSession,
   removeTempDirs,
   scriptedIO,
   sentCode,
@@ -197,6 +198,13 @@ describe('paycue --telegram', () => {
     ).toBe(2);
     expect(io.errors.join('\n')).toMatch(/APP_ID and APP_HASH are not set/);
     expect(made).toBe(0);
+  });
+
+  it('with TELEGRAM_SESSION set, says the daemon uses that and how to replace it', async () => {
+    const { config } = await setup({ TELEGRAM_SESSION: await gramStringSession() });
+    const io = scriptedIO(['', '60718']);
+    expect(await runTelegramLogin(config, io, deps(new FakeLoginClient(telegram({ code: '60718' }), SESSION)))).toBe(0);
+    expect(io.printed.join('\n')).toMatch(/TELEGRAM_SESSION is set, and the daemon uses it rather than this file: set it to what `paycue telegram export-session` prints/);
   });
 
   it('keeps an existing session unless the user confirms', async () => {

@@ -9,7 +9,7 @@ import { runTelegramLogout, runTelegramStatus } from '../../src/cli/telegram-com
 import { redisKeys } from '../../src/redis/keys.js';
 import { loadSession, saveCachedPeers, saveSession } from '../../src/telegram/session-store.js';
 import { closeAllRedis, openRedis, uniquePrefix } from '../helpers/redis.js';
-import { captureLog, FakeLoginClient, removeTempDirs, scriptedIO, tempDir, testConfig } from './helpers.js';
+import { captureLog, FakeLoginClient, gramStringSession, removeTempDirs, scriptedIO, tempDir, testConfig } from './helpers.js';
 
 afterEach(removeTempDirs);
 afterAll(closeAllRedis);
@@ -135,5 +135,65 @@ describe('paycue telegram logout', () => {
     expect(await runTelegramLogout(config, io, deps(() => new FakeLoginClient(() => undefined), { redis }))).toBe(1);
     expect(io.errors.join('\n')).toMatch(/Stop it first/);
     expect(await loadSession(sessionDir)).toBe('saved-session');
+  });
+});
+
+describe('with TELEGRAM_SESSION', () => {
+  const getMe = (req: Api.AnyRequest) => {
+    if (req instanceof Api.users.GetUsers) return [ME];
+    throw new Error('unexpected');
+  };
+
+  it('status checks the session from the environment, not the saved file, and never prints it', async () => {
+    const env = await gramStringSession();
+    const { config } = await withSession({ TELEGRAM_SESSION: env });
+    const used: string[] = [];
+    const io = scriptedIO([]);
+    expect(await runTelegramStatus(config, io, deps((s) => (used.push(s), new FakeLoginClient(getMe))))).toBe(0);
+    expect(used).toEqual([env]);
+    expect(io.printed.join('\n')).toMatch(/The session in TELEGRAM_SESSION works: logged in as Kassa/);
+    expect(io.printed.join('\n')).toMatch(/no session file is read/);
+    expect(io.all()).not.toContain(env.slice(1, 30));
+  });
+
+  it('status without any session file works from the environment alone', async () => {
+    const env = await gramStringSession();
+    const config = testConfig({ SESSION_DIR: join(await tempDir(), 'never-created'), TELEGRAM_SESSION: env });
+    const io = scriptedIO([]);
+    expect(await runTelegramStatus(config, io, deps(() => new FakeLoginClient(getMe)))).toBe(0);
+  });
+
+  it('a revoked TELEGRAM_SESSION: status says to log in and replace the variable', async () => {
+    const config = testConfig({ SESSION_DIR: await tempDir(), TELEGRAM_SESSION: await gramStringSession() });
+    const io = scriptedIO([]);
+    const code = await runTelegramStatus(config, io, deps(() => new FakeLoginClient((req) => Promise.reject(new RPCError('SESSION_REVOKED', req, 401)))));
+    expect(code).toBe(1);
+    expect(io.errors.join('\n')).toMatch(/TELEGRAM_SESSION no longer works \(SESSION_REVOKED\).*paycue --telegram.*set TELEGRAM_SESSION.*export-session/);
+  });
+
+  it('logout ends that session at Telegram, keeps an unrelated saved file, and says to remove the variable', async () => {
+    const env = await gramStringSession();
+    const { config, sessionDir } = await withSession({ TELEGRAM_SESSION: env });
+    const used: string[] = [];
+    const client = new FakeLoginClient((req) => {
+      if (req instanceof Api.auth.LogOut) return new Api.auth.LoggedOut({});
+      throw new Error('unexpected');
+    });
+    const io = scriptedIO([]);
+    expect(await runTelegramLogout(config, io, deps((s) => (used.push(s), client)))).toBe(0);
+    expect(used).toEqual([env]);
+    expect(client.count(Api.auth.LogOut)).toBe(1);
+    expect(await loadSession(sessionDir)).toBe('saved-session');
+    expect(io.printed.join('\n')).toMatch(/session in TELEGRAM_SESSION is ended[\s\S]*Remove TELEGRAM_SESSION/);
+  });
+
+  it('logout removes a saved file that holds the same session', async () => {
+    const env = await gramStringSession();
+    const sessionDir = await tempDir();
+    await saveSession(sessionDir, env);
+    const config = testConfig({ SESSION_DIR: sessionDir, TELEGRAM_SESSION: env });
+    const client = new FakeLoginClient((req) => (req instanceof Api.auth.LogOut ? new Api.auth.LoggedOut({}) : undefined));
+    expect(await runTelegramLogout(config, scriptedIO([]), deps(() => client))).toBe(0);
+    expect(await loadSession(sessionDir)).toBeNull();
   });
 });

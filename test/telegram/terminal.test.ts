@@ -41,6 +41,15 @@ describe('terminal prompt', () => {
     expect(t.shown()).not.toContain('hunter2');
   });
 
+  it('Ctrl+C tells the listeners (a QR login waiting without a question) and ends the prompt', async () => {
+    const t = terminal();
+    let interrupted = 0;
+    t.io.onInterrupt!(() => interrupted++);
+    t.input.write('\x03');
+    expect(interrupted).toBe(1);
+    await expect(t.io.ask('Phone: ')).rejects.toThrow(/input closed/);
+  });
+
   it('reads several piped lines in order and rejects once input ends', async () => {
     const input = new PassThrough();
     const io = createTerminalPrompt({ input, output: new PassThrough(), errorOutput: new PassThrough(), terminal: false });
