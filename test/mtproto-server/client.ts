@@ -8,7 +8,7 @@ import { TELEGRAM_PORT, TEST_APP_HASH, TEST_APP_ID, type TelegramTestServer } fr
 const clients: TelegramClient[] = [];
 
 /** A TelegramClient on `session` ('' for a fresh one) that dials the test server. */
-export function gramClient(server: TelegramTestServer, session = '', opts: { retries?: number } = {}): TelegramClient {
+export function gramClient(server: TelegramTestServer, session = '', opts: { retries?: number; floodSleepThreshold?: number } = {}): TelegramClient {
   server.trustKey();
   const s = new StringSession(session);
   s.setDC(2, server.dcIp, TELEGRAM_PORT);
@@ -16,6 +16,7 @@ export function gramClient(server: TelegramTestServer, session = '', opts: { ret
     baseLogger: new PinoGramLogger(createLogger({ debug: false, level: process.env.TEST_LOG ?? 'silent' })),
     connectionRetries: opts.retries ?? 3,
     retryDelay: 100,
+    ...(opts.floodSleepThreshold !== undefined ? { floodSleepThreshold: opts.floodSleepThreshold } : {}),
   });
   clients.push(client);
   return client;

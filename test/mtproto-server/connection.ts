@@ -112,28 +112,47 @@ export class Connection {
     this.msgIds = new MsgIds(() => host.now());
     this.openedAt = Date.now();
     socket.setNoDelay(true);
-    // Packets are handled one after the other, in order, as they arrive.
-    let chain = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
-      if (this.host.faults.stalled) return;
-      let packets: Buffer[];
-      try {
-        packets = this.transport.push(chunk);
-      } catch (err) {
-        if (err instanceof TransportError) this.close();
-        return;
-      }
-      for (const p of packets) {
-        chain = chain
-          .then(() => this.packet(p))
-          .catch((err: unknown) => {
-            if (process.env.MTPROTO_DEBUG) console.error('test telegram: closing a connection:', err);
-            this.close();
-          });
-      }
+      // A stalled server reads and holds everything, answering nothing until it resumes.
+      if (this.host.faults.stalled) this.held.push(chunk);
+      else this.receive(chunk);
     });
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  /** Packets are handled one after the other, in order, as they arrive. */
+  private chain = Promise.resolve();
+  /** What arrived while the server was stalled. */
+  private held: Buffer[] = [];
+
+  private receive(chunk: Buffer): void {
+    let packets: Buffer[];
+    try {
+      packets = this.transport.push(chunk);
+    } catch (err) {
+      if (err instanceof TransportError) this.close();
+      return;
+    }
+    for (const p of packets) {
+      this.chain = this.chain
+        .then(() => this.packet(p))
+        .catch((err: unknown) => {
+          if (process.env.MTPROTO_DEBUG) console.error('test telegram: closing a connection:', err);
+          this.close();
+        });
+    }
+  }
+
+  get heldBytes(): number {
+    return this.held.reduce((n, c) => n + c.length, 0);
+  }
+
+  /** The server resumed after a stall: what it held is handled now, in order. */
+  resume(): void {
+    const held = this.held;
+    this.held = [];
+    for (const chunk of held) this.receive(chunk);
   }
 
   /** The client session this connection last spoke in (where pushed updates go). */

@@ -140,6 +140,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   }
 
   deliver(account: Account, updates: Api.TypeUpdates): void {
+    if (this.faults.stalled) return;
     if (this.faults.losePushes > 0) {
       this.faults.losePushes--;
       return;
@@ -270,6 +271,28 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   /** Keys logged in as the account now. */
   sessionsOf(account: Account): AuthKeyRecord[] {
     return this.keys.forAccount(account.id);
+  }
+
+  /** The server stops answering: connections are accepted and read, nothing is answered (nor
+   * pushed) until resume(). */
+  stall(): void {
+    this.faults.stalled = true;
+  }
+
+  /** Bytes read and held while stalled. */
+  get heldBytes(): number {
+    return [...this.connections].reduce((n, c) => n + c.heldBytes, 0);
+  }
+
+  /** The server answers again, starting with what it read while stalled. */
+  resume(): void {
+    this.faults.stalled = false;
+    for (const c of this.connections) c.resume();
+  }
+
+  /** Telegram forgets the account's auth keys: every packet on them gets the -404 transport error. */
+  forgetKeys(account: Account): void {
+    for (const k of this.keys.forAccount(account.id)) this.keys.forget(k.keyId);
   }
 
   /** Closes every open client connection (GramJS reconnects by itself). */
