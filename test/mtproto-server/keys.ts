@@ -1,13 +1,13 @@
 // The test server's RSA key. Telegram's clients carry Telegram's public keys built in; GramJS
 // keeps them in the `_serverKeys` map of telegram/crypto/RSA.js, so a test gives the client its
 // own key's public half there (trustServerKey) and keeps the private half for req_DH_params.
-import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _serverKeys } from 'telegram/crypto/RSA.js';
 import { returnBigInt } from 'telegram/Helpers.js';
-import { serializeBytes } from 'telegram/tl/index.js';
+import { rsaFingerprint, rsaPublicNumbers } from '../../src/telegram/test-telegram.js';
 
 export interface ServerKey {
   privateKey: KeyObject;
@@ -15,26 +15,8 @@ export interface ServerKey {
   publicPem: string;
   n: bigint;
   e: number;
-  /** Telegram's fingerprint: the low 64 bits of SHA1(rsa_public_key n:bytes e:bytes), signed. */
+  /** Telegram's fingerprint of the key (src/telegram/test-telegram.ts computes it, for paycue too). */
   fingerprint: bigint;
-}
-
-const unsignedBE = (n: bigint): Buffer => {
-  let hex = n.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  return Buffer.from(hex, 'hex');
-};
-
-export function rsaFingerprint(n: bigint, e: number): bigint {
-  const tl = Buffer.concat([serializeBytes(unsignedBE(n)), serializeBytes(unsignedBE(BigInt(e)))]);
-  return createHash('sha1').update(tl).digest().subarray(12, 20).readBigInt64LE(0);
-}
-
-function fromPublic(publicPem: string): { n: bigint; e: number } {
-  const jwk = createPublicKey(publicPem).export({ format: 'jwk' });
-  const n = BigInt('0x' + Buffer.from(jwk.n!, 'base64url').toString('hex'));
-  const e = Number(BigInt('0x' + Buffer.from(jwk.e!, 'base64url').toString('hex')));
-  return { n, e };
 }
 
 let shared: ServerKey | undefined;
@@ -54,7 +36,7 @@ export function testServerKey(): ServerKey {
     renameSync(temp, file);
   }
   const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
-  const { n, e } = fromPublic(publicPem);
+  const { n, e } = rsaPublicNumbers(publicPem);
   shared = { privateKey, publicPem, n, e, fingerprint: rsaFingerprint(n, e) };
   return shared;
 }
