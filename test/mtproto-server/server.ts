@@ -181,7 +181,18 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
    * seconds) dates it in the past; by default it is now.
    */
   botSends(account: Account, bot: number, text: string, opts: { date?: number; shape?: PushShape; fwdFrom?: StoredMessage['fwdFrom'] } = {}): StoredMessage {
-    const { message, update } = account.store({ peer: bot, out: false, date: opts.date ?? Math.floor(this.now() / 1000), text, ...(opts.fwdFrom ? { fwdFrom: opts.fwdFrom } : {}) });
+    return this.newMessage(account, bot, false, text, opts);
+  }
+
+  /** The account itself writes in a chat from another device (its phone): an outgoing message,
+   * pushed to its sessions here too. */
+  ownMessage(account: Account, peer: number, text: string, opts: { shape?: PushShape } = {}): StoredMessage {
+    return this.newMessage(account, peer, true, text, opts);
+  }
+
+  private newMessage(account: Account, peer: number, out: boolean, text: string, opts: { date?: number; shape?: PushShape; fwdFrom?: StoredMessage['fwdFrom'] }): StoredMessage {
+    const date = opts.date ?? Math.floor(this.now() / 1000);
+    const { message, update } = account.store({ peer, out, date, text, ...(opts.fwdFrom ? { fwdFrom: opts.fwdFrom } : {}) });
     this.pushNew(account, message, update.pts, opts.shape ?? 'short');
     return message;
   }
