@@ -109,11 +109,17 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     if (wrapped.layer !== undefined) key.layer = wrapped.layer;
     if (wrapped.init) key.client = { apiId: wrapped.init.apiId, deviceModel: wrapped.init.deviceModel, appVersion: wrapped.init.appVersion };
     this.requests.push({ method: request.className, account: key.account, keyId: key.keyId, at: Date.now(), request });
-    if (key.dead) throw new RpcFailure(key.dead.code, key.dead.message);
     this.checkDuplicate(ctx);
-    if (key.dead) throw new RpcFailure((key.dead as { code: number }).code, (key.dead as { message: string }).message);
+    if (key.dead) throw new RpcFailure(key.dead.code, key.dead.message);
+    // A delayed method is answered from the state when it arrived, late (a slow network or DC).
     const delay = this.faults.delayFor(request.className);
+    const answer = this.answer(key, request);
+    answer.catch(() => undefined);
     if (delay) await new Promise((r) => setTimeout(r, delay));
+    return answer;
+  }
+
+  private async answer(key: AuthKeyRecord, request: Api.AnyRequest): Promise<unknown> {
     const scripted = this.faults.takeError(request.className);
     if (scripted) throw new RpcFailure(scripted.code, scripted.message);
     try {
@@ -129,7 +135,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     const last = this.lastRequestOf.get(key.keyId);
     const now = Date.now();
     this.lastRequestOf.set(key.keyId, { conn: connection, at: now });
-    if (!this.duplicateWindowMs || !last || last.conn === connection || last.conn.closed) return;
+    if (key.dead || !this.duplicateWindowMs || !last || last.conn === connection || last.conn.closed) return;
     if (now - last.at > this.duplicateWindowMs) return;
     key.dead = { code: 406, message: 'AUTH_KEY_DUPLICATED' };
     this.duplicates.push({ keyId: key.keyId, at: now });

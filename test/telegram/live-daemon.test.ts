@@ -13,7 +13,7 @@ import { Commands } from '../../src/redis/commands.js';
 import { startTestDaemon, stopTestDaemons, type TestDaemon } from '../helpers/daemon.js';
 import { closeAllRedis, uniquePrefix } from '../helpers/redis.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { waitFor, webhooksSettled } from '../helpers/wait.js';
+import { sleep, waitFor, webhooksSettled } from '../helpers/wait.js';
 import { HUMO_BOT } from '../mtproto-server/index.js';
 import { removeTempDirs } from './helpers.js';
 import { closeLiveTelegrams, liveTelegram, type LiveTelegram } from './live.js';
@@ -148,4 +148,27 @@ describe('paycue against the test Telegram', () => {
     expect(hooks.received.map((r) => [r.json.action, r.json.transaction_id])).toEqual([['confirm', other.transaction_id]]);
     expect(await stateOf(d, target.transaction_id)).toBe('pending');
   });
+
+  it('GramJS\'s own wake-up `connected` (from its second 9 s ping on), 2 s chat reads, a payment a second before its deadline: confirmed, never cancelled', async () => {
+    const live = await liveTelegram();
+    const hooks = await receiver();
+    live.tg.faults.delay('messages.GetHistory', 2000);
+    const d = await startTestDaemon(
+      { WEBHOOK_URL: hooks.url, ...live.env, REDIS_PREFIX: uniquePrefix(), TRANSACTION_TTL: '4s' },
+      { startWatcher: telegramStarter({ deadlineReadGapMs: 100, retryBaseMs: 100 }), sweepIntervalMs: 20 },
+    );
+    await d.watcherReady;
+    // GramJS pings every 9 s; from the second ping on it takes its "wake-up" path, which emits
+    // `connected` with no drop before it. The real ping loop, not a simulation of it.
+    await waitFor('GramJS\'s second ping', () => live.tg.stats.pongs >= 2, { timeoutMs: 25_000, intervalMs: 100 });
+    const tx = await create(d, 15000);
+    await sleep(Math.max(0, Date.parse(tx.expires_at) - 1000 - Date.now()));
+    live.tg.botSends(live.merchant, HUMO_BOT, credit(tx));
+    await waitFor('the transaction to be decided', async () => (await stateOf(d, tx.transaction_id)) !== 'pending', { timeoutMs: 15_000 });
+    expect(await stateOf(d, tx.transaction_id)).toBe('confirmed');
+    // Another wake-up and the slow deadline read both pass: still one confirm, no cancel.
+    await waitFor('GramJS\'s next ping', () => live.tg.stats.pongs >= 3, { timeoutMs: 15_000, intervalMs: 100 });
+    await webhooksSettled(d.ctx);
+    expect(hooks.received.map((r) => [r.json.action, r.json.transaction_id])).toEqual([['confirm', tx.transaction_id]]);
+  }, 60_000);
 });
