@@ -434,6 +434,15 @@ function hostProblems(env: Record<string, string | undefined>): { variable: stri
   return problem ? [{ variable: 'HOST', message: problem }] : [];
 }
 
+/** The test Telegram server (src/telegram/test-telegram.ts) is for paycue's own tests: set
+ * anywhere else, it would send the merchant's login to another server. */
+function testTelegramOutsideTests(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (env.NODE_ENV === 'test') return [];
+  return ['PAYCUE_TEST_TELEGRAM_DC', 'PAYCUE_TEST_TELEGRAM_RSA_KEY']
+    .filter((k) => (env[k] ?? '').trim() !== '')
+    .map((variable) => ({ variable, message: "for paycue's own tests only (honoured with NODE_ENV=test); unset it" }));
+}
+
 /** One Redis deployment at a time, fully described (on the raw values, reported with the rest). */
 function redisModeProblems(env: Record<string, string | undefined>): { variable: string; message: string }[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
@@ -509,12 +518,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     parseFields(DAEMON, env, [
       ...hostProblems(env),
       ...missingOutsideSandbox(env), ...shortQuarantineWithoutOptIn(env), ...graceOverQuarantine(env), ...placeholdersOutsideSandbox(env), ...redisModeProblems(env),
-      ...alertsWithoutChat(env),
+      ...alertsWithoutChat(env), ...testTelegramOutsideTests(env),
     ]),
   ), env);
 }
 
 /** An operator command's configuration: no API credentials or webhook URL needed. */
 export function parseOperatorConfig(env: Record<string, string | undefined>): OperatorConfig {
-  return graceWithinQuarantine(withRedisUrl(parseFields(COMMON, env, [...redisModeProblems(env), ...graceOverQuarantine(env)])), env);
+  return graceWithinQuarantine(withRedisUrl(parseFields(COMMON, env, [...redisModeProblems(env), ...graceOverQuarantine(env), ...testTelegramOutsideTests(env)])), env);
 }

@@ -13,6 +13,7 @@ import type { QrLoginClient } from './qr-login.js';
 import type { Logger } from '../log/logger.js';
 import { PinoGramLogger } from './gramjs-logger.js';
 import { TelegramStartError, withTimeout } from './errors.js';
+import { pointAtTestTelegram } from './test-telegram.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
@@ -27,6 +28,7 @@ export interface ClientOptions {
 
 export function createTelegramClient(opts: ClientOptions): TelegramClient {
   const session = typeof opts.session === 'string' ? new StringSession(opts.session) : opts.session;
+  pointAtTestTelegram(session); // paycue's own tests only (NODE_ENV=test); see test-telegram.ts
   const client = new TelegramClient(session, opts.appId, opts.appHash, {
     baseLogger: new PinoGramLogger(opts.log),
     connectionRetries: opts.purpose === 'daemon' ? Infinity : 3,

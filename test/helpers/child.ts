@@ -18,7 +18,7 @@ export interface Child {
   closed: Promise<number | null>;
 }
 
-export function runChild(args: string[], env: Record<string, string>, opts: { stdin?: string; cwd?: string } = {}): Child {
+export function runChild(args: string[], env: Record<string, string>, opts: { stdin?: string; cwd?: string; keepStdinOpen?: boolean } = {}): Child {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'paycue-cwd-'));
   // TMPDIR passes on so a child's temporary files go under the test run's own directory too.
   const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
@@ -29,7 +29,7 @@ export function runChild(args: string[], env: Record<string, string>, opts: { st
   proc.stdout?.on('data', (c: Buffer) => ((out += c.toString()), (stdout += c.toString())));
   proc.stderr?.on('data', (c: Buffer) => ((out += c.toString()), (stderr += c.toString())));
   if (opts.stdin !== undefined) proc.stdin?.end(opts.stdin);
-  else proc.stdin?.end();
+  else if (!opts.keepStdinOpen) proc.stdin?.end(); // kept open, the test answers prompts as they come
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const closed = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return { proc, output: () => out, stdout: () => stdout, stderr: () => stderr, exited, closed };

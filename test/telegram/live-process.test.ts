@@ -1,0 +1,109 @@
+// The built `paycue` process against the test Telegram: the interactive login (`paycue
+// --telegram`: code, wrong code, 2FA) answered on stdin as a person would, the saved session
+// then working; and the daemon's exit code when Telegram revokes its session.
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/dev/local-redis.js';
+import { sessionPath } from '../../src/telegram/session-store.js';
+import { runChild, type Child } from '../helpers/child.js';
+import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { SrpServer } from '../mtproto-server/index.js';
+import { destroyClients, gramClient } from '../mtproto-server/client.js';
+import { removeTempDirs } from './helpers.js';
+import { childEnv, closeLiveTelegrams, liveTelegram, MERCHANT_PHONE } from './live.js';
+
+const children: Child[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+  await destroyClients();
+  await closeLiveTelegrams();
+  await removeTempDirs();
+});
+
+function paycue(args: string[], env: Record<string, string>): Child & { answer(line: string): void; prompted(what: RegExp): Promise<void> } {
+  const c = runChild(args, env, { keepStdinOpen: true });
+  children.push(c);
+  let from = 0;
+  return Object.assign(c, {
+    answer(line: string) {
+      c.proc.stdin!.write(line + '\n');
+    },
+    /** Waits for the next output matching `what` (after what was already matched). */
+    async prompted(what: RegExp) {
+      await waitFor(`paycue to print ${what}`, () => {
+        const m = what.exec(c.output().slice(from));
+        if (m) from += m.index + m[0].length;
+        return !!m;
+      });
+    },
+  });
+}
+
+describe('paycue --telegram against the test Telegram', () => {
+  it('logs in with the code Telegram sent (after a wrong one); the saved session is the account\'s', async () => {
+    const live = await liveTelegram({ loggedIn: false });
+    const p = paycue(['--telegram'], await childEnv(live));
+    await p.prompted(/Phone number/);
+    p.answer(MERCHANT_PHONE);
+    await p.prompted(/Telegram sent a login code to your Telegram app[\s\S]*Login code: /);
+    const code = live.tg.lastCode(MERCHANT_PHONE);
+    p.answer(code === '12345' ? '54321' : '12345');
+    await p.prompted(/That code is wrong/);
+    p.answer(code);
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(/Logged in as Kassa \(@kassa_uz\), id \d+/);
+    expect(p.output()).not.toContain(code);
+    // The process made its own auth key with the server (the test RSA key) and logged it in.
+    expect(live.tg.stats.authKeysCreated).toBe(1);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+    const saved = (await readFile(sessionPath(live.sessionDir), 'utf8')).trim();
+    const client = gramClient(live.tg, saved);
+    await client.connect();
+    expect((await client.getMe()).id.toString()).toBe(String(live.merchant.id));
+  });
+
+  it('2FA: asks for the password after the code, says a wrong one is wrong, logs in with the right one', async () => {
+    const live = await liveTelegram({ loggedIn: false, password: new SrpServer('kassa-2fa-pass', 'the shop one') });
+    const p = paycue(['--telegram'], { ...(await childEnv(live)), TG_PHONE: MERCHANT_PHONE });
+    await p.prompted(/Phone number \(international format\) \[\+998901234567\]: /);
+    p.answer('');
+    await p.prompted(/Login code: /);
+    p.answer(live.tg.lastCode(MERCHANT_PHONE));
+    await p.prompted(/Two-step verification password \(hint: the shop one\): /);
+    p.answer('not-the-password');
+    await p.prompted(/Wrong password\. Try again\.[\s\S]*Two-step verification password/);
+    p.answer('kassa-2fa-pass');
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(/Logged in as Kassa/);
+    expect(p.output()).not.toMatch(/kassa-2fa-pass|not-the-password/);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+  });
+
+  it('the test-server variables without NODE_ENV=test: exit 2 naming them, and no connection is made', async () => {
+    const live = await liveTelegram({ loggedIn: false });
+    const { NODE_ENV: _, ...env } = await childEnv(live);
+    const p = paycue(['--telegram'], env);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/PAYCUE_TEST_TELEGRAM_DC: for paycue's own tests only/);
+    expect(live.tg.stats.authKeysCreated + live.tg.requests.length).toBe(0);
+  });
+});
+
+describe('the paycue daemon process against the test Telegram', () => {
+  it('Telegram revokes the session while it runs: exit 2 at the next read, saying to log in again', async () => {
+    const live = await liveTelegram();
+    const d = paycue([], {
+      ...(await childEnv(live)),
+      API_USERNAME: 'merchant', API_PASSWORD: 's3cret-pass', HOST: '127.0.0.1', PORT: String(await freePort()),
+      REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix(), WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+    });
+    await d.prompted(/telegram connected/);
+    await waitFor('the first chat read', () => live.tg.count('messages.GetHistory') > 0);
+    live.tg.revoke(live.merchant);
+    // What makes paycue ask Telegram again: a connection drop (its reads follow every reconnect).
+    live.tg.dropConnections();
+    expect(await d.exited).toBe(2);
+    expect(d.output()).toMatch(/no longer valid \(AUTH_KEY_UNREGISTERED\).*paycue --telegram/);
+  });
+});
