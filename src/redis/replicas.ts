@@ -92,10 +92,25 @@ export interface ShardFacts {
   master: string;
 }
 
-/** Every shard of a Cluster and the replicas it has (CLUSTER SHARDS, Redis 7). */
+/** Every shard of a Cluster and the replicas it has (CLUSTER SHARDS, Redis 7), as the master
+ * that knows most of them says: gossip reaches nodes at different times, and one that has not yet
+ * heard of a new replica would record too few (a first sight recorded low would stay low). */
 export async function clusterShards(cluster: Cluster): Promise<ShardFacts[]> {
-  const node = cluster.nodes('master')[0];
-  if (!node) throw new Error('no Cluster master is known yet');
+  const masters = cluster.nodes('master');
+  if (masters.length === 0) throw new Error('no Cluster master is known yet');
+  const views = await Promise.all(masters.map((m) => shardsSeenBy(m).catch(() => null)));
+  const best = new Map<string, ShardFacts>();
+  for (const view of views) {
+    for (const shard of view ?? []) {
+      const known = best.get(shard.key);
+      if (!known || shard.replicas > known.replicas) best.set(shard.key, shard);
+    }
+  }
+  if (best.size === 0) throw new Error('no Cluster master answered CLUSTER SHARDS');
+  return [...best.values()];
+}
+
+async function shardsSeenBy(node: { call(...args: string[]): Promise<unknown> }): Promise<ShardFacts[]> {
   const raw = (await node.call('CLUSTER', 'SHARDS')) as unknown[][];
   const out: ShardFacts[] = [];
   for (const shard of raw) {
