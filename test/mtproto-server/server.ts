@@ -63,6 +63,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   private readonly connections = new Set<Connection>();
   private readonly methods: Methods;
   private readonly lastRequestOf = new Map<bigint, { conn: Connection; at: number }>();
+  private heldPushes: { account: Account; updates: Api.TypeUpdates }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -146,7 +147,11 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   }
 
   deliver(account: Account, updates: Api.TypeUpdates): void {
-    if (this.faults.stalled) return;
+    if (this.faults.stalled) {
+      // A stalled Telegram delivers late, not never.
+      this.heldPushes.push({ account, updates });
+      return;
+    }
     if (this.faults.losePushes > 0) {
       this.faults.losePushes--;
       return;
@@ -290,8 +295,8 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     return this.keys.forAccount(account.id);
   }
 
-  /** The server stops answering: connections are accepted and read, nothing is answered (nor
-   * pushed) until resume(). */
+  /** The server stops answering: connections are accepted and read, nothing is answered or
+   * pushed until resume() (then the held pushes go out, to the connections open by then). */
   stall(): void {
     this.faults.stalled = true;
   }
@@ -305,6 +310,9 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   resume(): void {
     this.faults.stalled = false;
     for (const c of this.connections) c.resume();
+    const pushes = this.heldPushes;
+    this.heldPushes = [];
+    for (const p of pushes) this.deliver(p.account, p.updates);
   }
 
   /** Telegram forgets the account's auth keys: every packet on them gets the -404 transport error. */

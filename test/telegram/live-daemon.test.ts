@@ -94,9 +94,10 @@ describe('paycue against the test Telegram', () => {
     const d = await daemon(live, { REDIS_PREFIX: uniquePrefix() });
     const tx = await create(d, 7000);
     const reads = live.tg.count('messages.GetHistory');
-    // The server freezes and the connection breaks: the credit cannot be pushed to anyone.
+    // The server freezes and the connection breaks; the credit's push is lost on the way.
     live.tg.stall();
     live.tg.dropConnections();
+    live.tg.faults.losePushes = 1;
     live.tg.botSends(live.merchant, HUMO_BOT, credit(tx));
     await waitFor('GramJS to dial again', () => live.tg.openConnections > 0);
     expect(await stateOf(d, tx.transaction_id)).toBe('pending');
