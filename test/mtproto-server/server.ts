@@ -268,6 +268,12 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     );
   }
 
+  /** Telegram tells the account's sessions there were too many updates to send (they must
+   * fetch the difference themselves). */
+  updatesTooLong(account: Account): void {
+    this.deliver(account, new Api.UpdatesTooLong());
+  }
+
   /** The last login code sent for a phone number (what the user reads in the Telegram app). */
   lastCode(phone: string): string {
     const digits = phone.replace(/\D/g, '');
