@@ -135,6 +135,34 @@ describe('paycue --telegram against the test Telegram', () => {
   });
 });
 
+describe('paycue telegram status / logout against the test Telegram', () => {
+  it('status says whose the saved session is; logout ends it at Telegram and removes it', async () => {
+    const live = await liveTelegram();
+    const env = { ...(await childEnv(live)), REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() };
+    const status = paycue(['telegram', 'status'], env);
+    expect(await status.exited).toBe(0);
+    expect(status.output()).toMatch(/The saved session works: logged in as Kassa \(@kassa_uz\), id \d+/);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+    const logout = paycue(['telegram', 'logout'], env);
+    expect(await logout.exited).toBe(0);
+    expect(logout.output()).toMatch(/Logged out of Telegram and removed/);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(0);
+    await expect(readFile(sessionPath(live.sessionDir), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a session Telegram revoked: status says so (exit 1); logout removes it as already invalid', async () => {
+    const live = await liveTelegram();
+    const env = { ...(await childEnv(live)), REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() };
+    live.tg.revoke(live.merchant);
+    const status = paycue(['telegram', 'status'], env);
+    expect(await status.exited).toBe(1);
+    expect(status.output()).toMatch(/The saved session no longer works \(AUTH_KEY_UNREGISTERED\)[\s\S]*paycue --telegram/);
+    const logout = paycue(['telegram', 'logout'], env);
+    expect(await logout.exited).toBe(0);
+    expect(logout.output()).toMatch(/The session was already invalid at Telegram; removed/);
+  });
+});
+
 describe('the paycue daemon process against the test Telegram', () => {
   it('Telegram revokes the session while it runs: exit 2 at the next read, saying to log in again', async () => {
     const live = await liveTelegram();
