@@ -296,6 +296,13 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     }
   }
 
+  /** Auth keys a client has actually used (sent an encrypted message with). GramJS turns g_ab
+   * into a 255-byte key when its first byte is 0 (1 exchange in 256), fails Telegram's check of
+   * the new nonce hash and runs the exchange again: count keys in use, not exchanges. */
+  get keysInUse(): number {
+    return this.keys.all().filter((k) => k.sessions.size > 0).length;
+  }
+
   /** Keys logged in as the account now. */
   sessionsOf(account: Account): AuthKeyRecord[] {
     return this.keys.forAccount(account.id);
