@@ -53,6 +53,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   readonly requests: LoggedRequest[] = [];
   /** Requests the server has no method for (a test can assert it stays empty). */
   readonly unsupported: string[] = [];
+  readonly internalErrors: string[] = [];
   /** Every AUTH_KEY_DUPLICATED the server raised. */
   readonly duplicates: { keyId: bigint; at: number }[] = [];
   readonly stats: ProtocolStats = emptyStats();
