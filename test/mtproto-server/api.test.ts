@@ -15,7 +15,9 @@ import { waitFor } from '../helpers/wait.js';
 const servers: TelegramTestServer[] = [];
 afterEach(async () => {
   await destroyClients();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
 });
 
 async function server(): Promise<TelegramTestServer> {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Api } from 'telegram';
 import { FloodWaitError } from 'telegram/errors/index.js';
 import { Raw } from 'telegram/events/Raw.js';
+import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { HUMO_BOT, TelegramTestServer } from './index.js';
 import { destroyClients, gramClient } from './client.js';
@@ -11,7 +12,9 @@ import { waitFor } from '../helpers/wait.js';
 const servers: TelegramTestServer[] = [];
 afterEach(async () => {
   await destroyClients();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
 });
 
 async function setup() {
@@ -52,20 +55,27 @@ describe('fault injection', () => {
     expect(await state).toBeInstanceOf(Api.updates.State);
   });
 
-  it('a stalled server accepts and reads but never answers; once it resumes, the held request is answered', async () => {
-    const { tg, session } = await setup();
+  it('a stalled server accepts and reads but never answers nor pushes; once it resumes, the held request is answered and the push delivered', async () => {
+    const { tg, account, session } = await setup();
     const client = gramClient(tg, session);
     await client.connect();
+    await client.getMe();
+    const pushed: string[] = [];
+    client.addEventHandler((e: NewMessageEvent) => void pushed.push(e.message.message), new NewMessage({}));
     const seen = tg.requests.length;
     tg.stall();
     let answered = false;
     const pending = client.invoke(config()).then(() => (answered = true));
+    tg.botSends(account, HUMO_BOT, 'sent during the stall');
     await waitFor('the request to reach the stalled server', () => tg.heldBytes > 0);
     expect(answered).toBe(false);
+    expect(pushed).toEqual([]);
     expect(tg.requests).toHaveLength(seen);
     tg.resume();
     await pending;
     expect(answered).toBe(true);
+    await waitFor('the held push', () => pushed.length === 1);
+    expect(pushed).toEqual(['sent during the stall']);
   });
 
   it('a second connection on an auth key in use: AUTH_KEY_DUPLICATED (406), and the key is dead for both', async () => {

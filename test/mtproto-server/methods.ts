@@ -41,7 +41,7 @@ const fail = (code: number, message: string): never => {
 
 /** Methods a key may call before it is logged in. */
 const WITHOUT_LOGIN = new Set([
-  'help.GetConfig', 'help.GetNearestDc', 'auth.SendCode', 'auth.SignIn', 'auth.CheckPassword', 'account.GetPassword', 'auth.LogOut', 'auth.ResendCode', 'auth.CancelCode',
+  'help.GetConfig', 'help.GetNearestDc', 'auth.SendCode', 'auth.SignIn', 'auth.CheckPassword', 'account.GetPassword', 'auth.ResendCode', 'auth.CancelCode',
 ]);
 
 export function requiresLogin(method: string): boolean {

@@ -53,6 +53,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   readonly requests: LoggedRequest[] = [];
   /** Requests the server has no method for (a test can assert it stays empty). */
   readonly unsupported: string[] = [];
+  readonly internalErrors: string[] = [];
   /** Every AUTH_KEY_DUPLICATED the server raised. */
   readonly duplicates: { keyId: bigint; at: number }[] = [];
   readonly stats: ProtocolStats = emptyStats();
@@ -63,6 +64,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   private readonly connections = new Set<Connection>();
   private readonly methods: Methods;
   private readonly lastRequestOf = new Map<bigint, { conn: Connection; at: number }>();
+  private heldPushes: { account: Account; updates: Api.TypeUpdates }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -146,7 +148,11 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   }
 
   deliver(account: Account, updates: Api.TypeUpdates): void {
-    if (this.faults.stalled) return;
+    if (this.faults.stalled) {
+      // A stalled Telegram delivers late, not never.
+      this.heldPushes.push({ account, updates });
+      return;
+    }
     if (this.faults.losePushes > 0) {
       this.faults.losePushes--;
       return;
@@ -263,6 +269,12 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     );
   }
 
+  /** Telegram tells the account's sessions there were too many updates to send (they must
+   * fetch the difference themselves). */
+  updatesTooLong(account: Account): void {
+    this.deliver(account, new Api.UpdatesTooLong());
+  }
+
   /** The last login code sent for a phone number (what the user reads in the Telegram app). */
   lastCode(phone: string): string {
     const digits = phone.replace(/\D/g, '');
@@ -285,13 +297,20 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     }
   }
 
+  /** Auth keys a client has actually used (sent an encrypted message with). GramJS turns g_ab
+   * into a 255-byte key when its first byte is 0 (1 exchange in 256), fails Telegram's check of
+   * the new nonce hash and runs the exchange again: count keys in use, not exchanges. */
+  get keysInUse(): number {
+    return this.keys.all().filter((k) => k.sessions.size > 0).length;
+  }
+
   /** Keys logged in as the account now. */
   sessionsOf(account: Account): AuthKeyRecord[] {
     return this.keys.forAccount(account.id);
   }
 
-  /** The server stops answering: connections are accepted and read, nothing is answered (nor
-   * pushed) until resume(). */
+  /** The server stops answering: connections are accepted and read, nothing is answered or
+   * pushed until resume() (then the held pushes go out, to the connections open by then). */
   stall(): void {
     this.faults.stalled = true;
   }
@@ -305,6 +324,9 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   resume(): void {
     this.faults.stalled = false;
     for (const c of this.connections) c.resume();
+    const pushes = this.heldPushes;
+    this.heldPushes = [];
+    for (const p of pushes) this.deliver(p.account, p.updates);
   }
 
   /** Telegram forgets the account's auth keys: every packet on them gets the -404 transport error. */

@@ -94,15 +94,40 @@ describe('paycue against the test Telegram', () => {
     const d = await daemon(live, { REDIS_PREFIX: uniquePrefix() });
     const tx = await create(d, 7000);
     const reads = live.tg.count('messages.GetHistory');
-    // The server freezes and the connection breaks: the credit cannot be pushed to anyone.
+    // The server freezes and the connection breaks; the credit's push is lost on the way.
     live.tg.stall();
     live.tg.dropConnections();
+    live.tg.faults.losePushes = 1;
     live.tg.botSends(live.merchant, HUMO_BOT, credit(tx));
     await waitFor('GramJS to dial again', () => live.tg.openConnections > 0);
     expect(await stateOf(d, tx.transaction_id)).toBe('pending');
     live.tg.resume();
     await waitFor('the payment to confirm', async () => (await stateOf(d, tx.transaction_id)) === 'confirmed');
     expect(live.tg.count('messages.GetHistory')).toBeGreaterThan(reads);
+  });
+
+  it('a lost push shows as a gap in pts when the next update arrives: paycue reads the chat and confirms the lost credit', async () => {
+    const live = await liveTelegram();
+    const d = await daemon(live, { REDIS_PREFIX: uniquePrefix() });
+    const tx = await create(d, 8000);
+    const reads = live.tg.count('messages.GetHistory');
+    live.tg.faults.losePushes = 1;
+    live.tg.botSends(live.merchant, HUMO_BOT, credit(tx));
+    await waitFor('the lost push', () => live.tg.faults.losePushes === 0);
+    expect(await stateOf(d, tx.transaction_id)).toBe('pending');
+    live.tg.botSends(live.merchant, HUMO_BOT, 'Balansingiz: 1 000 000,00 UZS');
+    await waitFor('the payment to confirm', async () => (await stateOf(d, tx.transaction_id)) === 'confirmed');
+    expect(live.tg.count('messages.GetHistory')).toBeGreaterThan(reads);
+  });
+
+  it('updatesTooLong from Telegram makes paycue read the chats', async () => {
+    const live = await liveTelegram();
+    const d = await daemon(live, { REDIS_PREFIX: uniquePrefix() });
+    const tx = await create(d, 8500);
+    live.tg.faults.losePushes = 1;
+    live.tg.botSends(live.merchant, HUMO_BOT, credit(tx));
+    live.tg.updatesTooLong(live.merchant);
+    await waitFor('the payment to confirm', async () => (await stateOf(d, tx.transaction_id)) === 'confirmed');
   });
 
   it('a cached access hash Telegram no longer accepts (PEER_ID_INVALID) is resolved again; the waiting payment confirms', async () => {

@@ -55,7 +55,7 @@ describe('paycue --telegram against the test Telegram', () => {
     expect(p.output()).toMatch(/Logged in as Kassa \(@kassa_uz\), id \d+/);
     expect(p.output()).not.toContain(code);
     // The process made its own auth key with the server (the test RSA key) and logged it in.
-    expect(live.tg.stats.authKeysCreated).toBe(1);
+    expect(live.tg.keysInUse).toBe(1);
     expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
     const saved = (await readFile(sessionPath(live.sessionDir), 'utf8')).trim();
     const client = gramClient(live.tg, saved);
@@ -80,6 +80,51 @@ describe('paycue --telegram against the test Telegram', () => {
     expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
   });
 
+  it('an expired code: paycue asks Telegram for a new one, and the new code logs in', async () => {
+    const live = await liveTelegram({ loggedIn: false });
+    const p = paycue(['--telegram'], await childEnv(live));
+    await p.prompted(/Phone number/);
+    p.answer(MERCHANT_PHONE);
+    await p.prompted(/Login code: /);
+    const first = live.tg.lastCode(MERCHANT_PHONE);
+    live.tg.expireCodes();
+    p.answer(first);
+    await p.prompted(/The code has expired; asking Telegram for a new one\.[\s\S]*Telegram sent a new login code[\s\S]*Login code: /);
+    expect(live.tg.codes).toHaveLength(2);
+    p.answer(live.tg.lastCode(MERCHANT_PHONE));
+    expect(await p.exited).toBe(0);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+  });
+
+  it('a flood wait on sendCode: says how long to wait and exits 1, without retrying', async () => {
+    const live = await liveTelegram({ loggedIn: false });
+    live.tg.faults.floodWait('auth.SendCode', 4000);
+    const p = paycue(['--telegram'], { ...(await childEnv(live)), TG_PHONE: MERCHANT_PHONE });
+    await p.prompted(/Phone number/);
+    p.answer('');
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toMatch(/Telegram asks to wait 4000 seconds \(1 h 6 min\, until [^)]+\) before trying again \(FLOOD_WAIT\)/);
+    expect(live.tg.count('auth.SendCode')).toBe(1);
+  });
+
+  it('send-code then verify in two processes: the code belongs to the session send-code kept (a wrong one first)', async () => {
+    const live = await liveTelegram({ loggedIn: false });
+    const env = await childEnv(live);
+    const send = paycue(['telegram', 'send-code', '--phone', MERCHANT_PHONE], env);
+    expect(await send.exited).toBe(0);
+    expect(send.output()).toMatch(/Telegram sent a login code to your Telegram app/);
+    const code = live.tg.lastCode(MERCHANT_PHONE);
+    const wrong = paycue(['telegram', 'verify', '--code', code === '12345' ? '54321' : '12345'], env);
+    expect(await wrong.exited).toBe(1);
+    expect(wrong.output()).toMatch(/That code is wrong/);
+    const right = paycue(['telegram', 'verify', '--code', code], env);
+    expect(await right.exited).toBe(0);
+    expect(right.output()).toMatch(/Logged in as Kassa \(@kassa_uz\)/);
+    // One auth key did it all: the one send-code made and saved with the pending login.
+    expect(live.tg.keysInUse).toBe(1);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+  });
+
   it('the test-server variables without NODE_ENV=test: exit 2 naming them, and no connection is made', async () => {
     const live = await liveTelegram({ loggedIn: false });
     const { NODE_ENV: _, ...env } = await childEnv(live);
@@ -87,6 +132,34 @@ describe('paycue --telegram against the test Telegram', () => {
     expect(await p.exited).toBe(2);
     expect(p.output()).toMatch(/PAYCUE_TEST_TELEGRAM_DC: for paycue's own tests only/);
     expect(live.tg.stats.authKeysCreated + live.tg.requests.length).toBe(0);
+  });
+});
+
+describe('paycue telegram status / logout against the test Telegram', () => {
+  it('status says whose the saved session is; logout ends it at Telegram and removes it', async () => {
+    const live = await liveTelegram();
+    const env = { ...(await childEnv(live)), REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() };
+    const status = paycue(['telegram', 'status'], env);
+    expect(await status.exited).toBe(0);
+    expect(status.output()).toMatch(/The saved session works: logged in as Kassa \(@kassa_uz\), id \d+/);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(1);
+    const logout = paycue(['telegram', 'logout'], env);
+    expect(await logout.exited).toBe(0);
+    expect(logout.output()).toMatch(/Logged out of Telegram and removed/);
+    expect(live.tg.sessionsOf(live.merchant)).toHaveLength(0);
+    await expect(readFile(sessionPath(live.sessionDir), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a session Telegram revoked: status says so (exit 1); logout removes it as already invalid', async () => {
+    const live = await liveTelegram();
+    const env = { ...(await childEnv(live)), REDIS_URL: redisUrl(), REDIS_PREFIX: uniquePrefix() };
+    live.tg.revoke(live.merchant);
+    const status = paycue(['telegram', 'status'], env);
+    expect(await status.exited).toBe(1);
+    expect(status.output()).toMatch(/The saved session no longer works \(AUTH_KEY_UNREGISTERED\)[\s\S]*paycue --telegram/);
+    const logout = paycue(['telegram', 'logout'], env);
+    expect(await logout.exited).toBe(0);
+    expect(logout.output()).toMatch(/The session was already invalid at Telegram; removed/);
   });
 });
 

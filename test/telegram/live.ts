@@ -43,6 +43,13 @@ export async function childEnv(live: LiveTelegram): Promise<Record<string, strin
   return { ...live.env, NODE_ENV: 'test', [TEST_DC_VARIABLE]: live.tg.dcIp, [TEST_KEY_VARIABLE]: keyFile };
 }
 
+/** Closes the servers; fails the test if paycue called a method the server does not implement,
+ * or the server failed internally (either answer is an error Telegram would not give). */
 export async function closeLiveTelegrams(): Promise<void> {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  const broken = closing.flatMap((s) => s.internalErrors);
+  if (broken.length) throw new Error(`the test Telegram failed internally:\n${broken.join('\n')}`);
+  const unsupported = closing.flatMap((s) => s.unsupported);
+  if (unsupported.length) throw new Error(`paycue called methods the test Telegram does not implement: ${[...new Set(unsupported)].join(', ')}`);
 }
