@@ -115,6 +115,70 @@ describe('login', () => {
   });
 });
 
+describe('QR login', () => {
+  /** GramJS's own QR login on a fresh client, the scan done by `scanner` (logged in as the account). */
+  async function qrLogin(tg: TelegramTestServer, scanner: TelegramClient, password?: string) {
+    const client = gramClient(tg);
+    await client.connect();
+    const shown: number[] = [];
+    const user = await client.signInUserWithQrCode(
+      { apiId: TEST_APP_ID, apiHash: TEST_APP_HASH },
+      {
+        qrCode: async ({ token, expires }) => {
+          shown.push(expires);
+          // The phone scans tg://login?token=<base64url token>: auth.acceptLoginToken.
+          await scanner.invoke(new Api.auth.AcceptLoginToken({ token }));
+        },
+        ...(password ? { password: async () => password } : {}),
+        onError: async (err) => {
+          throw err;
+        },
+      },
+    );
+    return { client, user: user as Api.User, shown };
+  }
+
+  it('a token scanned by a logged-in session logs the new client in (updateLoginToken, then the login)', async () => {
+    const tg = await server();
+    const account = tg.addAccount({ phone: PHONE, firstName: 'Kassa' });
+    const phone = await loggedIn(tg, account);
+    const { client, user, shown } = await qrLogin(tg, phone);
+    expect(user.id.toString()).toBe(String(account.id));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toBeGreaterThan(Math.floor(Date.now() / 1000));
+    expect((await client.getMe()).id.toString()).toBe(String(account.id));
+    expect(tg.sessionsOf(account)).toHaveLength(2);
+  });
+
+  it('with 2FA the scan is followed by the password (SRP)', async () => {
+    const tg = await server();
+    const account = tg.addAccount({ phone: PHONE, firstName: 'Kassa', password: new SrpServer('qr-pass') });
+    const phone = await loggedIn(tg, account);
+    const { user } = await qrLogin(tg, phone, 'qr-pass');
+    expect(user.id.toString()).toBe(String(account.id));
+    expect(tg.sessionsOf(account)).toHaveLength(2);
+  });
+
+  it('an expired token cannot be scanned; a new one can; a token is good for one scan', async () => {
+    const tg = await server();
+    const account = tg.addAccount({ phone: PHONE, firstName: 'Kassa' });
+    const phone = await loggedIn(tg, account);
+    const fresh = gramClient(tg);
+    await fresh.connect();
+    const exportToken = () => fresh.invoke(new Api.auth.ExportLoginToken({ apiId: TEST_APP_ID, apiHash: TEST_APP_HASH, exceptIds: [] }));
+    const old = (await exportToken()) as Api.auth.LoginToken;
+    tg.expireLoginTokens();
+    await expect(phone.invoke(new Api.auth.AcceptLoginToken({ token: old.token }))).rejects.toMatchObject({ errorMessage: 'AUTH_TOKEN_EXPIRED' });
+    const next = (await exportToken()) as Api.auth.LoginToken;
+    expect(Buffer.from(next.token).equals(Buffer.from(old.token))).toBe(false);
+    await phone.invoke(new Api.auth.AcceptLoginToken({ token: next.token }));
+    await expect(phone.invoke(new Api.auth.AcceptLoginToken({ token: next.token }))).rejects.toMatchObject({ errorMessage: 'AUTH_TOKEN_INVALID' });
+    const done = await exportToken();
+    expect(done).toBeInstanceOf(Api.auth.LoginTokenSuccess);
+    expect((await fresh.getMe()).id.toString()).toBe(String(account.id));
+  });
+});
+
 describe('users and bots', () => {
   it('@HUMOcardbot and @CardXabarBot resolve to their real ids as bots; each account has its own access hash for them', async () => {
     const tg = await server();

@@ -20,12 +20,25 @@ export interface SentLoginCode {
   expired: boolean;
 }
 
+/** A QR login token (auth.exportLoginToken), shown as tg://login?token=… until a logged-in
+ * session of some account accepts it (the scan). */
+export interface LoginTokenRecord {
+  token: Buffer;
+  keyId: bigint;
+  /** Unix seconds. */
+  expires: number;
+  acceptedBy?: number;
+}
+
 export interface MethodHost {
   world: World;
   /** Telegram's clock, unix ms. */
   now(): number;
   apps: Map<number, string>;
   codes: SentLoginCode[];
+  loginTokens: LoginTokenRecord[];
+  /** The auth key a token was made for (to push updateLoginToken to it). */
+  pushToKey(keyId: bigint, updates: Api.TypeUpdates): void;
   /** Hands an account's new update to its logged-in sessions. */
   deliver(account: Account, updates: Api.TypeUpdates): void;
   /** The /start greeting a bot answers with ('' for none). */
@@ -42,6 +55,7 @@ const fail = (code: number, message: string): never => {
 /** Methods a key may call before it is logged in. */
 const WITHOUT_LOGIN = new Set([
   'help.GetConfig', 'help.GetNearestDc', 'auth.SendCode', 'auth.SignIn', 'auth.CheckPassword', 'account.GetPassword', 'auth.ResendCode', 'auth.CancelCode',
+  'auth.ExportLoginToken', 'auth.ImportLoginToken',
 ]);
 
 export function requiresLogin(method: string): boolean {
@@ -85,6 +99,9 @@ export class Methods {
       case 'account.GetPassword': return this.getPassword(key);
       case 'auth.CheckPassword': return this.checkPassword(key, r);
       case 'auth.LogOut': return this.logOut(key);
+      case 'auth.ExportLoginToken': return this.exportLoginToken(key, r);
+      case 'auth.ImportLoginToken': return this.importLoginToken(key, r);
+      case 'auth.AcceptLoginToken': return this.acceptLoginToken(key, account!, r);
       case 'users.GetUsers': return this.getUsers(account!, r);
       case 'users.GetFullUser': return this.getFullUser(account!, r);
       case 'contacts.ResolveUsername': return this.resolveUsername(account!, r);
@@ -166,6 +183,51 @@ export class Methods {
     key.account = undefined;
     key.passwordPendingFor = undefined;
     return new Api.auth.LoggedOut({});
+  }
+
+  // ------------------------------------------------------------------ QR login
+
+  /** A new token (valid 30 s) or, once one of this key's tokens was accepted, the login itself. */
+  private exportLoginToken(key: AuthKeyRecord, req: Api.auth.ExportLoginToken): Api.auth.TypeLoginToken {
+    if (this.host.apps.get(req.apiId) !== req.apiHash) fail(400, 'API_ID_INVALID');
+    const accepted = this.host.loginTokens.find((t) => t.keyId === key.keyId && t.acceptedBy !== undefined);
+    if (accepted) return this.tokenLogin(key, accepted);
+    const token = { token: randomBytes(32), keyId: key.keyId, expires: this.seconds() + 30 };
+    this.host.loginTokens.push(token);
+    return new Api.auth.LoginToken({ expires: token.expires, token: token.token });
+  }
+
+  /** The token's login on the DC the account lives in (here: the same one). */
+  private importLoginToken(key: AuthKeyRecord, req: Api.auth.ImportLoginToken): Api.auth.TypeLoginToken {
+    const t = this.host.loginTokens.find((x) => x.token.equals(Buffer.from(req.token)));
+    if (!t || t.keyId !== key.keyId) return fail(400, 'AUTH_TOKEN_INVALID');
+    if (t.acceptedBy === undefined) return fail(400, t.expires < this.seconds() ? 'AUTH_TOKEN_EXPIRED' : 'AUTH_TOKEN_INVALID');
+    return this.tokenLogin(key, t);
+  }
+
+  private tokenLogin(key: AuthKeyRecord, t: LoginTokenRecord): Api.auth.LoginTokenSuccess {
+    const account = this.world.accounts.get(t.acceptedBy!)!;
+    this.host.loginTokens.splice(this.host.loginTokens.indexOf(t), 1);
+    if (account.password) {
+      key.passwordPendingFor = account.id;
+      fail(401, 'SESSION_PASSWORD_NEEDED');
+    }
+    return new Api.auth.LoginTokenSuccess({ authorization: this.authorize(key, account) });
+  }
+
+  /** The scan: a logged-in session of the account accepts the token shown on the new device. */
+  private acceptLoginToken(key: AuthKeyRecord, account: Account, req: Api.auth.AcceptLoginToken): Api.Authorization {
+    const t = this.host.loginTokens.find((x) => x.token.equals(Buffer.from(req.token)));
+    if (!t || t.acceptedBy !== undefined) return fail(400, 'AUTH_TOKEN_INVALID');
+    if (t.expires < this.seconds()) return fail(400, 'AUTH_TOKEN_EXPIRED');
+    t.acceptedBy = account.id;
+    this.host.pushToKey(t.keyId, new Api.UpdateShort({ update: new Api.UpdateLoginToken(), date: this.seconds() }));
+    const now = this.seconds();
+    return new Api.Authorization({
+      hash: returnBigInt(randomBytes(8).readBigInt64LE(0)),
+      deviceModel: 'paycue', platform: 'Node.js', systemVersion: 'Linux', apiId: this.host.apps.keys().next().value ?? 0,
+      appName: 'paycue', appVersion: '1', dateCreated: now, dateActive: now, ip: '127.0.0.1', country: 'Uzbekistan', region: 'Tashkent',
+    });
   }
 
   // ------------------------------------------------------------------ users

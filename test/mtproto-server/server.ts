@@ -11,7 +11,7 @@ import { AuthKeys, type AuthKeyRecord } from './auth-keys.js';
 import { Connection, emptyStats, RpcFailure, type CallContext, type ConnectionHost, type ProtocolStats } from './connection.js';
 import { Faults } from './faults.js';
 import { testServerKey, trustServerKey, type ServerKey } from './keys.js';
-import { Methods, type MethodHost, type SentLoginCode } from './methods.js';
+import { Methods, type LoginTokenRecord, type MethodHost, type SentLoginCode } from './methods.js';
 import type { SrpServer } from './srp.js';
 import type { unwrap } from './tl.js';
 import { CARDXABAR_BOT, HUMO_BOT, World, type Account, type StoredMessage } from './world.js';
@@ -50,6 +50,7 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
   readonly world: World;
   readonly apps = new Map<number, string>([[TEST_APP_ID, TEST_APP_HASH]]);
   readonly codes: SentLoginCode[] = [];
+  readonly loginTokens: LoginTokenRecord[] = [];
   readonly requests: LoggedRequest[] = [];
   /** Requests the server has no method for (a test can assert it stays empty). */
   readonly unsupported: string[] = [];
@@ -167,6 +168,11 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     for (const c of latest.values()) c.push(updates);
   }
 
+  pushToKey(keyId: bigint, updates: Api.TypeUpdates): void {
+    const open = [...this.connections].filter((c) => !c.closed && c.key?.keyId === keyId && c.sessionId !== undefined);
+    open.sort((a, b) => b.openedAt - a.openedAt)[0]?.push(updates);
+  }
+
   greeting(bot: number): string {
     return this.greetings.get(bot) ?? (bot === HUMO_BOT || bot === CARDXABAR_BOT ? 'Assalomu alaykum! Bu yerda kartangiz bo‘yicha xabarlar keladi.' : '');
   }
@@ -281,6 +287,11 @@ export class TelegramTestServer implements ConnectionHost, MethodHost {
     const c = [...this.codes].reverse().find((x) => x.phone === digits);
     if (!c) throw new Error(`test server: no code was sent to ${phone}`);
     return c.code;
+  }
+
+  /** Every QR login token shown so far expires (a scan now answers AUTH_TOKEN_EXPIRED). */
+  expireLoginTokens(): void {
+    for (const t of this.loginTokens) t.expires = Math.min(t.expires, Math.floor(this.now() / 1000) - 1);
   }
 
   /** Every code sent so far expires (signIn answers PHONE_CODE_EXPIRED). */
