@@ -174,6 +174,25 @@ describe('paycue against the test Telegram', () => {
     expect(await stateOf(d, target.transaction_id)).toBe('pending');
   });
 
+  it('Telegram\'s clock (help.getConfig) 60 s ahead: an unpaid transaction is held past its deadline, and cancelled once the clocks agree', async () => {
+    const live = await liveTelegram({ clockSkewMs: 60_000 });
+    const hooks = await receiver();
+    const d = await startTestDaemon(
+      { WEBHOOK_URL: hooks.url, ...live.env, REDIS_PREFIX: uniquePrefix(), TRANSACTION_TTL: '300ms' },
+      { startWatcher: telegramStarter({ deadlineReadGapMs: 100, retryBaseMs: 100 }), sweepIntervalMs: 20 },
+    );
+    await d.watcherReady;
+    const tx = await create(d, 100);
+    const reads = live.tg.count('messages.GetHistory');
+    await waitFor('a read after the deadline', () => live.tg.count('messages.GetHistory') > reads + 1);
+    expect(await stateOf(d, tx.transaction_id)).toBe('pending');
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(Number(/^paycue_telegram_clock_skew_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(58);
+    live.tg.clockSkewMs = 0;
+    await waitFor('the transaction to be decided', async () => (await stateOf(d, tx.transaction_id)) !== 'pending', { timeoutMs: 15_000 });
+    expect(await stateOf(d, tx.transaction_id)).toBe('cancelled');
+  });
+
   it('GramJS\'s own wake-up `connected` (from its second 9 s ping on), 2 s chat reads, a payment a second before its deadline: confirmed, never cancelled', async () => {
     const live = await liveTelegram();
     const hooks = await receiver();
