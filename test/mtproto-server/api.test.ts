@@ -9,16 +9,11 @@ import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMe
 import { returnBigInt } from 'telegram/Helpers.js';
 import { computeCheck } from 'telegram/Password.js';
 import { CARDXABAR_BOT, HUMO_BOT, SERVICE_USER, SrpServer, TelegramTestServer, TEST_APP_HASH, TEST_APP_ID, type Account } from './index.js';
-import { destroyClients, gramClient } from './client.js';
+import { closeAll, gramClient } from './client.js';
 import { waitFor } from '../helpers/wait.js';
 
 const servers: TelegramTestServer[] = [];
-afterEach(async () => {
-  await destroyClients();
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
-});
+afterEach(() => closeAll(servers));
 
 async function server(): Promise<TelegramTestServer> {
   const s = await TelegramTestServer.start();

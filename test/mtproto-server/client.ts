@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 // Real GramJS clients pointed at a test server, for tests of the server itself and of paycue.
 import { TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
@@ -25,4 +26,13 @@ export function gramClient(server: TelegramTestServer, session = '', opts: { ret
 /** Destroys every client made by gramClient. */
 export async function destroyClients(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => c.destroy().catch(() => undefined)));
+}
+
+/** Closes every client, then every server a test opened; a server that hit an error in its own
+ * code fails the test (instead of passing it off as a Telegram error). */
+export async function closeAll(servers: TelegramTestServer[]): Promise<void> {
+  await destroyClients();
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
 }

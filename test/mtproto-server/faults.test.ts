@@ -6,16 +6,11 @@ import { Raw } from 'telegram/events/Raw.js';
 import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { HUMO_BOT, TelegramTestServer } from './index.js';
-import { destroyClients, gramClient } from './client.js';
+import { closeAll, gramClient } from './client.js';
 import { waitFor } from '../helpers/wait.js';
 
 const servers: TelegramTestServer[] = [];
-afterEach(async () => {
-  await destroyClients();
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
-});
+afterEach(() => closeAll(servers));
 
 async function setup() {
   const tg = await TelegramTestServer.start();

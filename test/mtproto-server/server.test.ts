@@ -8,16 +8,11 @@ import { StringSession } from 'telegram/sessions/index.js';
 import { _serverKeys } from 'telegram/crypto/RSA.js';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { TelegramTestServer } from './index.js';
-import { destroyClients, gramClient } from './client.js';
+import { closeAll, gramClient } from './client.js';
 import { waitFor } from '../helpers/wait.js';
 
 const servers: TelegramTestServer[] = [];
-afterEach(async () => {
-  await destroyClients();
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.internalErrors)).toEqual([]);
-});
+afterEach(() => closeAll(servers));
 
 async function server(opts: Parameters<typeof TelegramTestServer.start>[0] = {}): Promise<TelegramTestServer> {
   const s = await TelegramTestServer.start(opts);
