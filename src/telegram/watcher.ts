@@ -13,7 +13,7 @@ import type { TelegramStore } from '../redis/commands.js';
 import type { WatchedBot } from './bot-peer.js';
 import { CatchUp, isFromBot } from './catch-up.js';
 import { abandonConnect } from './client-factory.js';
-import { AbortedError, describeError, withTimeout } from './errors.js';
+import { AbortedError, RELOGIN_HINT, describeError, withTimeout } from './errors.js';
 import { resolveBotAgain } from './bot-peer.js';
 import { fatalSessionMessage } from './watchdog.js';
 import { openSession, unlessStopped, type OpenSession } from './open-session.js';
@@ -398,10 +398,14 @@ class LiveWatcher implements TelegramWatcher {
         this.log.info('telegram connection is back; reading what was missed');
         this.reconnected();
       }
+    } else if (u.state === UpdateConnectionState.broken) {
+      // GramJS says `broken` on the main connection only when Telegram answered -404: it has
+      // forgotten this session's auth key, and GramJS's main sender never recovers from that.
+      // Retrying (or a restart loop) cannot help; only a new login can.
+      this.lost();
+      this.fatal(`Telegram no longer knows this session's auth key (-404); ${RELOGIN_HINT}`, 2);
     } else {
-      if (this.connected) {
-        this.log.warn({ state: u.state === UpdateConnectionState.broken ? 'broken' : 'disconnected' }, 'telegram connection lost; GramJS reconnects by itself');
-      }
+      if (this.connected) this.log.warn({ state: 'disconnected' }, 'telegram connection lost; GramJS reconnects by itself');
       this.lost();
     }
   };

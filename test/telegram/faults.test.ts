@@ -75,6 +75,17 @@ describe('Telegram faults', () => {
     expect(client.sent(Api.updates.GetState).length).toBeLessThanOrEqual(2); // start-up read and this one: no watchdog round
   });
 
+  it('a forgotten auth key (GramJS reports the connection `broken`, only for -404) stops the daemon at once: exit 2, log in again', async () => {
+    const client = new RecordedTelegram(captureLog().log);
+    client.add(HUMO, privateMessage(HUMO, 100, 'an old notification'));
+    const d = await startTestDaemon({ ...BASE, SESSION_DIR: await tempDir(), REDIS_PREFIX: uniquePrefix() }, { startWatcher: telegramStarter({ client }) });
+    await d.watcherReady;
+    await _dispatchUpdate(client, { update: new UpdateConnectionState(UpdateConnectionState.broken) as unknown as Api.TypeUpdate });
+    const fatal = await d.fatal;
+    expect(fatal.exitCode).toBe(2);
+    expect(fatal.reason).toMatch(/no longer knows this session's auth key \(-404\); run `paycue --telegram`/);
+  });
+
   it('chat reads failing for longer than the limit: /ready says degraded (503), one alert, the log says what to do; recovery too', async () => {
     const bot = await startBotApi(4242);
     try {
